@@ -1,0 +1,6 @@
+export { saveCheckpoint, toNamedArray, type CheckpointSource } from './saveCheckpoint.ts';
+export { loadCheckpoint, assignParams, type LoadOptions, type LoadTarget } from './loadCheckpoint.ts';
+export { readCheckpoint, type CheckpointData } from './readCheckpoint.ts';
+export { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
+export { writeDirAtomic, resolveCheckpointDir } from './atomicDir.ts';
+export { MANIFEST, PARAMS_FILE, STATE_FILE, type Manifest } from './manifest.ts';

@@ -1,0 +1,2 @@
+export { GraftError, badOption, type ErrorDetails } from './GraftError.ts';
+export { ErrorCodes, USAGE_ERROR_CODES, type ErrorCode } from './codes.ts';

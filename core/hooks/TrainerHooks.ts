@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import type { Batch, Outputs } from '../data/Batch.ts';
+import type {
+  CheckpointContext,
+  ErrorContext,
+  EvalBatchContext,
+  EvalContext,
+  GradMap,
+  LossContext,
+  Metrics,
+  RunContext,
+  SetupContext,
+  StepContext,
+} from './contexts.ts';
+
+/**
+ * The trainer's hooks: the only place core hooks are declared. The loop, with every hook in place:
+ *
+ * ```text
+ * trainer.fit()
+ *   setup(ctx)                               async; stages data → tokenizer → encode → build → init → adapt → optimizer
+ *   beforeRun(ctx)                           async
+ *   try:
+ *     for epoch in epochs:
+ *       beforeEpoch(ctx)                     async
+ *       for batch in dataset.batches('train', {epoch, from: resume position}):
+ *         beforeStep(ctx)                    sync; ctx.control.skipBatch() cancels the step
+ *         batch = transformBatch(batch, ctx) sync waterfall (MLM masking, augmentation)
+ *         ┌ inside the gradient tape ──────────────────────────────────────────────┐
+ *         │ outputs = head(model(batch))                                           │
+ *         │ outputs = afterForward(outputs, ctx)   sync waterfall                   │
+ *         │ loss = objective(outputs, batch)                                       │
+ *         │ loss = onLoss(loss, ctx)               sync waterfall: add regularisers │
+ *         └────────────────────────────────────────────────────────────────────────┘
+ *         grads = afterBackward(grads, ctx)  sync waterfall: clip, accumulate, inspect
+ *         beforeOptimizerStep(ctx)           sync: schedulers set the learning rate
+ *         optimizer.step(grads)              (skipped if ctx.control.skipOptimizerStep())
+ *         afterOptimizerStep(ctx)            sync
+ *         afterStep(ctx)                     async: log, evaluate, checkpoint; reverse order
+ *         (if cancelled: afterCancelStep(ctx), sync, always)
+ *         shouldStop(ctx)                    sync bail: return a reason to stop the run
+ *       afterEpoch(ctx)                      async, always runs; reverse order
+ *   catch error:
+ *     onError(ctx)                           async; then the error is rethrown
+ *   finally:
+ *     afterRun(ctx)                          async, always runs; reverse order
+ *
+ * trainer.evaluate(split)
+ *   beforeEval(ctx)                          async
+ *   for batch: outputs, loss (no gradients); evalBatch(ctx)   sync: metrics accumulate
+ *   metrics = afterEval({loss, perplexity}, ctx)              async waterfall: metrics add theirs
+ *
+ * trainer.save(dir) / trainer.load(dir)
+ *   beforeSave(ctx) → write → afterSave(ctx)       async
+ *   read → afterLoad(ctx)                          async
+ * ```
+ *
+ * Order of taps: by named stage (`Stages`), then by the order plugins were applied. Hooks named
+ * `after*` that pair with a `before*` (afterRun, afterEpoch, afterStep, afterEval, afterSave)
+ * run their taps in reverse, so a plugin can undo in `afterX` what it did in `beforeX` while
+ * the others' changes are still in place. Tap with `trainer.tap(...)` to get stages, reverse
+ * order and checks; `hooks.X.tap` is tapable's raw API and bypasses them.
+ */
+export class TrainerHooks {
+  readonly setup = new AsyncSeriesHook<[SetupContext]>(['ctx']);
+  readonly beforeRun = new AsyncSeriesHook<[RunContext]>(['ctx']);
+  readonly beforeEpoch = new AsyncSeriesHook<[RunContext]>(['ctx']);
+  readonly beforeStep = new SyncHook<[StepContext]>(['ctx']);
+  readonly transformBatch = new SyncWaterfallHook<[Batch, StepContext]>(['batch', 'ctx']);
+  readonly afterForward = new SyncWaterfallHook<[Outputs, StepContext]>(['outputs', 'ctx']);
+  readonly onLoss = new SyncWaterfallHook<[tf.Scalar, LossContext]>(['loss', 'ctx']);
+  readonly afterBackward = new SyncWaterfallHook<[GradMap, StepContext]>(['grads', 'ctx']);
+  readonly beforeOptimizerStep = new SyncHook<[StepContext]>(['ctx']);
+  readonly afterOptimizerStep = new SyncHook<[StepContext]>(['ctx']);
+  readonly afterStep = new AsyncSeriesHook<[StepContext]>(['ctx']);
+  readonly afterCancelStep = new SyncHook<[StepContext]>(['ctx']);
+  readonly shouldStop = new SyncBailHook<[StepContext], string | undefined>(['ctx']);
+  readonly afterEpoch = new AsyncSeriesHook<[RunContext]>(['ctx']);
+  readonly afterRun = new AsyncSeriesHook<[RunContext]>(['ctx']);
+  readonly onError = new AsyncSeriesHook<[ErrorContext]>(['ctx']);
+  readonly beforeEval = new AsyncSeriesHook<[EvalContext]>(['ctx']);
+  readonly evalBatch = new SyncHook<[EvalBatchContext]>(['ctx']);
+  readonly afterEval = new AsyncSeriesWaterfallHook<[Metrics, EvalContext]>(['metrics', 'ctx']);
+  readonly beforeSave = new AsyncSeriesHook<[CheckpointContext]>(['ctx']);
+  readonly afterSave = new AsyncSeriesHook<[CheckpointContext]>(['ctx']);
+  readonly afterLoad = new AsyncSeriesHook<[CheckpointContext]>(['ctx']);
+
+  constructor() {
+    Object.freeze(this);
+  }
+}
+
+export type HookName = keyof TrainerHooks;
+
+/** Hooks whose taps run in reverse order of application: the closing half of a before/after pair. */
+export const REVERSED_HOOKS: ReadonlySet<HookName> = new Set<HookName>(['afterRun', 'afterEpoch', 'afterStep', 'afterEval', 'afterSave']);
+
+/** Hook names, for checks and `describe`, in loop order. */
+export const HOOK_NAMES: readonly HookName[] = Object.keys(new TrainerHooks()) as HookName[];
+
+/** The arguments a tap on hook `H` receives. */
+export type HookArgs<H extends HookName> = TrainerHooks[H] extends { call: (...args: infer A) => unknown }
+  ? A
+  : TrainerHooks[H] extends { promise: (...args: infer A) => unknown }
+    ? A
+    : never;

@@ -1,0 +1,67 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Batch, Outputs, Split } from '../data/Batch.ts';
+import type { TrainerApi } from '../trainer/TrainerApi.ts';
+import type { TrainState } from '../trainer/TrainState.ts';
+import type { Control } from './Control.ts';
+
+/** Gradients keyed by parameter name. A hook may replace, scale or drop entries. */
+export type GradMap = Record<string, tf.Tensor>;
+
+/** Metrics by name: `val_loss`, `val_perplexity`, `accuracy`, ... */
+export type Metrics = Record<string, number>;
+
+/** Passed to every run-level hook. One object per run, updated in place (no per-step allocation). */
+export interface RunContext {
+  readonly trainer: TrainerApi;
+  readonly state: TrainState;
+  readonly control: Control;
+}
+
+/** Passed to the setup hook: the trainer is built, nothing has trained yet. */
+export interface SetupContext extends RunContext {}
+
+/** Passed to step hooks. Fields are valid only during the step. */
+export interface StepContext extends RunContext {
+  /** The batch as transformed by `transformBatch`. */
+  batch: Batch;
+  /** Forward outputs; set after `afterForward`. */
+  outputs: Outputs | undefined;
+  /**
+   * The loss tensor; set after `onLoss`, valid until `afterStep` has finished. Reading it
+   * synchronously stalls the step: loggers read it with `await loss.data()` every N steps.
+   */
+  loss: tf.Scalar | undefined;
+  /** Gradients; set after `afterBackward`. */
+  grads: GradMap | undefined;
+}
+
+/** Passed to `onLoss`, inside the gradient tape: whatever a tap adds to the loss is differentiated. */
+export interface LossContext extends StepContext {
+  readonly outputs: Outputs;
+}
+
+/** Passed to the evaluation hooks. */
+export interface EvalContext extends RunContext {
+  readonly split: Split;
+}
+
+/** Passed to `evalBatch` once per evaluation batch, outputs computed without gradients. */
+export interface EvalBatchContext extends EvalContext {
+  readonly batch: Batch;
+  readonly outputs: Outputs;
+  /** Mean loss of this batch (a scalar tensor, disposed after the hook). */
+  readonly loss: tf.Scalar;
+}
+
+/** Passed to checkpoint hooks. */
+export interface CheckpointContext extends RunContext {
+  /** The folder being written or read. */
+  readonly dir: string;
+}
+
+/** Passed to `onError`. */
+export interface ErrorContext extends RunContext {
+  readonly error: unknown;
+  /** Where it happened: `setup`, `step`, `eval`, `checkpoint`, ... */
+  readonly phase: string;
+}

@@ -1,0 +1,32 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { globToRegExp } from '../params/patterns.ts';
+import type { OutputInterceptor } from '../trainer/TrainerApi.ts';
+
+/**
+ * Interceptors of named module outputs (adapters insert themselves here). With none registered,
+ * `apply` is one boolean test, so models can mark every block output without a cost.
+ */
+export class Interceptors {
+  private readonly list: { owner: string; re: RegExp; fn: OutputInterceptor }[] = [];
+  private cache = new Map<string, OutputInterceptor[]>();
+
+  add(owner: string, pattern: string, fn: OutputInterceptor): void {
+    this.list.push({ owner, re: globToRegExp(pattern), fn });
+    this.cache = new Map();
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  apply(name: string, x: tf.Tensor, training: boolean): tf.Tensor {
+    if (this.list.length === 0) return x;
+    let fns = this.cache.get(name);
+    if (!fns) {
+      fns = this.list.filter((i) => i.re.test(name)).map((i) => i.fn);
+      this.cache.set(name, fns);
+    }
+    for (const fn of fns) x = fn(x, { name, training });
+    return x;
+  }
+}

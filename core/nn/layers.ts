@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParameterStore } from '../params/index.ts';
+import type { Rng } from '../random/index.ts';
+import { constantInit, glorotUniform, normalInit } from './initializers.ts';
+
+/**
+ * Functional layers over the parameter store: `create*` makes a layer's parameters under a
+ * name prefix; the matching function runs it, reading weights through `params.read` so that
+ * transforms (LoRA, weight dropout) apply. Models are written from these.
+ */
+
+export interface DenseInit {
+  init?: 'glorot' | { std: number };
+  bias?: boolean;
+  owner?: string;
+}
+
+export function createDense(params: ParameterStore, rng: Rng, prefix: string, inDim: number, outDim: number, o: DenseInit = {}): void {
+  const init = o.init ?? 'glorot';
+  const values = init === 'glorot' ? glorotUniform(rng, inDim, outDim) : normalInit(rng, inDim * outDim, init.std);
+  params.create(`${prefix}.kernel`, [inDim, outDim], values, { owner: o.owner, decay: true });
+  if (o.bias ?? true) params.create(`${prefix}.bias`, [outDim], constantInit(outDim, 0), { owner: o.owner, decay: false });
+}
+
+/** x [..., in] → [..., out]. Uses a fused matmul+bias on 2-D input. */
+export function dense(params: ParameterStore, prefix: string, x: tf.Tensor, training: boolean): tf.Tensor {
+  const w = params.read(`${prefix}.kernel`, training) as tf.Tensor2D;
+  const hasBias = params.has(`${prefix}.bias`);
+  const b = hasBias ? params.read(`${prefix}.bias`, training) : undefined;
+  const shape = x.shape;
+  const x2 = shape.length === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
+  const y = tf.fused.matMul({ a: x2, b: w, bias: b });
+  return shape.length === 2 ? y : tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
+}
+
+export function createLayerNorm(params: ParameterStore, prefix: string, dim: number, owner?: string): void {
+  params.create(`${prefix}.gamma`, [dim], constantInit(dim, 1), { owner, decay: false });
+  params.create(`${prefix}.beta`, [dim], constantInit(dim, 0), { owner, decay: false });
+}
+
+/** Layer normalisation over the last axis. */
+export function layerNorm(params: ParameterStore, prefix: string, x: tf.Tensor, training: boolean, eps = 1e-5): tf.Tensor {
+  const axis = x.rank - 1;
+  const { mean, variance } = tf.moments(x, axis, true);
+  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(xhat, params.read(`${prefix}.gamma`, training)), params.read(`${prefix}.beta`, training));
+}
+
+export function createEmbedding(params: ParameterStore, rng: Rng, name: string, rows: number, dim: number, std = 0.02, owner?: string): void {
+  params.create(name, [rows, dim], normalInit(rng, rows * dim, std), { owner, decay: false });
+}
+
+/** ids int32 [...] → [..., dim]. */
+export function embed(params: ParameterStore, name: string, ids: tf.Tensor, training: boolean): tf.Tensor {
+  const table = params.read(name, training);
+  const flat = ids.rank === 1 ? ids : tf.reshape(ids, [-1]);
+  const rows = tf.gather(table, flat as tf.Tensor1D);
+  return ids.rank === 1 ? rows : tf.reshape(rows, [...ids.shape, table.shape[1]!]);
+}
+
+/** Inverted dropout with a seed from the run's Rng (deterministic); identity when not training. */
+export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng, noiseShape?: number[]): tf.Tensor {
+  if (!training || rate <= 0) return x;
+  return tf.dropout(x, rate, noiseShape, rng.seed());
+}
+
+/** GELU, tanh approximation (as GPT-2), written with a sigmoid: 0.5(1+tanh(z)) = sigmoid(2z). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const z = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI) * 2);
+  return tf.mul(x, tf.sigmoid(z));
+}

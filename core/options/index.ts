@@ -1,0 +1,9 @@
+export {
+  resolveOptions,
+  checkValue,
+  parseOptionValue,
+  type OptionSpec,
+  type OptionSchema,
+  type InputOptions,
+  type ResolvedOptions,
+} from './schema.ts';

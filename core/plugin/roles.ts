@@ -1,0 +1,107 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Batch, Outputs, Split } from '../data/Batch.ts';
+import type { Tokenizer } from '../data/Tokenizer.ts';
+import type { GradMap, StepContext } from '../hooks/contexts.ts';
+import type { ParameterStore, ParamPattern } from '../params/index.ts';
+import type { Rng } from '../random/index.ts';
+import type { GraftPlugin } from './Plugin.ts';
+
+/**
+ * What the forward pass sees. `training` switches dropout and statistics updates; `rng` gives
+ * dropout seeds; `intercept` passes a named module output through any interceptors registered
+ * for it (adapters), and is free when there are none.
+ */
+export interface ForwardContext {
+  readonly training: boolean;
+  readonly params: ParameterStore;
+  readonly rng: Rng;
+  intercept(name: string, x: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * The backbone. It creates its parameters (under `backbone.`) in `setup` at stage `build`, and
+ * maps a batch to outputs with at least `features`. `layerGroups` lists its parameters bottom
+ * to top, so freezing and discriminative learning rates work on any model without knowing it.
+ */
+export interface ModelPlugin extends GraftPlugin {
+  forward(batch: Batch, ctx: ForwardContext): Outputs;
+  layerGroups(): ParamPattern[];
+}
+
+/** The head: maps backbone outputs to task outputs (`logits`). Parameters under `head.`. */
+export interface HeadPlugin extends GraftPlugin {
+  forward(outputs: Outputs, batch: Batch, ctx: ForwardContext): Outputs;
+  layerGroups(): ParamPattern[];
+}
+
+/** The objective: the loss to minimise, a scalar, from outputs and batch. */
+export interface ObjectivePlugin extends GraftPlugin {
+  loss(outputs: Outputs, batch: Batch, ctx: ForwardContext): tf.Scalar;
+}
+
+/** A learning-rate group: the first group whose pattern matches a parameter owns it. */
+export interface ParamGroupSpec {
+  name: string;
+  pattern: ParamPattern;
+  /** Multiplies the optimizer's learning rate for this group (discriminative rates). */
+  lrScale?: number;
+  /** Overrides the optimizer's weight decay for this group. */
+  weightDecay?: number;
+}
+
+export interface OptimizerPlugin extends GraftPlugin {
+  /** The base learning rate; schedulers set it every step, groups scale it. */
+  learningRate: number;
+  /** Parameter groups; plugins may replace them during setup (before stage `optimizer`). */
+  groups: ParamGroupSpec[];
+  /** Effective learning rate of each group right now, for logging and tests. */
+  groupRates(): Record<string, number>;
+  /** Apply one update to the parameters that have a gradient. */
+  step(grads: GradMap, ctx: StepContext): void;
+}
+
+export interface BatchOptions {
+  epoch: number;
+  /** Skip this many batches (resume mid-epoch). */
+  from?: number;
+}
+
+/**
+ * A dataset serves batches of tensors for a split. The order of a split's batches depends only on
+ * the run's seed and the epoch, so a run resumed at (epoch, batch) sees exactly the rest of it.
+ */
+export interface DatasetPlugin extends GraftPlugin {
+  batches(split: Split, opts: BatchOptions): IterableIterator<Batch>;
+  numBatches(split: Split): number;
+  /** Number of classes, for classification datasets. */
+  readonly numClasses?: number;
+  /** Raw texts of the training split, for fitting a tokenizer (available after stage `data`). */
+  trainingTexts?(): string[];
+}
+
+export interface TokenizerPlugin extends GraftPlugin {
+  readonly tokenizer: Tokenizer;
+}
+
+/** Role name → the plugin interface it must satisfy. */
+export interface Roles {
+  model: ModelPlugin;
+  head: HeadPlugin;
+  objective: ObjectivePlugin;
+  optimizer: OptimizerPlugin;
+  dataset: DatasetPlugin;
+  tokenizer: TokenizerPlugin;
+}
+
+export type RoleName = keyof Roles;
+
+/** Methods each role must have; checked at build so a wrong plugin fails early with a clear error. */
+export const ROLE_METHODS: Record<RoleName, readonly string[]> = {
+  model: ['forward', 'layerGroups'],
+  head: ['forward', 'layerGroups'],
+  objective: ['loss'],
+  optimizer: ['step', 'groupRates'],
+  dataset: ['batches', 'numBatches'],
+  tokenizer: [],
+};
+

@@ -1,0 +1,52 @@
+import type { Manifest } from '../checkpoint/manifest.ts';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
+
+/** A typed key for a shared value: `const VOCAB = resourceKey<string[]>('vocab')`. */
+export interface ResourceKey<T> {
+  readonly id: string;
+  /** Phantom field carrying the value type; never set. */
+  readonly __type?: T;
+}
+
+export function resourceKey<T>(id: string): ResourceKey<T> {
+  return { id };
+}
+
+/** Values plugins share without knowing each other (a run folder, pre-trained vectors). */
+export class Resources {
+  private readonly values = new Map<string, unknown>();
+
+  set<T>(key: ResourceKey<T>, value: T): void {
+    this.values.set(key.id, value);
+  }
+
+  get<T>(key: ResourceKey<T>): T | undefined {
+    return this.values.get(key.id) as T | undefined;
+  }
+
+  require<T>(key: ResourceKey<T>, who: string): T {
+    if (!this.values.has(key.id)) {
+      throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, `needs resource "${key.id}", which no plugin has provided`, {
+        plugin: who,
+        hint: 'Add the plugin that provides it, earlier in setup',
+      });
+    }
+    return this.values.get(key.id) as T;
+  }
+
+  has(key: ResourceKey<unknown>): boolean {
+    return this.values.has(key.id);
+  }
+}
+
+/** Resources core knows about. */
+export const CoreResources = {
+  /** The run folder, when the run writes one. */
+  runDir: resourceKey<string>('runDir'),
+  /**
+   * Set during setup when the trainer is resuming from a checkpoint: its manifest. Plugins that
+   * must restore something *before* parameters exist (a fitted tokenizer's vocabulary) read
+   * their saved state from `manifest.plugins[name].state` here.
+   */
+  resume: resourceKey<Manifest>('resume'),
+};

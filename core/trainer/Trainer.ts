@@ -1,0 +1,397 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/registerGradients.ts';
+import { inject, injectable } from 'inversify';
+import type { Logger } from 'winston';
+import { TOKENS } from '../di/tokens.ts';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
+import { disposeBatch, type Batch, type Outputs, type Split } from '../data/Batch.ts';
+import type { EvalBatchContext, EvalContext, GradMap, LossContext, Metrics, RunContext, StepContext } from '../hooks/contexts.ts';
+import { CancelStep, Control } from '../hooks/Control.ts';
+import { describeHooks, formatDescription, traceHooks, type HookDescription } from '../hooks/describe.ts';
+import { tapHook } from '../hooks/tapHook.ts';
+import type { HookName, TrainerHooks } from '../hooks/TrainerHooks.ts';
+import { Interceptors } from '../model/Interceptors.ts';
+import type { ParameterStore, ParamEntry } from '../params/index.ts';
+import type { GraftPlugin } from '../plugin/Plugin.ts';
+import { ROLE_METHODS, type ForwardContext, type RoleName, type Roles } from '../plugin/roles.ts';
+import { validatePlugins } from '../plugin/validatePlugins.ts';
+import { Rng } from '../random/index.ts';
+import { loadCheckpoint, type LoadOptions } from '../checkpoint/loadCheckpoint.ts';
+import { saveCheckpoint } from '../checkpoint/saveCheckpoint.ts';
+import { readCheckpoint } from '../checkpoint/readCheckpoint.ts';
+import { CoreResources, Resources } from './Resources.ts';
+import type { OutputInterceptor, TapFn, TapOptions, TrainerApi } from './TrainerApi.ts';
+import type { TrainerOptions } from './TrainerOptions.ts';
+import { initialState, type TrainState } from './TrainState.ts';
+
+export interface FitResult {
+  state: TrainState;
+  metrics: Metrics;
+  stopReason: string;
+}
+
+/**
+ * The training loop. It owns no model, data or objective of its own: plugins fill those roles,
+ * and everything else happens in hooks (see `TrainerHooks` for the loop drawn as pseudocode).
+ */
+@injectable()
+export class Trainer implements TrainerApi {
+  readonly state: TrainState;
+  readonly control = new Control();
+  readonly resources = new Resources();
+  readonly runContext: RunContext;
+  private readonly roles: Partial<Roles> = {};
+  private readonly interceptors = new Interceptors();
+  private readonly dropoutRng: Rng;
+  private setupDone = false;
+  private disposed = false;
+  private varToParam = new Map<string, string>();
+  private trainableVersion = -1;
+  private trainableVars: tf.Variable[] = [];
+  private readonly stepCtx: StepContext;
+  private readonly trainCtx: ForwardContext;
+  private readonly evalCtx: ForwardContext;
+
+  constructor(
+    @inject(TOKENS.TrainerOptions) readonly options: TrainerOptions,
+    @inject(TOKENS.Logger) readonly logger: Logger,
+    @inject(TOKENS.Hooks) readonly hooks: TrainerHooks,
+    @inject(TOKENS.Params) readonly params: ParameterStore,
+    @inject(TOKENS.Rng) readonly rng: Rng,
+    @inject(TOKENS.PluginSet) readonly plugins: GraftPlugin[],
+  ) {
+    this.state = initialState(options.epochs, options.maxSteps);
+    this.runContext = { trainer: this, state: this.state, control: this.control };
+    this.stepCtx = { ...this.runContext, batch: {}, outputs: undefined, loss: undefined, grads: undefined };
+    this.dropoutRng = rng.fork('dropout');
+    this.trainCtx = this.makeForwardContext(true);
+    this.evalCtx = this.makeForwardContext(false);
+    validatePlugins(plugins);
+    for (const p of plugins) {
+      if (p.meta.kind in ROLE_METHODS) this.bindRole(p.meta.kind as RoleName, p);
+    }
+    for (const p of plugins) p.apply(this);
+  }
+
+  private bindRole(role: RoleName, p: GraftPlugin): void {
+    for (const m of ROLE_METHODS[role]) {
+      if (typeof (p as unknown as Record<string, unknown>)[m] !== 'function') {
+        throw new GraftError(ErrorCodes.BAD_PLUGIN, `is of kind "${role}" but has no ${m}() method`, {
+          plugin: p.meta.name,
+          hint: `A ${role} plugin implements ${ROLE_METHODS[role].join(', ')}`,
+        });
+      }
+    }
+    (this.roles as Record<string, GraftPlugin>)[role] = p;
+  }
+
+  role<R extends RoleName>(name: R): Roles[R] {
+    const r = this.roles[name];
+    if (!r) {
+      throw new GraftError(ErrorCodes.MISSING_ROLE, `the recipe has no ${name} plugin`, {
+        hint: `Add a plugin of kind "${name}" (see \`graft list\`)`,
+      });
+    }
+    return r;
+  }
+
+  maybeRole<R extends RoleName>(name: R): Roles[R] | undefined {
+    return this.roles[name];
+  }
+
+  plugin<P extends GraftPlugin = GraftPlugin>(name: string): P | undefined {
+    return this.plugins.find((p) => p.meta.name === name) as P | undefined;
+  }
+
+  tap<H extends HookName>(hook: H, plugin: GraftPlugin | string, fn: TapFn<H>, opts: TapOptions = {}): void {
+    const name = typeof plugin === 'string' ? plugin : plugin.meta.name;
+    tapHook(this.hooks, hook, name, fn as (...a: unknown[]) => unknown, opts);
+  }
+
+  interceptOutput(owner: string, pattern: string, fn: OutputInterceptor): void {
+    this.interceptors.add(owner, pattern, fn);
+  }
+
+  forwardContext(training: boolean): ForwardContext {
+    return training ? this.trainCtx : this.evalCtx;
+  }
+
+  private makeForwardContext(training: boolean): ForwardContext {
+    const interceptors = this.interceptors;
+    return {
+      training,
+      params: this.params,
+      rng: this.dropoutRng,
+      intercept: (name, x) => interceptors.apply(name, x, training),
+    };
+  }
+
+  /** Each hook with its taps in run order. */
+  describe(): HookDescription[] {
+    return describeHooks(this.hooks);
+  }
+
+  describeText(): string {
+    return formatDescription(this.describe());
+  }
+
+  /** Record "hook:plugin" for every tap call into `record`; returns a stop function. */
+  trace(record: string[]): () => void {
+    return traceHooks(this.hooks, record);
+  }
+
+  /** Build data, tokenizer, parameters and optimizer state: the `setup` hook. Runs once. */
+  async setup(): Promise<void> {
+    if (this.setupDone) return;
+    this.role('model');
+    this.role('objective');
+    this.role('optimizer');
+    this.role('dataset');
+    await this.guard('setup', () => this.hooks.setup.promise(this.runContext));
+    this.setupDone = true;
+    this.logger.info(`parameters: ${this.params.count()} (${this.params.count({ trainableOnly: true })} trainable)`);
+  }
+
+  /** Train. Resumes from the state's data position if a checkpoint was loaded. */
+  async fit(): Promise<FitResult> {
+    await this.setup();
+    const { state, control, hooks, runContext } = this;
+    const dataset = this.role('dataset');
+    control.stopReason = undefined;
+    state.stopReason = undefined;
+    state.training = true;
+    let failed = false;
+    try {
+      await hooks.beforeRun.promise(runContext);
+      while (!control.stopping && state.epoch < state.maxEpochs) {
+        control.epochEnding = false;
+        await hooks.beforeEpoch.promise(runContext);
+        const total = dataset.numBatches('train');
+        if (total === 0) throw new GraftError(ErrorCodes.DATA, 'the training split has no batches', { plugin: dataset.meta.name });
+        const it = dataset.batches('train', { epoch: state.epoch, from: state.batchInEpoch });
+        for (const batch of it) {
+          await this.runStep(batch);
+          if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');
+          if (control.stopping || control.epochEnding) break;
+        }
+        const finished = control.epochEnding || state.batchInEpoch >= total;
+        await hooks.afterEpoch.promise(runContext);
+        if (finished) {
+          state.epoch++;
+          state.batchInEpoch = 0;
+        }
+      }
+      if (!control.stopping) control.stopRun(state.epoch >= state.maxEpochs ? 'max-epochs' : 'done');
+    } catch (error) {
+      failed = true;
+      control.stopRun('error');
+      await hooks.onError.promise({ ...runContext, error, phase: 'fit' });
+      throw error;
+    } finally {
+      state.training = false;
+      state.stopReason = control.stopReason;
+      try {
+        await hooks.afterRun.promise(runContext);
+      } catch (e) {
+        if (!failed) throw e;
+        this.logger.error(`afterRun failed after an earlier error: ${(e as Error).message}`);
+      }
+    }
+    return { state, metrics: { ...state.metrics }, stopReason: control.stopReason ?? 'done' };
+  }
+
+  private refreshTrainable(): void {
+    if (this.params.version === this.trainableVersion) return;
+    const entries: readonly ParamEntry[] = this.params.trainable();
+    this.trainableVars = entries.map((e) => e.variable);
+    this.varToParam = new Map(entries.map((e) => [e.variable.name, e.name]));
+    this.trainableVersion = this.params.version;
+  }
+
+  private async runStep(batch0: Batch): Promise<void> {
+    const { hooks, state, control } = this;
+    const ctx = this.stepCtx;
+    ctx.batch = batch0;
+    ctx.outputs = ctx.loss = ctx.grads = undefined;
+    control.optimizerSkipped = false;
+    let transformed: Batch = batch0;
+    let rawGrads: tf.NamedTensorMap | undefined;
+    let consumed = false;
+    try {
+      hooks.beforeStep.call(ctx);
+      transformed = hooks.transformBatch.call(batch0, ctx);
+      ctx.batch = transformed;
+      this.refreshTrainable();
+      if (this.trainableVars.length === 0) {
+        throw new GraftError(ErrorCodes.PARAMETER, 'no parameter is trainable: everything is frozen', {
+          hint: 'Check the freezing plugin and the parameter patterns it was given',
+        });
+      }
+      const model = this.roles.model!;
+      const head = this.roles.head;
+      const objective = this.roles.objective!;
+      const fctx = this.trainCtx;
+      const { value, grads } = tf.variableGrads(() => {
+        let outputs = model.forward(transformed, fctx);
+        if (head) outputs = head.forward(outputs, transformed, fctx);
+        outputs = hooks.afterForward.call(outputs, ctx);
+        ctx.outputs = outputs;
+        const base = objective.loss(outputs, transformed, fctx);
+        return hooks.onLoss.call(base, ctx as LossContext);
+      }, this.trainableVars);
+      ctx.outputs = undefined; // disposed with the tape
+      ctx.loss = value;
+      rawGrads = grads;
+      tf.tidy(() => {
+        const named: GradMap = {};
+        for (const k of Object.keys(grads)) named[this.varToParam.get(k)!] = grads[k]!;
+        ctx.grads = hooks.afterBackward.call(named, ctx);
+        hooks.beforeOptimizerStep.call(ctx);
+        if (!control.optimizerSkipped) this.roles.optimizer!.step(ctx.grads, ctx);
+        hooks.afterOptimizerStep.call(ctx);
+      });
+      ctx.grads = undefined;
+      tf.dispose(rawGrads);
+      rawGrads = undefined;
+      const inputs = transformed.inputs ?? Object.values(transformed)[0];
+      if (inputs) {
+        state.examples += inputs.shape[0] ?? 0;
+        state.tokens += inputs.size;
+      }
+      if (!control.optimizerSkipped) state.step++;
+      state.batchInEpoch++;
+      consumed = true;
+      await hooks.afterStep.promise(ctx);
+      await this.checkFinite(ctx);
+      const reason = hooks.shouldStop.call(ctx);
+      if (reason) control.stopRun(reason);
+    } catch (e) {
+      if (!(e instanceof CancelStep)) throw e;
+      if (!consumed) state.batchInEpoch++;
+      this.logger.debug(`step cancelled: ${e.message}`);
+      hooks.afterCancelStep.call(ctx);
+    } finally {
+      if (rawGrads) tf.dispose(rawGrads);
+      ctx.loss?.dispose();
+      ctx.loss = undefined;
+      ctx.grads = undefined;
+      if (transformed !== batch0) disposeBatch(transformed);
+      disposeBatch(batch0);
+    }
+  }
+
+  private async checkFinite(ctx: StepContext): Promise<void> {
+    const every = this.options.checkFiniteEvery;
+    if (every <= 0 || this.state.step % every !== 0 || !ctx.loss) return;
+    const v = (await ctx.loss.data())[0]!;
+    if (!Number.isFinite(v)) {
+      throw new GraftError(ErrorCodes.NON_FINITE, `loss is ${v} at step ${this.state.step}`, {
+        hint: 'Lower the learning rate, add gradient clipping, or check the data for empty sequences',
+      });
+    }
+  }
+
+  /** Forward pass without gradients, as evaluation and generation use it. */
+  forward(batch: Batch, training = false): Outputs {
+    const fctx = training ? this.trainCtx : this.evalCtx;
+    let outputs = this.role('model').forward(batch, fctx);
+    const head = this.roles.head;
+    if (head) outputs = head.forward(outputs, batch, fctx);
+    return outputs;
+  }
+
+  async evaluate(split: Split = 'validation'): Promise<Metrics> {
+    await this.setup();
+    const dataset = this.role('dataset');
+    const objective = this.role('objective');
+    const ctx: EvalContext = { ...this.runContext, split };
+    await this.hooks.beforeEval.promise(ctx);
+    let total = tf.scalar(0);
+    let weight = 0;
+    for (const batch of dataset.batches(split, { epoch: 0 })) {
+      try {
+        const w = Object.values(batch)[0]?.shape[0] ?? 1;
+        const next = tf.tidy(() => {
+          const outputs = this.forward(batch, false);
+          const loss = objective.loss(outputs, batch, this.evalCtx);
+          const bctx: EvalBatchContext = { ...ctx, batch, outputs, loss };
+          this.hooks.evalBatch.call(bctx);
+          return tf.add(total, tf.mul(loss, w)) as tf.Scalar;
+        });
+        total.dispose();
+        total = next;
+        weight += w;
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    const sum = (await total.data())[0]!;
+    total.dispose();
+    const base: Metrics = weight > 0 ? { [`${split}_loss`]: sum / weight } : {};
+    const metrics = await this.hooks.afterEval.promise(base, ctx);
+    Object.assign(this.state.metrics, metrics);
+    return metrics;
+  }
+
+  async save(dir: string): Promise<void> {
+    await this.setup();
+    await this.hooks.beforeSave.promise({ ...this.runContext, dir });
+    await saveCheckpoint(dir, this);
+    await this.hooks.afterSave.promise({ ...this.runContext, dir });
+  }
+
+  /**
+   * Load a checkpoint into this trainer (after setup). By default everything: parameters,
+   * optimizer and plugin state, data position and random state, i.e. an exact resume. With
+   * `select`, only matching parameters (say `backbone.**`) and nothing else: a warm start.
+   */
+  async load(dir: string, opts: LoadOptions = {}): Promise<void> {
+    await this.setup();
+    await loadCheckpoint(dir, this, opts);
+    await this.hooks.afterLoad.promise({ ...this.runContext, dir });
+  }
+
+  /**
+   * Set up from a checkpoint and restore everything, so that `fit()` continues the run exactly:
+   * the manifest is published as `CoreResources.resume` during setup (for tokenizers), then
+   * parameters, optimizer and plugin state, data position and random state are loaded.
+   */
+  async resume(dir: string): Promise<void> {
+    if (this.setupDone) {
+      throw new GraftError(ErrorCodes.INTERNAL, 'resume() must be called before setup, fit or evaluate');
+    }
+    this.resources.set(CoreResources.resume, readCheckpoint(dir).manifest);
+    await this.load(dir);
+  }
+
+  /** The random streams the trainer owns, for checkpoints. */
+  rngState(): Record<string, number> {
+    return { root: this.rng.getState(), dropout: this.dropoutRng.getState() };
+  }
+
+  setRngState(s: Record<string, number>): void {
+    if (s.root !== undefined) this.rng.setState(s.root);
+    if (s.dropout !== undefined) this.dropoutRng.setState(s.dropout);
+  }
+
+  private async guard<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      await this.hooks.onError.promise({ ...this.runContext, error, phase });
+      throw error;
+    }
+  }
+
+  /** Free every tensor: parameters, plugin state. The trainer is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.plugins) p.dispose?.();
+    this.params.dispose();
+  }
+
+  get runDir(): string | undefined {
+    return this.resources.get(CoreResources.runDir);
+  }
+}

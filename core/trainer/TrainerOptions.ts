@@ -1,0 +1,20 @@
+import { resolveOptions, type InputOptions, type ResolvedOptions } from '../options/index.ts';
+
+export const TRAINER_OPTIONS = {
+  seed: { type: 'integer', default: 42, min: 0, doc: 'Seed for weights, shuffling, dropout and sampling.' },
+  epochs: { type: 'integer', default: 1, min: 0, doc: 'Epochs to train at most.' },
+  maxSteps: { type: 'integer', default: 0, min: 0, doc: 'Optimizer steps at most (0: no limit).' },
+  checkFiniteEvery: {
+    type: 'integer',
+    default: 50,
+    min: 0,
+    doc: 'Check the loss is finite every N steps (0: never); a NaN stops the run with an error.',
+  },
+} as const;
+
+export type TrainerOptionsInput = InputOptions<typeof TRAINER_OPTIONS>;
+export type TrainerOptions = ResolvedOptions<typeof TRAINER_OPTIONS>;
+
+export function resolveTrainerOptions(input: TrainerOptionsInput = {}): TrainerOptions {
+  return resolveOptions('trainer', TRAINER_OPTIONS, input);
+}
