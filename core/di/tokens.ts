@@ -9,7 +9,7 @@ import type { TrainerOptions } from '../trainer/TrainerOptions.ts';
 
 /**
  * The container's tokens. A preset binds a plugin to its role token; rebinding that token
- * (`container.rebindSync(TOKENS.Optimizer).toConstantValue(new SgdOptimizer(...))`) replaces one
+ * (`container.rebind(TOKENS.Optimizer).toConstantValue(new SgdOptimizer(...))`) replaces one
  * part of the recipe. Plugins that fill no role are bound (many times) to `TOKENS.Plugin`.
  */
 export const TOKENS = {

@@ -1,0 +1,24 @@
+/** graft's backend layer: backend selection and the kernels graft adds to tfjs. */
+export { selectBackend, parseBackendPreference, parseSwitch } from './selectBackend.ts';
+export { wrapWasmFactory } from './loaders.ts';
+export {
+  registerGraftKernels,
+  unregisterGraftKernels,
+  graftKernelNames,
+  installedGraftKernels,
+  GRAFT_KERNEL_SPECS,
+  type RegisterKernelsOptions,
+  type GraftKernelInfo,
+} from './kernels/registry.ts';
+export { CPU_BRIDGED_KERNELS } from './kernels/cpuFallback.ts';
+export type { GraftKernelSpec } from './kernels/spec.ts';
+export {
+  BACKEND_ORDER,
+  TFJS_BACKEND_OF,
+  type BackendName,
+  type BackendInfo,
+  type BackendLogger,
+  type KernelPurpose,
+  type SelectBackendOptions,
+  type SkippedBackend,
+} from './types.ts';

@@ -1,0 +1,120 @@
+/**
+ * Picks the fastest backend that loads on this machine and installs graft's kernels on it.
+ *
+ * auto order: tfjs-node-gpu, tfjs-node (both optional peers, usually absent), wasm, cpu. Each
+ * failure is caught and recorded in `skipped`. A specific backend (opts.prefer or env
+ * GRAFT_BACKEND) never falls back: if it cannot load, selectBackend throws naming it and why.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { registerGraftKernels } from './kernels/registry.ts';
+import { describeError, LOADERS } from './loaders.ts';
+import {
+  BACKEND_ORDER, TFJS_BACKEND_OF, type BackendInfo, type BackendName, type SelectBackendOptions,
+  type SkippedBackend,
+} from './types.ts';
+
+const ALIASES: Record<string, BackendName | 'auto'> = {
+  '': 'auto',
+  auto: 'auto',
+  'node-gpu': 'node-gpu',
+  'tensorflow-gpu': 'node-gpu',
+  'tfjs-node-gpu': 'node-gpu',
+  gpu: 'node-gpu',
+  node: 'node',
+  tensorflow: 'node',
+  'tfjs-node': 'node',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+/** Parses a backend preference; unknown values throw rather than silently meaning 'auto'. */
+export function parseBackendPreference(value: string, source: string): BackendName | 'auto' {
+  const name = ALIASES[value.trim().toLowerCase()];
+  if (name == null) {
+    throw new Error(`${source}: unknown backend '${value}'; expected one of auto, ${BACKEND_ORDER.join(', ')}`);
+  }
+  return name;
+}
+
+/** Parses GRAFT_FAST_KERNELS-style switches: 0/false/off/no and 1/true/on/yes. */
+export function parseSwitch(value: string, source: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  if (['', '1', 'true', 'on', 'yes'].includes(v)) return true;
+  throw new Error(`${source}: expected 0/1/true/false/on/off, got '${value}'`);
+}
+
+/** Reasons candidates failed in this process; a failed import is not retried (same outcome). */
+const failures = new Map<BackendName, string>();
+
+async function activate(name: BackendName): Promise<void> {
+  const known = failures.get(name);
+  if (known != null) throw new Error(known);
+  try {
+    await LOADERS[name]();
+  } catch (err) {
+    const reason = describeError(err);
+    // Import/native-load failures are permanent for the process; init failures may be too.
+    failures.set(name, reason);
+    throw new Error(reason);
+  }
+}
+
+/** Serialises calls: backend switching and kernel registration are process-global. */
+let queue: Promise<unknown> = Promise.resolve();
+
+export function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const run = queue.then(() => doSelect(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
+  const envPrefer = process.env.GRAFT_BACKEND;
+  const prefer = opts.prefer != null
+    ? parseBackendPreference(opts.prefer, 'selectBackend({prefer})')
+    : envPrefer != null ? parseBackendPreference(envPrefer, 'GRAFT_BACKEND') : 'auto';
+  const envFast = process.env.GRAFT_FAST_KERNELS;
+  const fastKernels = opts.fastKernels ?? (envFast != null ? parseSwitch(envFast, 'GRAFT_FAST_KERNELS') : true);
+
+  const skipped: SkippedBackend[] = [];
+  let chosen: BackendName | undefined;
+  if (prefer !== 'auto') {
+    try {
+      await activate(prefer);
+    } catch (err) {
+      throw new Error(`graft: backend '${prefer}' could not be loaded: ${(err as Error).message}`);
+    }
+    chosen = prefer;
+  } else {
+    for (const name of BACKEND_ORDER) {
+      try {
+        await activate(name);
+        chosen = name;
+        break;
+      } catch (err) {
+        const reason = (err as Error).message;
+        skipped.push({ name, reason });
+        // Absent optional packages are expected; a present but broken one deserves a warning.
+        if (!reason.startsWith('not installed')) {
+          opts.logger?.warn(`graft: backend '${name}' is installed but failed to load: ${reason}`, { backend: name, reason });
+        }
+      }
+    }
+    if (chosen == null) {
+      throw new Error(`graft: no backend could be loaded: ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')}`);
+    }
+  }
+
+  const tfjsBackend = tf.getBackend();
+  if (tfjsBackend !== TFJS_BACKEND_OF[chosen]) {
+    throw new Error(`graft: selected '${chosen}' but tfjs reports backend '${tfjsBackend}'`);
+  }
+  const kernels = registerGraftKernels(tfjsBackend, { fastKernels });
+  const info: BackendInfo = { name: chosen, tfjsBackend, skipped, kernels };
+  const skippedText = skipped.length > 0
+    ? ` (skipped ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')})`
+    : '';
+  opts.logger?.info(`graft: using backend '${chosen}'${skippedText}`, { ...info, fastKernels });
+  return info;
+}
