@@ -65,7 +65,9 @@ export function assignParams(data: CheckpointData, target: Pick<LoadTarget, 'par
 /** Restore the trainer's position, randomness, freezing flags and every plugin's state. */
 function restoreRunState(data: CheckpointData, target: LoadTarget): void {
   const m = data.manifest;
-  Object.assign(target.state, structuredClone(m.state), { training: target.state.training });
+  // Limits come from the new run's options (a resumed run may be asked to go further).
+  const { training, maxEpochs, maxSteps } = target.state;
+  Object.assign(target.state, structuredClone(m.state), { training, maxEpochs, maxSteps });
   target.setRngState(m.rng);
   for (const [name, meta] of Object.entries(m.params)) {
     if (target.params.has(name) && target.params.entry(name).trainable !== meta.trainable) {
