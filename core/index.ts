@@ -10,7 +10,7 @@ export * from './params/index.ts';
 export * from './nn/index.ts';
 export * from './checkpoint/index.ts';
 export * from './di/index.ts';
-// export * from './backend/index.ts';
+export * from './backend/index.ts';
 
 export { Stages, stageValue, stageName, type StageName } from './hooks/stages.ts';
 export { TrainerHooks, HOOK_NAMES, REVERSED_HOOKS, type HookName, type HookArgs } from './hooks/TrainerHooks.ts';

@@ -49,4 +49,6 @@ export const CoreResources = {
    * their saved state from `manifest.plugins[name].state` here.
    */
   resume: resourceKey<Manifest>('resume'),
+  /** The resolved configuration of the run (a preset's), written into every checkpoint's manifest. */
+  config: resourceKey<unknown>('config'),
 };

@@ -143,10 +143,8 @@ export class Trainer implements TrainerApi {
   /** Build data, tokenizer, parameters and optimizer state: the `setup` hook. Runs once. */
   async setup(): Promise<void> {
     if (this.setupDone) return;
+    // Only the model is needed to set up (inference); fit and evaluate check their own roles.
     this.role('model');
-    this.role('objective');
-    this.role('optimizer');
-    this.role('dataset');
     await this.guard('setup', () => this.hooks.setup.promise(this.runContext));
     this.setupDone = true;
     this.logger.info(`parameters: ${this.params.count()} (${this.params.count({ trainableOnly: true })} trainable)`);
@@ -154,9 +152,11 @@ export class Trainer implements TrainerApi {
 
   /** Train. Resumes from the state's data position if a checkpoint was loaded. */
   async fit(): Promise<FitResult> {
+    this.role('objective');
+    this.role('optimizer');
+    const dataset = this.role('dataset');
     await this.setup();
     const { state, control, hooks, runContext } = this;
-    const dataset = this.role('dataset');
     control.stopReason = undefined;
     state.stopReason = undefined;
     state.training = true;
@@ -301,9 +301,9 @@ export class Trainer implements TrainerApi {
   }
 
   async evaluate(split: Split = 'validation'): Promise<Metrics> {
-    await this.setup();
     const dataset = this.role('dataset');
     const objective = this.role('objective');
+    await this.setup();
     const ctx: EvalContext = { ...this.runContext, split };
     await this.hooks.beforeEval.promise(ctx);
     let total = tf.scalar(0);
@@ -336,7 +336,7 @@ export class Trainer implements TrainerApi {
   async save(dir: string): Promise<void> {
     await this.setup();
     await this.hooks.beforeSave.promise({ ...this.runContext, dir });
-    await saveCheckpoint(dir, this);
+    await saveCheckpoint(dir, this, this.resources.get(CoreResources.config));
     await this.hooks.afterSave.promise({ ...this.runContext, dir });
   }
 

@@ -1,0 +1,74 @@
+import { ErrorCodes, GraftError } from '../core/index.ts';
+
+export interface ParsedArgs {
+  command: string | undefined;
+  positional: string[];
+  /** --flag value / --flag=value; repeated flags (like --set) collect in `sets`. */
+  flags: Record<string, string | true>;
+  sets: string[];
+}
+
+/** Flags each command accepts, and whether they take a value. */
+const FLAGS: Record<string, Record<string, 'value' | 'bool'>> = {
+  run: { set: 'value', out: 'value', backend: 'value', seed: 'value', force: 'bool', quiet: 'bool' },
+  describe: { set: 'value' },
+  list: {},
+  generate: { prompt: 'value', 'max-tokens': 'value', temperature: 'value', 'top-k': 'value', seed: 'value', backend: 'value' },
+  help: {},
+};
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const out: ParsedArgs = { command: undefined, positional: [], flags: {}, sets: [] };
+  const [command, ...rest] = argv;
+  out.command = command;
+  if (command === undefined || command === '--help' || command === '-h') {
+    out.command = 'help';
+    return out;
+  }
+  const allowed = FLAGS[command];
+  if (!allowed) {
+    throw new GraftError(ErrorCodes.USAGE, `unknown command "${command}"`, { expected: `one of ${Object.keys(FLAGS).join(', ')}` });
+  }
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (!a.startsWith('--')) {
+      out.positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    const kind = allowed[name];
+    if (!kind) {
+      throw new GraftError(ErrorCodes.USAGE, `unknown flag --${name} for "graft ${command}"`, {
+        expected: Object.keys(allowed).length ? `one of ${Object.keys(allowed).map((f) => `--${f}`).join(', ')}` : 'no flags',
+      });
+    }
+    let value: string | true = true;
+    if (kind === 'value') {
+      if (eq >= 0) value = a.slice(eq + 1);
+      else if (i + 1 < rest.length) value = rest[++i]!;
+      else throw new GraftError(ErrorCodes.USAGE, `--${name} needs a value`);
+    }
+    if (name === 'set') out.sets.push(value as string);
+    else out.flags[name] = value;
+  }
+  return out;
+}
+
+export function intFlag(flags: ParsedArgs['flags'], name: string, fallback: number): number {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0) {
+    throw new GraftError(ErrorCodes.USAGE, `--${name} must be a non-negative integer`, { received: v });
+  }
+  return n;
+}
+
+export function numberFlag(flags: ParsedArgs['flags'], name: string, fallback: number): number {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n)) throw new GraftError(ErrorCodes.USAGE, `--${name} must be a number`, { received: v });
+  return n;
+}

@@ -1,0 +1,190 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createLogger,
+  createTrainer,
+  ErrorCodes,
+  GraftError,
+  readCheckpoint,
+  selectBackend,
+  parseBackendPreference,
+  type Trainer,
+} from '../core/index.ts';
+import { PRESETS, findPreset } from '../presets/index.ts';
+import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
+import { runPreset } from '../presets/runner/runPreset.ts';
+import { PLUGIN_CATALOG } from '../plugins/catalog.ts';
+import { sampleText } from '../presets/runner/sampleText.ts';
+import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
+import { intFlag, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
+
+const HELP = `graft: transfer learning with language models
+
+Usage:
+  graft run <preset> [--set key=value ...] [--out DIR] [--backend auto|node-gpu|node|wasm|cpu] [--seed N] [--force] [--quiet]
+  graft list                          presets and plugins
+  graft describe <preset> [--set key=value ...]
+                                      the resolved configuration and the loop with each plugin in place
+  graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
+
+Exit codes: 0 success, 1 failure while running, 2 bad usage or configuration.`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+/** Run the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case 'help':
+        io.out(HELP);
+        return 0;
+      case 'list':
+        return list(io);
+      case 'describe':
+        return await describe(args, io);
+      case 'run':
+        return await run(args, io);
+      case 'generate':
+        return await generate(args, io);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof GraftError) {
+      io.err(`graft: ${e.message} [${e.code}]`);
+      return e.isUsageError ? 2 : 1;
+    }
+    io.err(`graft: ${(e as Error)?.stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+function presetArg(args: ParsedArgs) {
+  const name = args.positional[0];
+  if (!name) throw new GraftError(ErrorCodes.USAGE, `"graft ${args.command}" needs a preset name`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
+  if (args.positional.length > 1) throw new GraftError(ErrorCodes.USAGE, `unexpected argument "${args.positional[1]}"`);
+  return findPreset(name);
+}
+
+function list(io: Io): number {
+  io.out('Presets:');
+  for (const p of Object.values(PRESETS)) io.out(`  ${p.name.padEnd(28)} ${p.description}`);
+  io.out('\nPlugins:');
+  for (const p of PLUGIN_CATALOG) io.out(`  ${p.name.padEnd(34)} ${p.description}`);
+  return 0;
+}
+
+async function describe(args: ParsedArgs, io: Io): Promise<number> {
+  const preset = presetArg(args);
+  const config = resolveConfig(preset.name, preset.config, args.sets);
+  io.out(`preset ${preset.name}: ${preset.description}\n\nconfiguration:\n${describeConfig(preset.config, config)}`);
+  const stages = preset.stages(config);
+  for (const stage of stages) {
+    const ctx = { runDir: '<out>', stageDir: `<out>/${stage.name}`, checkpoints: Object.fromEntries(stages.map((s) => [s.name, `<out>/${s.name}/checkpoint`])), results: {}, seed: 42 };
+    const trainer = createTrainer({ plugins: stage.plugins(ctx), options: stage.options(ctx), logger: createLogger({ console: false }) });
+    io.out(`\nstage ${stage.name}: ${stage.description}\nplugins: ${trainer.plugins.map((p) => p.meta.name).join(', ')}\n${trainer.describeText()}`);
+    trainer.dispose();
+  }
+  return 0;
+}
+
+function backendFlag(args: ParsedArgs): string | undefined {
+  const b = args.flags.backend;
+  if (b === undefined) return undefined;
+  try {
+    parseBackendPreference(String(b), '--backend');
+  } catch (e) {
+    throw new GraftError(ErrorCodes.USAGE, (e as Error).message);
+  }
+  return String(b);
+}
+
+async function run(args: ParsedArgs, io: Io): Promise<number> {
+  // Everything that can be wrong with the command line is checked before anything is written.
+  const preset = presetArg(args);
+  const config = resolveConfig(preset.name, preset.config, args.sets);
+  const seed = intFlag(args.flags, 'seed', 42);
+  const backend = backendFlag(args);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const outDir = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : path.join('runs', `${preset.name}-${stamp}`));
+  const logger = createLogger({ file: path.join(outDir, 'log.jsonl'), level: args.flags.quiet ? 'warn' : undefined });
+  const info = await selectBackend({ prefer: backend as never, logger });
+  io.err(`graft: backend ${info.name}; run folder ${outDir}`);
+
+  let current: Trainer | undefined;
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1 && current) {
+      io.err('graft: interrupted; finishing the step and saving (Ctrl-C again to quit at once)');
+      current.control.stopRun('interrupted');
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const res = await runPreset(preset, config, seed, {
+      outDir,
+      force: args.flags.force === true,
+      logger,
+      onTrainer: (t) => (current = t),
+      extraPlugins: (stageDir) =>
+        args.flags.quiet
+          ? [new JsonlMetricsLogger({ file: path.join(stageDir, 'metrics.jsonl') })]
+          : [new ConsoleProgressLogger(), new JsonlMetricsLogger({ file: path.join(stageDir, 'metrics.jsonl') })],
+    });
+    for (const o of res.outcomes) {
+      io.out(`\n== stage ${o.name}${o.skipped ? ' (already complete, skipped)' : ''}`);
+      for (const [k, v] of Object.entries(o.result)) io.out(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
+    if (res.experiment) io.out(JSON.stringify(res.experiment, null, 2));
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function generate(args: ParsedArgs, io: Io): Promise<number> {
+  const dir = args.positional[0];
+  if (!dir) throw new GraftError(ErrorCodes.USAGE, '"graft generate" needs a checkpoint folder');
+  const prompt = args.flags.prompt;
+  if (typeof prompt !== 'string') throw new GraftError(ErrorCodes.USAGE, '"graft generate" needs --prompt TEXT');
+  const { manifest } = readCheckpoint(dir);
+  const cfg = manifest.config as { preset?: string; config?: Record<string, unknown>; stage?: string } | undefined;
+  if (!cfg?.preset || !cfg.stage) {
+    throw new GraftError(ErrorCodes.CHECKPOINT, 'the checkpoint does not record the preset and stage that made it', { file: dir });
+  }
+  const preset = findPreset(cfg.preset);
+  const stage = preset.stages(resolveConfig(preset.name, preset.config, [], cfg.config)).find((s) => s.name === cfg.stage);
+  if (!stage?.inference) {
+    throw new GraftError(ErrorCodes.USAGE, `stage "${cfg.stage}" of preset "${cfg.preset}" does not generate text`);
+  }
+  await selectBackend({ prefer: backendFlag(args) as never });
+  const trainer = createTrainer({ plugins: stage.inference(dir), logger: createLogger({ level: 'warn' }) });
+  try {
+    await trainer.setup();
+    await trainer.load(dir, { select: '**' });
+    const text = await sampleText(trainer, prompt, {
+      maxNewTokens: intFlag(args.flags, 'max-tokens', 200),
+      temperature: numberFlag(args.flags, 'temperature', 0.8),
+      topK: intFlag(args.flags, 'top-k', 40),
+      seed: intFlag(args.flags, 'seed', 42),
+    });
+    io.out(text);
+    return 0;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,23 @@
+/** Presets: recipes that bundle plugins, runnable from code and from `graft run`. */
+import { ErrorCodes, GraftError } from '../core/index.ts';
+import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
+import type { Preset } from './runner/Preset.ts';
+
+export const PRESETS: Record<string, Preset> = {
+  [gptPretrainPreset.name]: gptPretrainPreset as unknown as Preset,
+};
+
+export function findPreset(name: string): Preset {
+  const p = PRESETS[name];
+  if (!p) {
+    throw new GraftError(ErrorCodes.CONFIG, `unknown preset "${name}"`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
+  }
+  return p;
+}
+
+export { gptPretrainPreset, gptPretrainStage } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
+export { GPT_PRETRAIN_CONFIG } from './gpt-next-token-pretrain/config.ts';
+export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
+export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
+export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';
+export { sampleText } from './runner/sampleText.ts';
