@@ -51,7 +51,8 @@ export class ParameterStore {
       });
     }
     const role = opts.role ?? 'param';
-    const trainable = role === 'param' && (opts.trainable ?? true);
+    // Buffers start "trainable" too: for a buffer the flag means its statistics may update.
+    const trainable = opts.trainable ?? true;
     const init = values instanceof Float32Array ? tf.tensor(values, shape, 'float32') : values;
     if (values instanceof Float32Array && values.length !== shape.reduce((a, b) => a * b, 1)) {
       throw new GraftError(ErrorCodes.INTERNAL, `parameter "${name}": ${values.length} values for shape [${shape}]`);

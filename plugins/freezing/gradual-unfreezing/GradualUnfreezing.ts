@@ -1,0 +1,75 @@
+import {
+  resolveOptions,
+  type GraftPlugin,
+  type InputOptions,
+  type ParamPattern,
+  type PluginState,
+  type ResolvedOptions,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { stackLayerGroups } from '../shared/stackLayerGroups.ts';
+import { groupsToTrain } from './groupsToTrain.ts';
+import { GRADUAL_UNFREEZING_OPTIONS } from './options.ts';
+
+const NAME = 'freezing:gradual-unfreezing';
+
+/**
+ * Gradual unfreezing (Howard & Ruder 2018): the layer groups (model's, then head's) are frozen
+ * at setup except the top one; at the start of each later epoch one more group from the top
+ * is unfrozen. Parameters in no layer group are left as they are.
+ */
+export class GradualUnfreezing implements GraftPlugin {
+  readonly meta = { name: NAME, kind: 'freezing', description: 'ULMFiT gradual unfreezing, one layer group per epoch from the top' } as const;
+  readonly options: Readonly<ResolvedOptions<typeof GRADUAL_UNFREEZING_OPTIONS>>;
+  private groups: ParamPattern[] = [];
+  private trainer: TrainerApi | undefined;
+  /** Layer groups, from the top, that currently train. */
+  private unfrozen = 0;
+  /** A stage restored before setup, applied once the groups are known. */
+  private pending = 0;
+
+  constructor(input: InputOptions<typeof GRADUAL_UNFREEZING_OPTIONS> = {}) {
+    this.options = resolveOptions(NAME, GRADUAL_UNFREEZING_OPTIONS, input);
+  }
+
+  apply(trainer: TrainerApi): void {
+    this.trainer = trainer;
+    trainer.tap('setup', this, () => {
+      this.groups = stackLayerGroups(trainer, NAME);
+      for (const g of this.groups.slice(0, -1)) trainer.params.setTrainable(g, false, NAME);
+      this.unfrozen = 1;
+      this.unfreezeTo(this.pending);
+    }, { stage: 'adapt' });
+    trainer.tap('beforeEpoch', this, (ctx) => {
+      this.unfreezeTo(groupsToTrain(ctx.state.epoch, this.groups.length, this.options.unfreezeEvery));
+    });
+  }
+
+  /** Layer groups, counted from the top, that train now. */
+  get trainingGroups(): number {
+    return this.unfrozen;
+  }
+
+  private unfreezeTo(target: number): void {
+    const n = this.groups.length;
+    if (n === 0 || !this.trainer) {
+      this.pending = target;
+      return;
+    }
+    target = Math.min(target, n);
+    if (target <= this.unfrozen) return;
+    for (let i = n - target; i < n - this.unfrozen; i++) this.trainer.params.setTrainable(this.groups[i]!, true, NAME);
+    this.trainer.logger.info(`${NAME}: ${target} of ${n} layer groups train`);
+    this.unfrozen = target;
+  }
+
+  getState(): PluginState {
+    return { json: { unfrozen: this.unfrozen } };
+  }
+
+  /** Restores the stage; the top groups it names are unfrozen (checkpoints also restore the flags). */
+  setState(state: PluginState): void {
+    const u = (state.json as { unfrozen?: number } | undefined)?.unfrozen;
+    if (typeof u === 'number') this.unfreezeTo(u);
+  }
+}

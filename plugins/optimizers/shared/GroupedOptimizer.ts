@@ -1,0 +1,226 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ErrorCodes,
+  GraftError,
+  matches,
+  describePattern,
+  type GradMap,
+  type OptimizerPlugin,
+  type ParamGroupSpec,
+  type ParameterStore,
+  type PluginMeta,
+  type PluginState,
+  type StepContext,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { resolveGroups } from './resolveGroups.ts';
+import { DEFAULT_GROUP, validateGroups } from './validateGroups.ts';
+
+/** Per-parameter hyper-parameters after groups are applied. */
+export interface ParamHyper {
+  /** Effective learning rate: `learningRate * lrScale`. */
+  lr: number;
+  /** 0 for parameters created with `decay: false`; else the group's or the optimizer's. */
+  weightDecay: number;
+  /** This parameter's update count, from 1 (Adam's bias correction). */
+  t: number;
+}
+
+/** What a concrete optimizer's update returns: the new parameter and new slot values, in slot order. */
+export interface SlotUpdate {
+  param: tf.Tensor;
+  slots: tf.Tensor[];
+}
+
+/**
+ * Parameter groups, per-parameter slot tensors (moments) and their checkpointing, shared by every
+ * optimizer: tfjs optimizers have no groups, so Graft keeps its own. A subclass names its slots
+ * and gives the math as a pure function of tensors.
+ *
+ * Slots live in non-trainable tf.Variables updated with `assign`, so a step allocates nothing that
+ * outlives it. They are created (zeros) the first time a parameter has a gradient, which covers
+ * parameters unfrozen or added (LoRA) mid-run.
+ */
+export abstract class GroupedOptimizer implements OptimizerPlugin {
+  abstract readonly meta: PluginMeta;
+  abstract readonly options: Readonly<Record<string, unknown>>;
+  learningRate: number;
+  /** Slot names, e.g. `['m', 'v']`; keys of the checkpointed tensors are `<slot>/<param>`. */
+  protected abstract readonly slotNames: readonly string[];
+
+  private groupList: ParamGroupSpec[] = [];
+  private store: ParameterStore | undefined;
+  private warn: (message: string) => void = () => {};
+  private owner = new Map<string, number>();
+  private resolvedVersion = -1;
+  private resolvedGroups: ParamGroupSpec[] | undefined;
+  private readonly slots = new Map<string, tf.Variable[]>();
+  private readonly steps = new Map<string, number>();
+
+  protected constructor(learningRate: number) {
+    this.learningRate = learningRate;
+  }
+
+  /** The optimizer's own weight decay, used when a group does not override it. */
+  protected abstract baseWeightDecay(): number;
+
+  /** One parameter's update: new value and new slots (same order as `slotNames`). Pure. */
+  protected abstract update(param: tf.Tensor, grad: tf.Tensor, slots: readonly tf.Tensor[], hp: ParamHyper): SlotUpdate;
+
+  get groups(): ParamGroupSpec[] {
+    return this.groupList;
+  }
+
+  /** Replace the groups (lr-groups plugins do this at setup). Validated; resolved again lazily. */
+  set groups(groups: ParamGroupSpec[]) {
+    this.groupList = validateGroups(this.meta.name, groups);
+    this.resolvedGroups = undefined;
+  }
+
+  apply(trainer: TrainerApi): void {
+    this.store = trainer.params;
+    this.warn = (m) => trainer.logger.warn(`${this.meta.name}: ${m}`);
+    // After `adapt` (freezing, LoRA, lr groups): every group must select something, or it is a typo.
+    trainer.tap('setup', this, () => this.checkGroups(trainer.params), { stage: 'optimizer' });
+  }
+
+  private checkGroups(store: ParameterStore): void {
+    const names = store.names({ role: 'param' });
+    for (const g of this.groupList) {
+      if (!names.some((n) => matches(n, g.pattern))) {
+        throw new GraftError(ErrorCodes.PARAMETER, `group "${g.name}": pattern ${describePattern(g.pattern)} matches no parameter`, {
+          plugin: this.meta.name,
+          option: 'groups',
+          hint: 'List parameter names with `graft describe` or trainer.params.names()',
+        });
+      }
+    }
+    this.ensureResolved(store);
+    for (let i = 0; i < this.groupList.length; i++) {
+      if (![...this.owner.values()].includes(i)) {
+        this.warn(`group "${this.groupList[i]!.name}" owns no parameter: an earlier group takes all its matches`);
+      }
+    }
+  }
+
+  /** Group ownership is recomputed when the groups or the parameter set (store.version) change. */
+  private ensureResolved(store: ParameterStore): void {
+    if (this.resolvedGroups === this.groupList && this.resolvedVersion === store.version && this.store === store) return;
+    this.store = store;
+    this.owner = resolveGroups(store.names({ role: 'param' }), this.groupList);
+    this.resolvedGroups = this.groupList;
+    this.resolvedVersion = store.version;
+  }
+
+  groupRates(): Record<string, number> {
+    const rates: Record<string, number> = {};
+    for (const g of this.groupList) rates[g.name] = this.learningRate * (g.lrScale ?? 1);
+    let hasDefault = this.groupList.length === 0 || this.store === undefined;
+    if (!hasDefault) {
+      this.ensureResolved(this.store!);
+      hasDefault = [...this.owner.values()].includes(-1);
+    }
+    if (hasDefault) rates[DEFAULT_GROUP] = this.learningRate;
+    return rates;
+  }
+
+  /** The group a parameter belongs to right now (`default` if none). */
+  groupOf(name: string): string {
+    if (this.store) this.ensureResolved(this.store);
+    const i = this.owner.get(name) ?? -1;
+    return i < 0 ? DEFAULT_GROUP : this.groupList[i]!.name;
+  }
+
+  step(grads: GradMap, ctx: Pick<StepContext, 'trainer'>): void {
+    const store = ctx.trainer.params;
+    this.ensureResolved(store);
+    const base = this.baseWeightDecay();
+    for (const name of Object.keys(grads)) {
+      const grad = grads[name];
+      // tfjs reports unconnected variables as missing or null: no gradient, no update, no decay.
+      if (grad == null) continue;
+      const entry = store.entry(name);
+      if (entry.role !== 'param') continue;
+      const gi = this.owner.get(name) ?? -1;
+      const group = gi < 0 ? undefined : this.groupList[gi];
+      const t = (this.steps.get(name) ?? 0) + 1;
+      const hp: ParamHyper = {
+        lr: this.learningRate * (group?.lrScale ?? 1),
+        weightDecay: entry.decay ? (group?.weightDecay ?? base) : 0,
+        t,
+      };
+      const slotVars = this.slotsOf(name, entry.variable);
+      tf.tidy(() => {
+        const out = this.update(entry.variable, grad, slotVars, hp);
+        entry.variable.assign(out.param);
+        slotVars.forEach((s, i) => s.assign(out.slots[i]!));
+      });
+      this.steps.set(name, t);
+    }
+  }
+
+  private slotsOf(name: string, like: tf.Tensor): tf.Variable[] {
+    let vars = this.slots.get(name);
+    if (!vars) {
+      vars = this.slotNames.map(() => {
+        const z = tf.zeros(like.shape, 'float32');
+        const v = tf.variable(z, false);
+        z.dispose();
+        return v;
+      });
+      this.slots.set(name, vars);
+    }
+    return vars;
+  }
+
+  /** Slot tensors as `<slot>/<param>` (e.g. `m/backbone.embed`), plus lr and per-parameter step counts. */
+  getState(): PluginState {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [name, vars] of this.slots) vars.forEach((v, i) => (tensors[`${this.slotNames[i]}/${name}`] = v));
+    return { json: { learningRate: this.learningRate, steps: Object.fromEntries(this.steps) }, tensors };
+  }
+
+  setState(state: PluginState): void {
+    const json = (state.json ?? {}) as { learningRate?: number; steps?: Record<string, number> };
+    const bad = (msg: string): never => {
+      throw new GraftError(ErrorCodes.CHECKPOINT, msg, { plugin: this.meta.name, hint: 'The checkpoint was written by another optimizer or model' });
+    };
+    const incoming = new Map<string, (tf.Tensor | undefined)[]>();
+    for (const [key, t] of Object.entries(state.tensors ?? {})) {
+      const cut = key.indexOf('/');
+      const slot = cut < 0 ? -1 : this.slotNames.indexOf(key.slice(0, cut));
+      if (slot < 0) bad(`unknown state tensor "${key}"; expected <${this.slotNames.join('|')}>/<parameter>`);
+      const name = key.slice(cut + 1);
+      if (this.store?.has(name) && this.store.get(name).shape.join(',') !== t.shape.join(',')) {
+        bad(`state tensor "${key}" has shape [${t.shape}] but the parameter has [${this.store.get(name).shape}]`);
+      }
+      const list = incoming.get(name) ?? this.slotNames.map(() => undefined);
+      list[slot] = t;
+      incoming.set(name, list);
+    }
+    for (const [name, list] of incoming) {
+      if (list.some((t) => t === undefined)) bad(`state of parameter "${name}" lacks some of the slots ${this.slotNames.join(', ')}`);
+    }
+    this.disposeSlots();
+    // tf.variable shares the loaded tensor's data and counts a reference: the caller may dispose it.
+    for (const [name, list] of incoming) this.slots.set(name, list.map((t) => tf.variable(t!, false)));
+    this.steps.clear();
+    for (const [name, n] of Object.entries(json.steps ?? {})) this.steps.set(name, n);
+    if (typeof json.learningRate === 'number') this.learningRate = json.learningRate;
+  }
+
+  /** Number of parameters with slots (for tests and diagnostics). */
+  get slotCount(): number {
+    return this.slots.size;
+  }
+
+  private disposeSlots(): void {
+    for (const vars of this.slots.values()) for (const v of vars) v.dispose();
+    this.slots.clear();
+  }
+
+  dispose(): void {
+    this.disposeSlots();
+    this.steps.clear();
+  }
+}

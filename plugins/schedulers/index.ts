@@ -1,0 +1,13 @@
+export { LrScheduler } from './shared/LrScheduler.ts';
+export { totalSteps } from './shared/totalSteps.ts';
+export { warmupSteps, linearWarmup } from './shared/warmupSteps.ts';
+export { ConstantScheduler } from './constant/ConstantScheduler.ts';
+export { constant } from './constant/constant.ts';
+export { WarmupCosineScheduler } from './warmup-cosine/WarmupCosineScheduler.ts';
+export { warmupCosine, type WarmupCosineOptions } from './warmup-cosine/warmupCosine.ts';
+export { WarmupLinearScheduler } from './warmup-linear/WarmupLinearScheduler.ts';
+export { warmupLinear, type WarmupLinearOptions } from './warmup-linear/warmupLinear.ts';
+export { OneCycleScheduler } from './one-cycle/OneCycleScheduler.ts';
+export { oneCycle, type OneCycleOptions } from './one-cycle/oneCycle.ts';
+export { SlantedTriangularScheduler } from './slanted-triangular/SlantedTriangularScheduler.ts';
+export { slantedTriangular, type SlantedTriangularOptions } from './slanted-triangular/slantedTriangular.ts';

@@ -1,0 +1,12 @@
+/** Warm-up length: `warmupSteps` if given, else `floor(warmupFraction * totalSteps)`. */
+export function warmupSteps(totalSteps: number, o: { warmupSteps?: number; warmupFraction: number }): number {
+  return o.warmupSteps !== undefined ? o.warmupSteps : Math.floor(o.warmupFraction * totalSteps);
+}
+
+/**
+ * Linear warm-up multiplier for `step < warmup`: (step+1)/warmup, so the first update already
+ * moves (a zero rate would waste a step) and the last warm-up step reaches the peak.
+ */
+export function linearWarmup(step: number, warmup: number): number {
+  return (step + 1) / warmup;
+}

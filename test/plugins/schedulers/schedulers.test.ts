@@ -1,0 +1,91 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createTrainer, GraftError, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
+import { AdamwOptimizer } from '../../../plugins/optimizers/index.ts';
+import {
+  ConstantScheduler,
+  OneCycleScheduler,
+  SlantedTriangularScheduler,
+  WarmupCosineScheduler,
+  WarmupLinearScheduler,
+  oneCycle,
+  slantedTriangular,
+  warmupCosine,
+  warmupLinear,
+} from '../../../plugins/schedulers/index.ts';
+import { ToyDataset, ToyModel, ToyObjective } from '../../helpers/toy.ts';
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Reads the rate the optimizer will use, after every other tap of beforeOptimizerStep. */
+class LrRecorder implements GraftPlugin {
+  readonly meta = { name: 'callback:lr-recorder', kind: 'callback' } as const;
+  readonly rates: number[] = [];
+  apply(t: TrainerApi): void {
+    t.tap('beforeOptimizerStep', this, () => void this.rates.push(t.role('optimizer').learningRate), { stage: 'observe' });
+  }
+}
+
+async function run(scheduler: GraftPlugin, options: { epochs?: number; maxSteps?: number } = {}) {
+  const rec = new LrRecorder();
+  const trainer = createTrainer({
+    plugins: [new ToyModel(), new ToyObjective(), new ToyDataset({ batches: 4 }), new AdamwOptimizer({ lr: 0.02 }), scheduler, rec],
+    options: { seed: 3, ...options },
+    logger: silentLogger(),
+  });
+  await trainer.fit();
+  trainer.dispose();
+  return rec.rates;
+}
+
+const cases = [
+  { make: () => new SlantedTriangularScheduler({ cutFrac: 0.25, ratio: 4 }), f: (s: number, T: number) => slantedTriangular(s, T, { cutFrac: 0.25, ratio: 4 }) },
+  { make: () => new WarmupCosineScheduler({ warmupSteps: 3, minLrRatio: 0.1 }), f: (s: number, T: number) => warmupCosine(s, T, { warmupSteps: 3, warmupFraction: 0, minLrRatio: 0.1 }) },
+  { make: () => new WarmupLinearScheduler({ warmupFraction: 0.25 }), f: (s: number, T: number) => warmupLinear(s, T, { warmupFraction: 0.25, minLrRatio: 0 }) },
+  { make: () => new OneCycleScheduler(), f: (s: number, T: number) => oneCycle(s, T, { pctStart: 0.25, divFactor: 25, finalDivFactor: 1e4 }) },
+  { make: () => new ConstantScheduler(), f: () => 1 },
+];
+
+for (const c of cases) {
+  const name = c.make().meta.name;
+  test(`${name} sets peak × f(step, epochs × batches) before every optimizer step`, async (t) => {
+    const rates = await run(c.make(), { epochs: 2 });
+    t.is(rates.length, 8);
+    rates.forEach((r, s) => t.true(Math.abs(r - 0.02 * c.f(s, 8)) < 1e-15, `step ${s}: ${r} vs ${0.02 * c.f(s, 8)}`));
+  });
+}
+
+test('total steps come from maxSteps when set, and from the totalSteps option above all', async (t) => {
+  const a = await run(new SlantedTriangularScheduler({ cutFrac: 0.4, ratio: 8 }), { epochs: 3, maxSteps: 5 });
+  t.deepEqual(a, [0, 1, 2, 3, 4].map((s) => 0.02 * slantedTriangular(s, 5, { cutFrac: 0.4, ratio: 8 })));
+  const b = await run(new SlantedTriangularScheduler({ cutFrac: 0.4, ratio: 8, totalSteps: 20 }), { epochs: 1 });
+  t.deepEqual(b, [0, 1, 2, 3].map((s) => 0.02 * slantedTriangular(s, 20, { cutFrac: 0.4, ratio: 8 })));
+});
+
+test('the peak is plugin state: restored from a checkpoint even if the optimizer changed', (t) => {
+  const s = new WarmupLinearScheduler({ warmupSteps: 0 });
+  s.setState({ json: { peakLr: 0.5 } });
+  t.is(s.peakLr, 0.5);
+  t.is(s.lrAt(5, 10), 0.25);
+  t.deepEqual(s.getState(), { json: { peakLr: 0.5 } });
+});
+
+test('bad options name the option', (t) => {
+  const bad = (make: () => unknown, option: string) => {
+    const e = t.throws(make, { instanceOf: GraftError });
+    t.true(e!.message.includes(`option "${option}"`), e!.message);
+  };
+  bad(() => new SlantedTriangularScheduler({ cutFrac: 1 }), 'cutFrac');
+  bad(() => new SlantedTriangularScheduler({ cutFrac: 0 }), 'cutFrac');
+  bad(() => new SlantedTriangularScheduler({ ratio: 0.5 }), 'ratio');
+  bad(() => new OneCycleScheduler({ pctStart: 1 }), 'pctStart');
+  bad(() => new OneCycleScheduler({ divFactor: 0 }), 'divFactor');
+  bad(() => new WarmupCosineScheduler({ warmupSteps: 5, warmupFraction: 0.1 }), 'warmupFraction');
+  bad(() => new WarmupCosineScheduler({ minLrRatio: 2 }), 'minLrRatio');
+  bad(() => new WarmupLinearScheduler({ warmupSteps: -1 }), 'warmupSteps');
+  bad(() => new ConstantScheduler({ lr: 1 } as never), 'lr');
+  bad(() => new WarmupCosineScheduler({ totalSteps: 1.5 }), 'totalSteps');
+});
