@@ -30,7 +30,8 @@ export async function loadCheckpoint(dir: string, target: LoadTarget, opts: Load
 /** Copy the checkpoint's parameters into the store, checking names and shapes. */
 export function assignParams(data: CheckpointData, target: Pick<LoadTarget, 'params'>, opts: LoadOptions = {}): string[] {
   const strict = opts.strict ?? true;
-  const loaded: string[] = [];
+  // Check every pair before assigning anything, so a mismatch leaves the model as it was.
+  const plan: { name: string; arr: (typeof data.params)[string] }[] = [];
   for (const [srcName, arr] of Object.entries(data.params)) {
     if (opts.select !== undefined && !matches(srcName, opts.select)) continue;
     const name = opts.rename && srcName.startsWith(opts.rename.from) ? opts.rename.to + srcName.slice(opts.rename.from.length) : srcName;
@@ -50,6 +51,11 @@ export function assignParams(data: CheckpointData, target: Pick<LoadTarget, 'par
         hint: 'The model options (sizes, vocabulary) must match the checkpoint',
       });
     }
+    plan.push({ name, arr });
+  }
+  const loaded: string[] = [];
+  for (const { name, arr } of plan) {
+    const v = target.params.get(name);
     tf.tidy(() => v.assign(tf.tensor(arr.data, arr.shape, arr.dtype)));
     loaded.push(name);
   }

@@ -12,7 +12,7 @@ export interface Manifest {
   /** Per parameter: role, whether it is trainable and decayed, its owner plugin. */
   params: Record<string, { role: 'param' | 'buffer'; trainable: boolean; decay: boolean; owner: string }>;
   /** Per plugin: its resolved options and the JSON part of its state. Tensor parts live in state.safetensors as `<plugin>/<key>`. */
-  plugins: Record<string, { options?: Record<string, unknown>; state?: unknown; tensors?: string[] }>;
+  plugins: Record<string, { kind: string; options?: Record<string, unknown>; state?: unknown; tensors?: string[] }>;
   /** Free-form configuration the caller adds (a preset's resolved config). */
   config?: unknown;
 }

@@ -35,7 +35,7 @@ export async function saveCheckpoint(dir: string, src: CheckpointSource, config?
   const plugins: Manifest['plugins'] = {};
   for (const p of src.plugins) {
     const s = p.getState?.();
-    const entry: Manifest['plugins'][string] = {};
+    const entry: Manifest['plugins'][string] = { kind: p.meta.kind };
     if (p.options) entry.options = { ...p.options };
     if (s?.json !== undefined) entry.state = s.json;
     if (s?.tensors) {

@@ -56,10 +56,11 @@ import type {
  *   read → afterLoad(ctx)                          async
  * ```
  *
- * Order of taps: by named stage (`Stages`), then by the order plugins were applied. Hooks named
- * `after*` that pair with a `before*` (afterRun, afterEpoch, afterStep, afterEval, afterSave)
- * run their taps in reverse, so a plugin can undo in `afterX` what it did in `beforeX` while
- * the others' changes are still in place. Tap with `trainer.tap(...)` to get stages, reverse
+ * Order of taps: by named stage (`Stages`, the same order on every hook, so `observe` always
+ * sees final values), then by the order plugins were applied. Hooks named `after*` that pair with
+ * a `before*` (afterRun, afterEpoch, afterStep, afterSave) run the taps of one stage in reverse
+ * application order, so a plugin can undo in `afterX` what it did in `beforeX` while the others'
+ * changes are still in place. Tap with `trainer.tap(...)` to get stages, reverse
  * order and checks; `hooks.X.tap` is tapable's raw API and bypasses them.
  */
 export class TrainerHooks {
@@ -94,7 +95,8 @@ export class TrainerHooks {
 export type HookName = keyof TrainerHooks;
 
 /** Hooks whose taps run in reverse order of application: the closing half of a before/after pair. */
-export const REVERSED_HOOKS: ReadonlySet<HookName> = new Set<HookName>(['afterRun', 'afterEpoch', 'afterStep', 'afterEval', 'afterSave']);
+// afterEval is not here: it is a waterfall where metrics add values, not the closing half of a pair.
+export const REVERSED_HOOKS: ReadonlySet<HookName> = new Set<HookName>(['afterRun', 'afterEpoch', 'afterStep', 'afterSave']);
 
 /** Hook names, for checks and `describe`, in loop order. */
 export const HOOK_NAMES: readonly HookName[] = Object.keys(new TrainerHooks()) as HookName[];

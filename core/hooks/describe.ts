@@ -14,7 +14,7 @@ export function describeHooks(hooks: TrainerHooks): HookDescription[] {
     const reversed = REVERSED_HOOKS.has(hook);
     const taps = (hooks[hook] as unknown as { taps: { name: string; stage?: number }[] }).taps.map((t) => ({
       name: t.name,
-      stage: stageName(reversed ? -(t.stage ?? 0) : (t.stage ?? 0)),
+      stage: stageName(t.stage ?? 0),
     }));
     return { hook, taps, reversed };
   });

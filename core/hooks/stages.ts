@@ -3,8 +3,8 @@ import { ErrorCodes, GraftError } from '../errors/index.ts';
 /**
  * Named stages order the taps on one hook. A plugin says *why* it runs where it does
  * (`'transform'`: it changes the value; `'observe'`: it only reads the final value), never a bare
- * number. Within a stage, taps run in the order plugins were applied, and after-hooks run in
- * reverse (see `TrainerHooks`).
+ * number. Stages run in the same order on every hook. Within a stage, taps run in the order plugins
+ * were applied, reversed on closing hooks (see `TrainerHooks`).
  *
  * The setup stages are listed in the order the `setup` hook walks them; the step stages are the
  * ones the per-step hooks use. All live in one namespace so any hook can use any name.

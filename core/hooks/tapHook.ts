@@ -16,8 +16,9 @@ interface AnyHook {
 const ASYNC = /^Async/;
 
 /**
- * Tap `hook` for `plugin` at a named stage. On reversed (closing) hooks the stage is mirrored and
- * the tap goes before existing taps of its stage, so taps run in reverse application order.
+ * Tap `hook` for `plugin` at a named stage. Stages keep their order on every hook (`observe`
+ * always sees final values). On reversed (closing) hooks the tap goes before the existing taps of
+ * its stage, so within a stage taps run in reverse application order.
  */
 export function tapHook(
   hooks: TrainerHooks,
@@ -33,11 +34,19 @@ export function tapHook(
     });
   }
   const h = hooks[hook as HookName] as unknown as AnyHook;
-  let stage = stageValue(opts.stage, plugin, hook);
-  let before = opts.before === undefined ? [] : Array.isArray(opts.before) ? [...opts.before] : [opts.before];
+  const stage = stageValue(opts.stage, plugin, hook);
+  const before = opts.before === undefined ? [] : Array.isArray(opts.before) ? [...opts.before] : [opts.before];
+  for (const name of before) {
+    // tapable would silently put a tap naming an absent plugin first, ignoring its stage.
+    if (!h.taps.some((t) => t.name === name)) {
+      throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, `taps "${hook}" before "${name}", which has not tapped it`, {
+        plugin,
+        hint: `Apply "${plugin}" after "${name}" in the recipe, or declare dependsOn: ["${name}"]`,
+      });
+    }
+  }
   if (REVERSED_HOOKS.has(hook as HookName)) {
-    stage = -stage;
-    for (const t of h.taps) if ((t.stage ?? 0) === stage) before.push(t.name);
+    for (const t of h.taps) if ((t.stage ?? 0) === stage && !before.includes(t.name)) before.push(t.name);
   }
   const tapOpts = { name: plugin, stage, ...(before.length ? { before } : {}) };
   const isAsync = ASYNC.test(h.constructor.name);

@@ -12,8 +12,11 @@ export interface ParamEntry {
   readonly decay: boolean;
   /** The plugin that created it, for error messages. */
   readonly owner: string;
-  trainable: boolean;
+  /** Change it with `setTrainable`, which also refreshes the cached trainable list. */
+  readonly trainable: boolean;
 }
+
+type MutableEntry = { -readonly [K in keyof ParamEntry]: ParamEntry[K] };
 
 export interface CreateParamOptions {
   role?: 'param' | 'buffer';
@@ -34,7 +37,7 @@ export type ParamTransform = (value: tf.Tensor, info: { name: string; training: 
  * name or pattern to freeze them, put them in learning-rate groups, adapt them and save them.
  */
 export class ParameterStore {
-  private readonly entries = new Map<string, ParamEntry>();
+  private readonly entries = new Map<string, MutableEntry>();
   private readonly transforms: { owner: string; pattern: ParamPattern; fn: ParamTransform }[] = [];
   private transformCache = new Map<string, ParamTransform[]>();
   private trainableCache: ParamEntry[] | null = null;

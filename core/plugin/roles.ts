@@ -75,8 +75,12 @@ export interface DatasetPlugin extends GraftPlugin {
   numBatches(split: Split): number;
   /** Number of classes, for classification datasets. */
   readonly numClasses?: number;
+  /** Class names in class-id order, for classification datasets. */
+  readonly classNames?: readonly string[];
   /** Raw texts of the training split, for fitting a tokenizer (available after stage `data`). */
   trainingTexts?(): string[];
+  /** Texts of the training split without labels (target-domain LM fine-tuning). */
+  unlabelledTexts?(): string[];
 }
 
 export interface TokenizerPlugin extends GraftPlugin {

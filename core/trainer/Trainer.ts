@@ -327,6 +327,7 @@ export class Trainer implements TrainerApi {
     }
     const sum = (await total.data())[0]!;
     total.dispose();
+    if (weight === 0) this.logger.warn(`evaluate: split "${split}" of ${dataset.meta.name} has no batches; no loss computed`);
     const base: Metrics = weight > 0 ? { [`${split}_loss`]: sum / weight } : {};
     const metrics = await this.hooks.afterEval.promise(base, ctx);
     Object.assign(this.state.metrics, metrics);

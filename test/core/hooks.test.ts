@@ -43,12 +43,12 @@ test('before-hooks run in application order, after-hooks in reverse', async (t) 
   tr.dispose();
 });
 
-test('named stages order taps regardless of application order; reversed on after-hooks', async (t) => {
+test('named stages order taps on every hook regardless of application order', async (t) => {
   const log: string[] = [];
   const tr = trainer([recorder('late', log, { stage: 'observe' }), recorder('early', log, { stage: 'transform' }), recorder('mid', log)], { batches: 1 });
   await tr.fit();
   t.deepEqual(log.filter((l) => l.startsWith('beforeStep')), ['beforeStep:early', 'beforeStep:mid', 'beforeStep:late']);
-  t.deepEqual(log.filter((l) => l.startsWith('afterStep')), ['afterStep:late', 'afterStep:mid', 'afterStep:early']);
+  t.deepEqual(log.filter((l) => l.startsWith('afterStep')), ['afterStep:early', 'afterStep:mid', 'afterStep:late']);
   tr.dispose();
 });
 
@@ -58,6 +58,13 @@ test('`before` puts a tap ahead of a named plugin on the same stage', async (t) 
   await tr.fit();
   t.deepEqual(log.filter((l) => l.startsWith('beforeStep')), ['beforeStep:b', 'beforeStep:a']);
   tr.dispose();
+});
+
+test('`before` naming a plugin that has not tapped the hook is an error', (t) => {
+  const p: GraftPlugin = { meta: { name: 'callback:eager', kind: 'callback' }, apply: (tr) => tr.tap('beforeStep', 'callback:eager', () => {}, { before: 'callback:absent' }) };
+  const e = t.throws(() => trainer([p]), { instanceOf: GraftError });
+  t.is(e.code, ErrorCodes.MISSING_DEPENDENCY);
+  t.regex(e.message, /callback:eager.*before "callback:absent", which has not tapped it/);
 });
 
 test('an unknown hook or stage is a coded error naming the plugin', (t) => {
@@ -206,7 +213,8 @@ test('describe lists each hook with its taps in run order and stage', (t) => {
   t.deepEqual(step.taps, [{ name: 'callback:b', stage: 'default' }, { name: 'callback:a', stage: 'observe' }]);
   const after = d.find((h) => h.hook === 'afterStep')!;
   t.true(after.reversed);
-  t.deepEqual(after.taps.map((x) => x.name), ['callback:a', 'callback:b']);
+  // stage order kept (b at default before a at observe)
+  t.deepEqual(after.taps.map((x) => x.name), ['callback:b', 'callback:a']);
   const text = tr.describeText();
   t.regex(text, /beforeStep\n {2}default {4}callback:b\n {2}observe {4}callback:a/);
   t.regex(text, /setup\n {2}build {6}model:toy/);

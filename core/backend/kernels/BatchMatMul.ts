@@ -4,7 +4,8 @@
  * tfjs-backend-wasm 4.22 uses XNNPACK's fully-connected operator only when neither operand is
  * transposed and both batches are 1; everything else (every backward matmul, every attention
  * matmul) falls to a scalar C++ loop at ~1 GFLOP/s. Here transposed operands are first
- * materialised with a JS transpose (O(size), cheap next to O(M*N*K)), then:
+ * materialised into scratch heap memory with the backend's C++ transpose (O(size), cheap next to
+ * O(M*N*K)), then:
  *  - right operand shared by all batches: the left batches are stacked as rows, one XNNPACK call;
  *  - otherwise: one XNNPACK call per output batch on heap slices, with proper broadcasting of the
  *    outer dims.
@@ -18,16 +19,46 @@ import {
   type WasmBackendLike,
 } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
-import { transposeBatched } from './transposeImpl.ts';
 
 /**
- * Below this many multiply-adds per batched product the per-call cost of creating an XNNPACK
- * operator (weight packing, allocation) outweighs the faster inner loop; measured crossover.
+ * Below this many multiply-adds per batched product the per-call cost of an XNNPACK operator
+ * (~3 us: creation, weight packing, setup) outweighs its faster inner loop. Measured: 16x16x16 and
+ * 32x32x4 per batch are 1.5-2.6x faster on XNNPACK, 12x12x24 and 8x8x8 0.3-0.75x, 16x16x8 even.
  */
 const MIN_MACS_PER_BATCH = 4096;
 
 function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+/** CppDType.float32 in tfjs-backend-wasm's C++ enum. */
+const CPP_FLOAT32 = 0;
+
+/**
+ * [batch, rows, cols] -> [batch, cols, rows] between heap buffers with the backend's own C++
+ * transpose (measured faster than a JS loop over the heap for these shapes).
+ */
+function transposeOnHeap(
+  backend: WasmBackendLike, srcOff: number, dstOff: number, batch: number, rows: number, cols: number,
+): void {
+  const size = batch * rows * cols;
+  if (rows === 1 || cols === 1) {
+    backend.wasm.HEAPU8.copyWithin(dstOff, srcOff, srcOff + size * 4);
+    return;
+  }
+  // Drop the batch axis when it is 1: the C++ kernel has a faster 2-D path.
+  const shape = batch === 1 ? [rows, cols] : [batch, rows, cols];
+  const perm = batch === 1 ? [1, 0] : [0, 2, 1];
+  const fn = wasmFunction(backend, 'Transpose', null,
+    ['number', 'array', 'number', 'number', 'number', 'array', 'number']);
+  const src = registerTempId(backend, srcOff, size);
+  const dst = registerTempId(backend, dstOff, size);
+  try {
+    fn(src, shapeBytes(shape), shape.length, CPP_FLOAT32, dst, shapeBytes(perm), perm.length);
+  } finally {
+    releaseTempId(backend, src);
+    releaseTempId(backend, dst);
+  }
 }
 
 /**
@@ -115,6 +146,8 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
   const batch = util.sizeFromShape(outer);
 
   const sharedB = batchB === 1;
+  // Only equal batches go back to stock for tiny products: that is the layout its loop indexes
+  // correctly; broadcast batches always take the path below.
   if (!sharedB && m * n * k < MIN_MACS_PER_BATCH && batchA === batchB) return runStock(stock, args);
 
   const out = backend.makeOutput([...outer, m, n], 'float32');
@@ -133,17 +166,13 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
     let aOff = heapOffset(backend, a);
     let bOff = heapOffset(backend, b);
     const outOff = heapOffset(backend, out);
-    if (transposeA || transposeB) {
-      // One view of the whole heap, taken after the mallocs above (they may have grown it).
-      const heap = new Float32Array(wasm.HEAPU8.buffer);
-      if (transposeA) {
-        transposeBatched(heap, aOff >>> 2, heap, tmpA >>> 2, batchA, k, m);
-        aOff = tmpA;
-      }
-      if (transposeB) {
-        transposeBatched(heap, bOff >>> 2, heap, tmpB >>> 2, batchB, n, k);
-        bOff = tmpB;
-      }
+    if (transposeA) {
+      transposeOnHeap(backend, aOff, tmpA, batchA, k, m);
+      aOff = tmpA;
+    }
+    if (transposeB) {
+      transposeOnHeap(backend, bOff, tmpB, batchB, n, k);
+      bOff = tmpB;
     }
     const bId = transposeB ? 0 : wasmTensorId(backend, b);
     if (sharedB) {

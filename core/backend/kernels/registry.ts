@@ -14,7 +14,7 @@ import { oneHotWasm } from './OneHot.ts';
 import type { GraftKernelSpec } from './spec.ts';
 import { sumCpu, sumWasm } from './Sum.ts';
 import { tanhCpu, tanhWasm } from './Tanh.ts';
-import { transposeCpu, transposeWasm } from './Transpose.ts';
+import { transposeCpu } from './Transpose.ts';
 import { unsortedSegmentSumCpu, unsortedSegmentSumWasm } from './UnsortedSegmentSum.ts';
 
 /** Every kernel graft can install, per backend. */
@@ -22,7 +22,6 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   unsortedSegmentSumWasm,
   oneHotWasm,
   batchMatMulWasm,
-  transposeWasm,
   sumWasm,
   tanhWasm,
   ...cpuFallbackSpecs,

@@ -1,0 +1,136 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  CoreResources,
+  ErrorCodes,
+  GraftError,
+  resolveOptions,
+  type EvalContext,
+  type GraftPlugin,
+  type Metrics,
+  type PluginState,
+  type RunContext,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { isImprovement } from '../../callbacks/early-stopping/isImprovement.ts';
+import { checkpointsToPrune } from './checkpointsToPrune.ts';
+import { writeLatest } from './latestPointer.ts';
+import { PERIODIC_CHECKPOINT_OPTIONS, type PeriodicCheckpointOptionsInput } from './options.ts';
+import { stepDirName } from './stepDirName.ts';
+
+const NAME = 'checkpoint:periodic';
+export const BEST_DIR = 'best';
+
+interface PeriodicState {
+  /** Step of the last step checkpoint written (-1: none). */
+  lastSavedStep: number;
+  /** Best monitored value and its step (null / -1: none yet). */
+  bestValue: number | null;
+  bestStep: number;
+}
+
+/**
+ * Saves `<dir>/step-<n>` every N steps and at the end, keeps the newest K, keeps `<dir>/best`
+ * whenever the monitored metric improves, and points `<dir>/latest.json` at the newest save.
+ */
+export class PeriodicCheckpoint implements GraftPlugin {
+  readonly meta = {
+    name: NAME,
+    kind: 'checkpoint',
+    description: 'Saves checkpoints every N steps and at the end, keeps the last K, the best one and a latest pointer',
+  } as const;
+  readonly options;
+  private s: PeriodicState = { lastSavedStep: -1, bestValue: null, bestStep: -1 };
+  private dir: string | undefined;
+  /** Between beforeRun and the end of afterRun: evaluations then may update `best`. */
+  private inRun = false;
+
+  constructor(input: PeriodicCheckpointOptionsInput = {}) {
+    this.options = resolveOptions(NAME, PERIODIC_CHECKPOINT_OPTIONS, input);
+  }
+
+  /** The checkpoint folder (known once the run has started). */
+  get folder(): string | undefined {
+    return this.dir;
+  }
+
+  apply(trainer: TrainerApi): void {
+    trainer.tap('beforeRun', this, (ctx) => {
+      // Fail before training rather than at the first save.
+      this.dir = this.resolveDir(ctx.trainer);
+      this.inRun = true;
+    });
+    // Stage `last`: the checkpoint then holds this step's evaluation and early-stopping state.
+    trainer.tap('afterStep', this, async (ctx) => {
+      const { every } = this.options;
+      const step = ctx.state.step;
+      if (every > 0 && step > 0 && step % every === 0 && step !== this.s.lastSavedStep) await this.saveStep(ctx);
+    }, { stage: 'last' });
+    trainer.tap('afterEval', this, (metrics, ctx) => this.maybeSaveBest(metrics, ctx), { stage: 'observe' });
+    trainer.tap('afterRun', this, async (ctx) => {
+      try {
+        // After a failure the parameters may be broken (NaN); the periodic saves stay the last good ones.
+        if (this.options.atEnd && ctx.state.stopReason !== 'error' && ctx.state.step !== this.s.lastSavedStep) await this.saveStep(ctx);
+      } finally {
+        this.inRun = false;
+      }
+    }, { stage: 'last' });
+  }
+
+  private resolveDir(trainer: TrainerApi): string {
+    if (this.options.dir !== undefined) return this.options.dir;
+    const runDir = trainer.resources.get(CoreResources.runDir);
+    if (runDir === undefined) {
+      throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, 'has no folder to save to', {
+        plugin: NAME,
+        option: 'dir',
+        expected: 'a folder, since the run has no run folder (resource "runDir") to default to',
+      });
+    }
+    return path.join(runDir, 'checkpoints');
+  }
+
+  private async saveStep(ctx: RunContext): Promise<void> {
+    const dir = this.dir ?? this.resolveDir(ctx.trainer);
+    const step = ctx.state.step;
+    const name = stepDirName(step);
+    // Recorded before saving so the checkpoint itself knows it was saved (no second save at the end after resuming it).
+    this.s.lastSavedStep = step;
+    await ctx.trainer.save(path.join(dir, name));
+    await writeLatest(dir, { dir: name, step });
+    for (const e of checkpointsToPrune(await fs.readdir(dir), this.options.keep, step)) {
+      await fs.rm(path.join(dir, e), { recursive: true, force: true });
+    }
+    ctx.trainer.logger.info(`${NAME}: saved ${path.join(dir, name)}`);
+  }
+
+  private async maybeSaveBest(metrics: Metrics, ctx: EvalContext): Promise<Metrics> {
+    if (!this.options.best || !this.inRun) return metrics;
+    const value = metrics[this.options.monitor];
+    if (value === undefined || !isImprovement(value, this.s.bestValue, this.options.mode, 0)) return metrics;
+    this.s.bestValue = value;
+    this.s.bestStep = ctx.state.step;
+    const target = path.join(this.dir ?? this.resolveDir(ctx.trainer), BEST_DIR);
+    await ctx.trainer.save(target);
+    ctx.trainer.logger.info(`${NAME}: ${this.options.monitor} ${value} is the best so far; saved ${target}`);
+    return metrics;
+  }
+
+  /** Best monitored value and its step, and the last saved step (a copy). */
+  get progress(): Readonly<PeriodicState> {
+    return { ...this.s };
+  }
+
+  getState(): PluginState {
+    return { json: { ...this.s } };
+  }
+
+  setState(state: PluginState): void {
+    const j = (state.json ?? {}) as Partial<PeriodicState>;
+    this.s = {
+      lastSavedStep: typeof j.lastSavedStep === 'number' ? j.lastSavedStep : -1,
+      bestValue: typeof j.bestValue === 'number' ? j.bestValue : null,
+      bestStep: typeof j.bestStep === 'number' ? j.bestStep : -1,
+    };
+  }
+}

@@ -1,0 +1,13 @@
+import type { InputOptions } from '../../../core/index.ts';
+
+export const PERIODIC_CHECKPOINT_OPTIONS = {
+  dir: { type: 'string', doc: 'Folder for the checkpoints (default: <run folder>/checkpoints).' },
+  every: { type: 'integer', default: 500, min: 0, doc: 'Save every N optimizer steps (0: only at the end).' },
+  atEnd: { type: 'boolean', default: true, doc: 'Save when the run ends, unless it failed.' },
+  keep: { type: 'integer', default: 2, min: 0, doc: 'Step checkpoints to keep, newest first (0: keep all).' },
+  best: { type: 'boolean', default: true, doc: 'Also keep a copy in <dir>/best whenever the monitored metric improves.' },
+  monitor: { type: 'string', default: 'validation_loss', doc: 'The metric that decides the best checkpoint.' },
+  mode: { type: 'enum', values: ['min', 'max'], default: 'min', doc: 'Whether lower (min) or higher (max) is better.' },
+} as const;
+
+export type PeriodicCheckpointOptionsInput = InputOptions<typeof PERIODIC_CHECKPOINT_OPTIONS>;

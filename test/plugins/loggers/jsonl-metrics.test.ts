@@ -1,0 +1,196 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CoreResources, createTrainer, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
+import { EvaluateCallback } from '../../../plugins/callbacks/evaluate/EvaluateCallback.ts';
+import { evalRecord, JsonlMetricsLogger, toJsonLine, trainRecord } from '../../../plugins/loggers/index.ts';
+import { toyPlugins } from '../../helpers/toy.ts';
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+});
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'graft-jsonl-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function readLines(file: string): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+}
+
+/** Records each step's loss and each evaluation's metrics, to compare with the file. */
+function probe(): GraftPlugin & { losses: Map<number, number>; evals: Map<number, Record<string, number>> } {
+  const losses = new Map<number, number>();
+  const evals = new Map<number, Record<string, number>>();
+  return {
+    meta: { name: 'callback:probe', kind: 'callback' },
+    losses,
+    evals,
+    apply(t: TrainerApi) {
+      t.tap('afterStep', this, async (ctx) => void losses.set(ctx.state.step, (await ctx.loss!.data())[0]!));
+      t.tap('afterEval', this, (m, ctx) => (evals.set(ctx.state.step, { ...m }), m), { stage: 'observe' });
+    },
+  };
+}
+
+test('records: field order, clashing metric names, NaN as null', (t) => {
+  const r = trainRecord({ time: 5, tokens: 40, lr: 0.1, loss: 2, epoch: 0, step: 2 });
+  t.is(toJsonLine(r), '{"type":"train","step":2,"epoch":0,"loss":2,"lr":0.1,"tokens":40,"time":5}\n');
+  t.deepEqual(evalRecord(4, 1, 'validation', 7, { validation_loss: 1.5, step: 99 }), {
+    type: 'eval',
+    step: 4,
+    epoch: 1,
+    split: 'validation',
+    time: 7,
+    validation_loss: 1.5,
+    'metric.step': 99,
+  });
+  t.is(toJsonLine({ loss: NaN }), '{"loss":null}\n');
+});
+
+test('a toy run writes train lines every N steps and eval lines, parseable and consistent', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'sub', 'metrics.jsonl');
+  const p = probe();
+  const before = Date.now() / 1000;
+  const tr = createTrainer({
+    plugins: [...toyPlugins({ batches: 4 }), new EvaluateCallback({ every: 3 }), new JsonlMetricsLogger({ file, every: 2 }), p],
+    options: { epochs: 2 },
+    logger: silentLogger(),
+  });
+  await tr.fit();
+  const lines = readLines(file);
+  const train = lines.filter((l) => l.type === 'train');
+  const evals = lines.filter((l) => l.type === 'eval');
+  t.deepEqual(train.map((l) => l.step), [2, 4, 6, 8]);
+  for (const l of train) {
+    const step = l.step as number;
+    t.true(Number.isFinite(l.loss), `loss at ${step}`);
+    t.is(l.loss, p.losses.get(step), `loss at ${step} is the step's loss`);
+    t.is(l.lr, 0.5);
+    t.is(l.tokens, step * 20, '4 × 5 tokens a step');
+    t.is(l.epoch, step <= 4 ? 0 : 1);
+    t.true((l.time as number) >= before - 1 && (l.time as number) <= Date.now() / 1000 + 1);
+    t.deepEqual(Object.keys(l), ['type', 'step', 'epoch', 'loss', 'lr', 'tokens', 'time']);
+  }
+  // Evaluations at 3, 4 (epoch end), 6, 8 (epoch end).
+  t.deepEqual(evals.map((l) => l.step), [3, 4, 6, 8]);
+  for (const l of evals) {
+    t.is(l.split, 'validation');
+    t.is(l.validation_loss, p.evals.get(l.step as number)!.validation_loss);
+    t.true(Number.isFinite(l.validation_loss));
+  }
+  const steps = lines.map((l) => l.step as number);
+  t.deepEqual(steps, [...steps].sort((a, b) => a - b), 'steps never go back within a run');
+  tr.dispose();
+});
+
+test('appends: a second run keeps the lines of the first', async (t) => {
+  const file = path.join(tempDir(t), 'm.jsonl');
+  for (let run = 0; run < 2; run++) {
+    const tr = createTrainer({ plugins: [...toyPlugins({ batches: 2 }), new JsonlMetricsLogger({ file, every: 1 })], options: { epochs: 1 }, logger: silentLogger() });
+    await tr.fit();
+    tr.dispose();
+  }
+  t.deepEqual(readLines(file).map((l) => l.step), [1, 2, 1, 2]);
+});
+
+test('buffered: written at epoch ends (and when flushEvery lines wait), not every step', async (t) => {
+  const file = path.join(tempDir(t), 'm.jsonl');
+  const seen: number[] = [];
+  const watcher: GraftPlugin = {
+    meta: { name: 'callback:watch', kind: 'callback' },
+    apply(tr: TrainerApi) {
+      tr.tap('beforeStep', this, () => void seen.push(readLines(file).length));
+    },
+  };
+  const tr = createTrainer({
+    plugins: [...toyPlugins({ batches: 4 }), new JsonlMetricsLogger({ file, every: 1, flushEvery: 3 }), watcher],
+    options: { epochs: 2 },
+    logger: silentLogger(),
+  });
+  await tr.fit();
+  // Lines in the file before each of the 8 steps: 3 once three wait, 4 at the epoch end, 7 at the next three.
+  t.deepEqual(seen, [0, 0, 0, 3, 4, 4, 4, 7]);
+  t.is(readLines(file).length, 8, 'the rest at the end of the run');
+  tr.dispose();
+});
+
+test('flushed when the run fails', async (t) => {
+  const file = path.join(tempDir(t), 'm.jsonl');
+  const failing: GraftPlugin = {
+    meta: { name: 'callback:fail', kind: 'callback' },
+    apply(tr: TrainerApi) {
+      tr.tap('beforeStep', this, (ctx) => {
+        if (ctx.state.step === 3) throw new Error('boom');
+      });
+    },
+  };
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 8 }), new JsonlMetricsLogger({ file, every: 1 }), failing], options: { epochs: 1 }, logger: silentLogger() });
+  await t.throwsAsync(() => tr.fit(), { message: 'boom' });
+  // The 4th step fails before it starts: the three finished ones are in the file, though none was flushed yet.
+  t.deepEqual(readLines(file).map((l) => l.step), [1, 2, 3]);
+  tr.dispose();
+});
+
+test('defaults to <run folder>/metrics.jsonl; without one the run fails naming the option', async (t) => {
+  const runDir = tempDir(t);
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 2 }), new JsonlMetricsLogger({ every: 1 })], options: { epochs: 1 }, logger: silentLogger() });
+  tr.resources.set(CoreResources.runDir, runDir);
+  await tr.fit();
+  t.is(readLines(path.join(runDir, 'metrics.jsonl')).length, 2);
+  tr.dispose();
+
+  const bare = createTrainer({ plugins: [...toyPlugins(), new JsonlMetricsLogger()], options: { epochs: 1 }, logger: silentLogger() });
+  await t.throwsAsync(() => bare.fit(), { message: /plugin "logger:jsonl-metrics", option "file": has no file to write to/ });
+  bare.dispose();
+});
+
+// Serial: it counts tensor reads process-wide.
+test.serial('reads the loss only on the steps it writes, and never synchronously', async (t) => {
+  const file = path.join(tempDir(t), 'm.jsonl');
+  const proto = tf.Tensor.prototype as unknown as { data: (...a: unknown[]) => Promise<unknown>; dataSync: (...a: unknown[]) => unknown };
+  const { data, dataSync } = proto;
+  let asyncReads = 0;
+  let syncReads = 0;
+  proto.data = function (this: unknown, ...a: unknown[]) {
+    asyncReads++;
+    return data.apply(this, a);
+  };
+  proto.dataSync = function (this: unknown, ...a: unknown[]) {
+    syncReads++;
+    return dataSync.apply(this, a);
+  };
+  try {
+    const tr = createTrainer({
+      plugins: [...toyPlugins({ batches: 4 }), new JsonlMetricsLogger({ file, every: 4 })],
+      options: { epochs: 2, checkFiniteEvery: 0 },
+      logger: silentLogger(),
+    });
+    await tr.setup();
+    asyncReads = syncReads = 0;
+    await tr.fit();
+    t.is(asyncReads, 2, 'steps 4 and 8');
+    t.is(syncReads, 0);
+    tr.dispose();
+  } finally {
+    proto.data = data;
+    proto.dataSync = dataSync;
+  }
+});
+
+test('bad options name the option', (t) => {
+  t.throws(() => new JsonlMetricsLogger({ every: 0 }), { message: /logger:jsonl-metrics.*option "every".*>= 1/ });
+  t.throws(() => new JsonlMetricsLogger({ flushEvery: 0 }), { message: /option "flushEvery".*>= 1/ });
+  t.throws(() => new JsonlMetricsLogger({ file: 3 as unknown as string }), { message: /option "file".*a string/ });
+  t.throws(() => new JsonlMetricsLogger({ path: 'x' } as object), { message: /option "path".*unknown option/ });
+});
