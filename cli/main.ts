@@ -13,7 +13,7 @@ import {
 import { PRESETS, findPreset } from '../presets/index.ts';
 import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
 import { runPreset } from '../presets/runner/runPreset.ts';
-import { PLUGIN_CATALOG } from '../plugins/catalog.ts';
+import { pluginCatalog } from '../plugins/catalog.ts';
 import { sampleText } from '../presets/runner/sampleText.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
 import { intFlag, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
@@ -75,7 +75,7 @@ function list(io: Io): number {
   io.out('Presets:');
   for (const p of Object.values(PRESETS)) io.out(`  ${p.name.padEnd(28)} ${p.description}`);
   io.out('\nPlugins:');
-  for (const p of PLUGIN_CATALOG) io.out(`  ${p.name.padEnd(34)} ${p.description}`);
+  for (const p of pluginCatalog()) io.out(`  ${p.name.padEnd(34)} ${p.description}`);
   return 0;
 }
 

@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ErrorCodes,
+  GraftError,
+  badOption,
+  constantInit,
+  createDense,
+  dense,
+  dropout,
+  resolveOptions,
+  type Batch,
+  type ForwardContext,
+  type HeadPlugin,
+  type Outputs,
+  type ParamPattern,
+  type ParameterStore,
+  type ResolvedOptions,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { batchMoments, batchNormalize, updateRunningStats } from './batchNorm1d.ts';
+import { concatPooling } from './concatPooling.ts';
+import { CLASSIFIER_HEAD_OPTIONS, type ClassifierHeadOptionsInput } from './options.ts';
+
+const NAME = 'head:classifier';
+const PREFIX = 'head.classifier';
+
+/**
+ * ULMFiT's PoolingLinearClassifier: concat pooling [last, max, mean] of the backbone features, then
+ * blocks of BatchNorm1d → Dropout → Linear, with ReLU between blocks.
+ *
+ * Parameters of block k: `head.classifier.{k}.bn.gamma|beta`, buffers
+ * `head.classifier.{k}.bn.runningMean|runningVar`, and `head.classifier.{k}.linear.kernel|bias`.
+ * BatchNorm follows PyTorch: batch statistics in training (and the running ones updated, unless
+ * frozen), running statistics at evaluation.
+ */
+export class ClassifierHead implements HeadPlugin {
+  readonly meta = {
+    name: NAME,
+    kind: 'head',
+    description: 'ULMFiT classifier: concat pooling [last, max, mean] → (BatchNorm → Dropout → Linear) blocks → logits',
+  } as const;
+  readonly options: Readonly<ResolvedOptions<typeof CLASSIFIER_HEAD_OPTIONS>>;
+  private sizes: number[] = [];
+
+  constructor(input: ClassifierHeadOptionsInput = {}) {
+    const o = resolveOptions(NAME, CLASSIFIER_HEAD_OPTIONS, input);
+    if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw badOption(NAME, 'hidden', 'an array of integers >= 1', o.hidden);
+    if (o.dropouts.length !== o.hidden.length + 1) {
+      throw badOption(NAME, 'dropouts', `${o.hidden.length + 1} values (one per block: hidden.length + 1)`, o.dropouts);
+    }
+    if (o.dropouts.some((p) => p < 0 || p >= 1)) throw badOption(NAME, 'dropouts', 'values in [0, 1)', o.dropouts);
+    this.options = o;
+  }
+
+  /** Layer widths after setup: [3H, ...hidden, numClasses]. */
+  get layerSizes(): readonly number[] {
+    return this.sizes;
+  }
+
+  apply(trainer: TrainerApi): void {
+    trainer.tap('setup', this, () => this.build(trainer), { stage: 'build' });
+  }
+
+  private build(trainer: TrainerApi): void {
+    const o = this.options;
+    const C = o.numClasses ?? trainer.maybeRole('dataset')?.numClasses;
+    if (C === undefined) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'number of classes unknown', {
+        plugin: NAME,
+        option: 'numClasses',
+        expected: 'an integer >= 2, or a dataset plugin with numClasses',
+      });
+    }
+    const featureSize = (trainer.maybeRole('model') as { featureSize?: unknown } | undefined)?.featureSize;
+    const H = o.inputSize ?? (typeof featureSize === 'number' ? featureSize : undefined);
+    if (H === undefined) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'width of the backbone features unknown', {
+        plugin: NAME,
+        option: 'inputSize',
+        expected: 'an integer >= 1, or a model plugin with a featureSize property',
+      });
+    }
+    this.sizes = [3 * H, ...o.hidden, C];
+    const rng = trainer.rng.fork(NAME);
+    const params = trainer.params;
+    for (let k = 0; k < this.sizes.length - 1; k++) {
+      const n = this.sizes[k]!;
+      const p = `${PREFIX}.${k}`;
+      params.create(`${p}.bn.gamma`, [n], constantInit(n, 1), { owner: NAME, decay: false });
+      params.create(`${p}.bn.beta`, [n], constantInit(n, 0), { owner: NAME, decay: false });
+      params.create(`${p}.bn.runningMean`, [n], constantInit(n, 0), { owner: NAME, role: 'buffer' });
+      params.create(`${p}.bn.runningVar`, [n], constantInit(n, 1), { owner: NAME, role: 'buffer' });
+      // ParameterStore.create makes every buffer non-trainable, and updateBuffer skips those: mark
+      // these live so training updates them (freezing the head turns them off again).
+      params.setTrainable([`${p}.bn.runningMean`, `${p}.bn.runningVar`], true, NAME);
+      createDense(params, rng, `${p}.linear`, n, this.sizes[k + 1]!, { owner: NAME });
+    }
+  }
+
+  forward(outputs: Outputs, batch: Batch, ctx: ForwardContext): Outputs {
+    const features = outputs.features;
+    if (!features || features.rank !== 3) {
+      throw new GraftError(ErrorCodes.DATA, 'needs backbone features [B, T, H]', {
+        plugin: NAME,
+        received: features ? `shape [${features.shape}]` : Object.keys(outputs),
+      });
+    }
+    const { params, training, rng } = ctx;
+    let x = concatPooling(features, batch.lengths ?? outputs.lengths);
+    const blocks = this.sizes.length - 1;
+    for (let k = 0; k < blocks; k++) {
+      const p = `${PREFIX}.${k}`;
+      x = this.batchNorm(params, `${p}.bn`, x, training);
+      x = dropout(x, this.options.dropouts[k]!, training, rng);
+      x = dense(params, `${p}.linear`, x, training);
+      if (k < blocks - 1) x = tf.relu(x);
+    }
+    return { ...outputs, logits: x };
+  }
+
+  private batchNorm(params: ParameterStore, p: string, x: tf.Tensor, training: boolean): tf.Tensor {
+    const gamma = params.read(`${p}.gamma`, training);
+    const beta = params.read(`${p}.beta`, training);
+    if (!training) return batchNormalize(x, params.read(`${p}.runningMean`), params.read(`${p}.runningVar`), gamma, beta, this.options.bnEps);
+    const n = x.shape[0]!;
+    if (n < 2) {
+      throw new GraftError(ErrorCodes.DATA, 'BatchNorm needs at least 2 examples per training batch', {
+        plugin: NAME,
+        received: n,
+        hint: 'Drop the last incomplete training batch or use a larger batch size',
+      });
+    }
+    const { mean, variance } = batchMoments(x);
+    // updateBuffer leaves frozen buffers as they are (a frozen head keeps its statistics)
+    const run = updateRunningStats(params.get(`${p}.runningMean`), params.get(`${p}.runningVar`), mean, variance, n, this.options.bnMomentum);
+    params.updateBuffer(`${p}.runningMean`, run.mean);
+    params.updateBuffer(`${p}.runningVar`, run.variance);
+    return batchNormalize(x, mean, variance, gamma, beta, this.options.bnEps);
+  }
+
+  layerGroups(): ParamPattern[] {
+    return ['head.**'];
+  }
+}

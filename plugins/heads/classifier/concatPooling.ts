@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * ULMFiT's concat pooling of features x [B, T, H] into [B, 3H] = [h_last, max_t h_t, mean_t h_t],
+ * where h_last is the state at each sequence's last real position (lengths[b] - 1; T - 1 for every
+ * row when `lengths` is absent). Positions at or beyond a sequence's length (right padding) are
+ * masked out of the max and the mean. Lengths are clamped to [1, T].
+ */
+export function concatPooling(x: tf.Tensor, lengths?: tf.Tensor): tf.Tensor {
+  const [B, T, H] = x.shape as [number, number, number];
+  if (!lengths) {
+    const last = tf.reshape(tf.slice(x, [0, T - 1, 0], [B, 1, H]), [B, H]);
+    return tf.concat([last, tf.max(x, 1), tf.mean(x, 1)], 1);
+  }
+  const len = tf.clipByValue(tf.cast(lengths, 'int32'), 1, T) as tf.Tensor1D;
+  // valid [B, T, 1]: t < length
+  const valid = tf.expandDims(tf.less(tf.expandDims(tf.range(0, T, 1, 'int32'), 0), tf.expandDims(len, 1)), 2);
+  const mask = tf.cast(valid, 'float32');
+  const lastSel = tf.expandDims(tf.oneHot(tf.sub(len, tf.scalar(1, 'int32')) as tf.Tensor1D, T), 2); // [B, T, 1]
+  const last = tf.sum(tf.mul(x, tf.cast(lastSel, 'float32')), 1);
+  // padded positions get the lowest float, so they never win the max (and get no gradient)
+  const maxed = tf.max(tf.where(tf.broadcastTo(valid, [B, T, H]), x, tf.fill([B, T, H], -3.4e38)), 1);
+  const mean = tf.div(tf.sum(tf.mul(x, mask), 1), tf.cast(tf.expandDims(len, 1), 'float32'));
+  return tf.concat([last, maxed, mean], 1);
+}

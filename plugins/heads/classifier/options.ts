@@ -1,0 +1,24 @@
+import type { InputOptions, OptionSchema } from '../../../core/index.ts';
+
+export const CLASSIFIER_HEAD_OPTIONS = {
+  numClasses: {
+    type: 'integer',
+    min: 2,
+    doc: "Output classes. Default: the dataset's numClasses, read at build time.",
+  },
+  inputSize: {
+    type: 'integer',
+    min: 1,
+    doc: "Width H of the backbone features [B, T, H]. Default: the model plugin's featureSize.",
+  },
+  hidden: { type: 'number[]', default: [50], doc: 'Sizes of the hidden layers between the pooled features [B, 3H] and the logits.' },
+  dropouts: {
+    type: 'number[]',
+    default: [0.2, 0.1],
+    doc: 'Dropout before each linear layer (one per block: hidden.length + 1 values, each in [0, 1)).',
+  },
+  bnMomentum: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'BatchNorm running-statistics momentum (PyTorch convention: new = (1-m) old + m batch).' },
+  bnEps: { type: 'number', default: 1e-5, min: 0, exclusiveMin: true, doc: 'BatchNorm epsilon added to the variance.' },
+} as const satisfies OptionSchema;
+
+export type ClassifierHeadOptionsInput = InputOptions<typeof CLASSIFIER_HEAD_OPTIONS>;

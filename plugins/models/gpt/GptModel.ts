@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ErrorCodes,
+  GraftError,
+  resolveOptions,
+  type Batch,
+  type ForwardContext,
+  type InputOptions,
+  type ModelPlugin,
+  type Outputs,
+  type ParamPattern,
+  type ResolvedOptions,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { causalMask, paddingBias } from './causalMask.ts';
+import { createGptParameters } from './createGptParameters.ts';
+import { gptBackbone } from './gptBackbone.ts';
+import { GPT_OPTIONS } from './options.ts';
+import { gptParameterCount, type GptShape } from './parameterCount.ts';
+
+export type GptOptions = InputOptions<typeof GPT_OPTIONS>;
+
+/**
+ * `model:gpt`: a GPT-2 style decoder (or, with `causal: false`, a BERT-style encoder) over
+ * `batch.inputs` [B, T] int32, returning `{ features: [B, T, dModel] }`.
+ */
+export class GptModel implements ModelPlugin {
+  static readonly NAME = 'model:gpt';
+  readonly meta = { name: GptModel.NAME, kind: 'model', description: 'GPT decoder: token+position embeddings, pre-LN transformer blocks' } as const;
+  readonly options: ResolvedOptions<typeof GPT_OPTIONS>;
+  private resolvedVocab: number | undefined;
+  /** Causal masks per sequence length, kept across steps (freed in dispose). */
+  private readonly masks = new Map<number, tf.Tensor2D>();
+
+  constructor(options: GptOptions = {}) {
+    this.options = resolveOptions(GptModel.NAME, GPT_OPTIONS, options);
+    const { dModel, nHeads } = this.options;
+    if (dModel % nHeads !== 0) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, `dModel ${dModel} is not divisible by nHeads`, {
+        plugin: GptModel.NAME,
+        option: 'nHeads',
+        expected: `a divisor of dModel (${dModel})`,
+        received: nHeads,
+      });
+    }
+    this.resolvedVocab = this.options.vocabSize;
+  }
+
+  apply(trainer: TrainerApi): void {
+    trainer.tap(
+      'setup',
+      this,
+      () => {
+        this.resolvedVocab = this.options.vocabSize ?? vocabFromTokenizer(trainer);
+        createGptParameters(trainer.params, trainer.rng.fork(GptModel.NAME), { ...this.shape, initStd: this.options.initStd }, GptModel.NAME);
+      },
+      { stage: 'build' },
+    );
+  }
+
+  /** Vocabulary size: the option, or the tokenizer's once the model is built. */
+  get vocabSize(): number | undefined {
+    return this.resolvedVocab;
+  }
+
+  get contextLength(): number {
+    return this.options.contextLength;
+  }
+
+  /** The sizes that define the parameters (vocabSize must be known: given, or after build). */
+  get shape(): GptShape {
+    const o = this.options;
+    if (this.resolvedVocab === undefined) {
+      throw new GraftError(ErrorCodes.INTERNAL, 'vocabSize is not known before the model is built', { plugin: GptModel.NAME, option: 'vocabSize' });
+    }
+    return {
+      vocabSize: this.resolvedVocab,
+      contextLength: o.contextLength,
+      nLayers: o.nLayers,
+      dModel: o.dModel,
+      mlpHidden: Math.max(1, Math.round(o.mlpRatio * o.dModel)),
+      bias: o.bias,
+    };
+  }
+
+  /** Number of learned scalars this model creates (formula, no store needed). */
+  parameterCount(): number {
+    return gptParameterCount(this.shape);
+  }
+
+  forward(batch: Batch, ctx: ForwardContext): Outputs {
+    const ids = batch.inputs;
+    if (!ids || ids.rank !== 2) {
+      throw new GraftError(ErrorCodes.DATA, 'expects batch.inputs as int32 [batch, time]', {
+        plugin: GptModel.NAME,
+        received: ids ? `shape [${ids.shape}]` : `keys ${Object.keys(batch).join(', ') || '(none)'}`,
+      });
+    }
+    const T = ids.shape[1]!;
+    if (T > this.options.contextLength) {
+      throw new GraftError(ErrorCodes.DATA, `sequence length ${T} exceeds the context length`, {
+        plugin: GptModel.NAME,
+        option: 'contextLength',
+        expected: `sequences of at most ${this.options.contextLength} tokens (or a larger contextLength)`,
+        received: T,
+      });
+    }
+    const o = this.options;
+    let bias: tf.Tensor | null = o.causal ? this.mask(T) : null;
+    if (batch.lengths) {
+      const pad = paddingBias(batch.lengths, T);
+      bias = bias ? tf.add(bias, pad) : pad; // [B, 1, T, T] or [B, 1, 1, T]
+    }
+    const features = gptBackbone(ctx, ids, { nLayers: o.nLayers, nHeads: o.nHeads, dropout: o.dropout }, bias);
+    return { features };
+  }
+
+  layerGroups(): ParamPattern[] {
+    const groups: ParamPattern[] = [['backbone.tokEmbed', 'backbone.posEmbed']];
+    for (let i = 0; i < this.options.nLayers; i++) groups.push(`backbone.blocks.${i}.**`);
+    groups.push('backbone.lnF.**');
+    return groups;
+  }
+
+  dispose(): void {
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
+  }
+
+  private mask(T: number): tf.Tensor2D {
+    let m = this.masks.get(T);
+    if (!m) {
+      m = tf.keep(causalMask(T));
+      this.masks.set(T, m);
+    }
+    return m;
+  }
+}
+
+function vocabFromTokenizer(trainer: TrainerApi): number {
+  const tok = trainer.maybeRole('tokenizer');
+  if (!tok) {
+    throw new GraftError(ErrorCodes.BAD_OPTION, 'vocabSize is not set and the recipe has no tokenizer to take it from', {
+      plugin: GptModel.NAME,
+      option: 'vocabSize',
+      hint: 'Set vocabSize, or add a tokenizer plugin',
+    });
+  }
+  return tok.tokenizer.vocabSize;
+}

@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { dropout, embed, layerNorm, type ForwardContext } from '../../../core/index.ts';
+import { transformerBlock } from './transformerBlock.ts';
+
+export interface BackboneShape {
+  nLayers: number;
+  nHeads: number;
+  dropout: number;
+}
+
+/**
+ * The GPT stack: ids [B, T] → features [B, T, D] after the final LayerNorm. `bias` is the
+ * additive attention mask (causal and/or padding) or null for full attention. The residual
+ * stream stays [B*T, D] between blocks so every dense is a plain 2-D matmul.
+ */
+export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShape, bias: tf.Tensor | null): tf.Tensor3D {
+  const [B, T] = ids.shape as [number, number];
+  const { params, training, rng } = ctx;
+  const tok = embed(params, 'backbone.tokEmbed', ids, training); // [B, T, D]
+  const D = tok.shape[2]!;
+  const posTable = params.read('backbone.posEmbed', training);
+  const pos = posTable.shape[0] === T ? posTable : tf.slice(posTable, [0, 0], [T, D]);
+  let x = tf.reshape(dropout(tf.add(tok, pos), s.dropout, training, rng), [B * T, D]) as tf.Tensor2D;
+  const shape = { batch: B, time: T, nHeads: s.nHeads, dropout: s.dropout, residualDropout: s.dropout };
+  for (let i = 0; i < s.nLayers; i++) x = transformerBlock(ctx, `backbone.blocks.${i}`, x, shape, bias);
+  return tf.reshape(layerNorm(params, 'backbone.lnF', x, training), [B, T, D]) as tf.Tensor3D;
+}

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { dense, dropout, type ForwardContext } from '../../../core/index.ts';
+
+export interface AttentionShape {
+  batch: number;
+  time: number;
+  nHeads: number;
+  /** Dropout rate on the attention probabilities. */
+  dropout: number;
+}
+
+/**
+ * Multi-head self-attention over `x` [B*T, D], returning [B*T, D] before the residual add.
+ *
+ * One fused qkv matmul [D, 3D]; one transpose puts q, k, v as [B*H, T, hd] slabs; the scale
+ * 1/sqrt(hd) is folded into q ([B*H, T, hd], smaller than the [B*H, T, T] scores); scores get
+ * the additive `bias` (causal mask [T, T] or, with padding, [B, 1, T, T]) before the softmax.
+ */
+export function selfAttention(ctx: ForwardContext, prefix: string, x: tf.Tensor2D, s: AttentionShape, bias: tf.Tensor | null): tf.Tensor2D {
+  const { batch: B, time: T, nHeads: H } = s;
+  const D = x.shape[1];
+  const hd = D / H;
+  const qkv = dense(ctx.params, `${prefix}.qkv`, x, ctx.training);
+  // [B*T, 3D] → [B, T, 3, H, hd] → [3, B, H, T, hd]: the only transpose before the products.
+  const heads = tf.reshape(tf.transpose(tf.reshape(qkv, [B, T, 3, H, hd]), [2, 0, 3, 1, 4]), [3, B * H, T, hd]);
+  const [q0, k, v] = tf.unstack(heads, 0) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const q = tf.mul(q0, 1 / Math.sqrt(hd)) as tf.Tensor3D;
+  let scores: tf.Tensor = tf.matMul(q, k, false, true); // [B*H, T, T]
+  if (bias) {
+    scores = bias.rank === 4 ? tf.reshape(tf.add(tf.reshape(scores, [B, H, T, T]), bias), [B * H, T, T]) : tf.add(scores, bias);
+  }
+  const probs = dropout(tf.softmax(scores), s.dropout, ctx.training, ctx.rng) as tf.Tensor3D;
+  const y = tf.matMul(probs, v); // [B*H, T, hd]
+  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, D]);
+  return dense(ctx.params, `${prefix}.proj`, merged, ctx.training) as tf.Tensor2D;
+}

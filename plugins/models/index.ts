@@ -1,0 +1,10 @@
+export { GptModel, type GptOptions } from './gpt/GptModel.ts';
+export { GPT_OPTIONS } from './gpt/options.ts';
+export { gptParameterCount, type GptShape } from './gpt/parameterCount.ts';
+export { AwdLstmModel, AWD_LSTM_EMBEDDING } from './awd-lstm/AwdLstmModel.ts';
+export { AWD_LSTM_OPTIONS, type AwdLstmOptionsInput } from './awd-lstm/options.ts';
+export { lstmLayer, type LstmWeights } from './awd-lstm/lstm.ts';
+export { lockedDropout } from './awd-lstm/lockedDropout.ts';
+export { embeddingDropout } from './awd-lstm/embeddingDropout.ts';
+export { weightDropout } from './awd-lstm/weightDropout.ts';
+export { activationRegularization, temporalActivationRegularization } from './awd-lstm/activationRegularization.ts';

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ErrorCodes,
+  GraftError,
+  Rng,
+  resolveOptions,
+  type Batch,
+  type ForwardContext,
+  type InputOptions,
+  type ObjectivePlugin,
+  type Outputs,
+  type PluginState,
+  type ResolvedOptions,
+  type SpecialToken,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { tokenCrossEntropy } from '../next-token/tokenCrossEntropy.ts';
+import { maskTokens, type MaskingConfig } from './maskTokens.ts';
+import { MASKED_LM_OPTIONS } from './options.ts';
+
+export type MaskedLmOptions = InputOptions<typeof MASKED_LM_OPTIONS>;
+
+/** Specials that are structure, not text: never selected, never drawn as random replacements. */
+const NOT_MASKABLE: readonly SpecialToken[] = ['pad', 'bos', 'eos', 'sep', 'mask'];
+
+/**
+ * `objective:masked-lm` (BERT): `transformBatch` masks the inputs (stage `transform`), writing
+ * `inputs` (masked), `targets` (original ids) and `mask` (1 at the selected positions); the
+ * loss is the cross-entropy at the selected positions only.
+ */
+export class MaskedLmObjective implements ObjectivePlugin {
+  static readonly NAME = 'objective:masked-lm';
+  readonly meta = { name: MaskedLmObjective.NAME, kind: 'objective', description: 'Masked language modelling (BERT): 15% of tokens masked, predicted' } as const;
+  readonly options: ResolvedOptions<typeof MASKED_LM_OPTIONS>;
+  private trainer: TrainerApi | undefined;
+  private rng = new Rng(0);
+  private evalSeed = 0;
+  private evalRng = new Rng(0);
+  private cfg: MaskingConfig | undefined;
+  /** `mask` tensors this plugin made: a batch carrying one was masked by us. */
+  private readonly ours = new WeakSet<tf.Tensor>();
+
+  constructor(options: MaskedLmOptions = {}) {
+    this.options = resolveOptions(MaskedLmObjective.NAME, MASKED_LM_OPTIONS, options);
+    const { maskTokenFraction: m, randomTokenFraction: r } = this.options;
+    if (m + r > 1 + 1e-12) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'maskTokenFraction + randomTokenFraction exceeds 1', {
+        plugin: MaskedLmObjective.NAME,
+        option: 'randomTokenFraction',
+        expected: `at most ${1 - m} (1 - maskTokenFraction)`,
+        received: r,
+      });
+    }
+  }
+
+  apply(trainer: TrainerApi): void {
+    this.trainer = trainer;
+    this.rng = trainer.rng.fork(MaskedLmObjective.NAME);
+    this.evalSeed = trainer.rng.fork(`${MaskedLmObjective.NAME}/eval`).getState();
+    trainer.tap('setup', this, () => this.configure(trainer), { stage: 'build' });
+    trainer.tap('transformBatch', this, (batch: Batch) => this.maskBatch(batch, this.rng), { stage: 'transform' });
+    // Every evaluation masks the same way, so validation losses are comparable across the run.
+    trainer.tap('beforeEval', this, () => {
+      this.evalRng = new Rng(this.evalSeed);
+    });
+  }
+
+  private configure(trainer: TrainerApi): void {
+    const tp = trainer.maybeRole('tokenizer');
+    if (!tp) {
+      throw new GraftError(ErrorCodes.CONFIG, 'needs a tokenizer with a "mask" special token, and the recipe has none', {
+        plugin: MaskedLmObjective.NAME,
+        hint: 'Add a tokenizer plugin whose vocabulary has a mask token',
+      });
+    }
+    const tok = tp.tokenizer;
+    const maskId = tok.specials.mask;
+    if (maskId === undefined) {
+      throw new GraftError(ErrorCodes.CONFIG, `tokenizer "${tp.meta.name}" (${tok.type}) has no "mask" special token`, {
+        plugin: MaskedLmObjective.NAME,
+        expected: 'a tokenizer with specials.mask',
+        hint: `Configure ${tp.meta.name} to add a mask token`,
+      });
+    }
+    const specialIds = new Set<number>();
+    for (const s of NOT_MASKABLE) if (tok.specials[s] !== undefined) specialIds.add(tok.specials[s]!);
+    this.cfg = { ...this.options, maskId, vocabSize: tok.vocabSize, specialIds };
+    const causal = (trainer.maybeRole('model')?.options as { causal?: unknown } | undefined)?.causal;
+    if (causal === true) {
+      trainer.logger.warn(`${MaskedLmObjective.NAME}: the model is causal; masked-LM needs a bidirectional encoder (model:gpt option causal: false)`);
+    }
+  }
+
+  /** The masking configuration (after setup). */
+  get masking(): MaskingConfig | undefined {
+    return this.cfg;
+  }
+
+  /** A new batch: `inputs` masked, `targets` the original ids, `mask` 1 at selected positions. */
+  maskBatch(batch: Batch, rng: Rng): Batch {
+    const cfg = this.cfg;
+    if (!cfg) throw new GraftError(ErrorCodes.INTERNAL, 'maskBatch() called before setup', { plugin: MaskedLmObjective.NAME });
+    const ids = batch.inputs;
+    if (!ids || ids.rank !== 2 || ids.dtype !== 'int32') {
+      throw new GraftError(ErrorCodes.DATA, 'expects batch.inputs as int32 [batch, time]', {
+        plugin: MaskedLmObjective.NAME,
+        received: ids ? `${ids.dtype} [${ids.shape}]` : `keys ${Object.keys(batch).join(', ') || '(none)'}`,
+      });
+    }
+    const [B, T] = ids.shape as [number, number];
+    const lengths = batch.lengths ? batch.lengths.dataSync() : undefined;
+    const { inputs, selected } = maskTokens(ids.dataSync(), T, cfg, rng, lengths);
+    const mask = tf.tensor2d(selected, [B, T], 'float32');
+    this.ours.add(mask);
+    return { ...batch, inputs: tf.tensor2d(inputs, [B, T], 'int32'), targets: tf.clone(ids), mask };
+  }
+
+  loss(outputs: Outputs, batch: Batch, ctx: ForwardContext): tf.Scalar {
+    if (batch.mask && this.ours.has(batch.mask)) {
+      const logits = outputs.logits;
+      if (!logits) throw new GraftError(ErrorCodes.DATA, 'no `logits` in the outputs', { plugin: MaskedLmObjective.NAME, hint: 'Add a head (head:lm) that produces logits' });
+      return tokenCrossEntropy(logits, batch.targets!, batch.mask);
+    }
+    // An unmasked batch: evaluation does not run transformBatch. Mask it here (a fixed stream
+    // per evaluation) and run the forward again on the masked inputs.
+    return tf.tidy(() => {
+      const masked = this.maskBatch(batch, ctx.training ? this.rng : this.evalRng);
+      const trainer = this.trainer;
+      if (!trainer) throw new GraftError(ErrorCodes.INTERNAL, 'loss() on an unmasked batch before apply()', { plugin: MaskedLmObjective.NAME });
+      let out = trainer.role('model').forward(masked, ctx);
+      const head = trainer.maybeRole('head');
+      if (head) out = head.forward(out, masked, ctx);
+      return this.loss(out, masked, ctx);
+    });
+  }
+
+  getState(): PluginState {
+    return { json: { rng: this.rng.getState() } };
+  }
+
+  setState(state: PluginState): void {
+    const s = state.json as { rng?: number } | undefined;
+    if (s?.rng !== undefined) this.rng.setState(s.rng);
+  }
+}
