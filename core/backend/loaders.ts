@@ -73,7 +73,7 @@ function removeListenersAddedSince(before: ListenerSnapshot): number {
 function isEmscriptenListener(fn: Function): boolean {
   const src = Function.prototype.toString.call(fn).replace(/\s+/g, ' ');
   return /instanceof ExitStatus\)\) ?\{? ?throw ex/.test(src) ||
-    /^function ?\(reason\) ?\{ ?throw reason;? ?\}$/.test(src);
+    /^(?:function ?)?\(?reason\)? ?(?:=> ?)?\{ ?throw reason;? ?\}$/.test(src);
 }
 
 function removeEmscriptenListeners(): number {

@@ -48,7 +48,9 @@ import type {
  *
  * trainer.evaluate(split)
  *   beforeEval(ctx)                          async
- *   for batch: outputs, loss (no gradients); evalBatch(ctx)   sync: metrics accumulate
+ *   for batch:
+ *     batch = transformEvalBatch(batch, ctx)                  sync waterfall (MLM masking, fixed per evaluation)
+ *     outputs, loss (no gradients); evalBatch(ctx)            sync: metrics accumulate
  *   metrics = afterEval({loss, perplexity}, ctx)              async waterfall: metrics add theirs
  *
  * trainer.save(dir) / trainer.load(dir)
@@ -81,6 +83,7 @@ export class TrainerHooks {
   readonly afterRun = new AsyncSeriesHook<[RunContext]>(['ctx']);
   readonly onError = new AsyncSeriesHook<[ErrorContext]>(['ctx']);
   readonly beforeEval = new AsyncSeriesHook<[EvalContext]>(['ctx']);
+  readonly transformEvalBatch = new SyncWaterfallHook<[Batch, EvalContext]>(['batch', 'ctx']);
   readonly evalBatch = new SyncHook<[EvalBatchContext]>(['ctx']);
   readonly afterEval = new AsyncSeriesWaterfallHook<[Metrics, EvalContext]>(['metrics', 'ctx']);
   readonly beforeSave = new AsyncSeriesHook<[CheckpointContext]>(['ctx']);

@@ -58,10 +58,20 @@ export function embed(params: ParameterStore, name: string, ids: tf.Tensor, trai
   return ids.rank === 1 ? rows : tf.reshape(rows, [...ids.shape, table.shape[1]!]);
 }
 
-/** Inverted dropout with a seed from the run's Rng (deterministic); identity when not training. */
+/**
+ * Inverted dropout. The scaled keep-mask is drawn in one JS loop from the run's Rng (tf.dropout
+ * draws per element through a slower path and makes several passes), so it is deterministic for
+ * a seed on every backend. `noiseShape` broadcasts one mask over some axes (locked dropout).
+ */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng, noiseShape?: number[]): tf.Tensor {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate, noiseShape, rng.seed());
+  const shape = noiseShape ?? x.shape;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const keep = 1 - rate;
+  const scale = 1 / keep;
+  const m = new Float32Array(n);
+  for (let i = 0; i < n; i++) m[i] = rng.next() < keep ? scale : 0;
+  return tf.mul(x, tf.tensor(m, shape, 'float32'));
 }
 
 /** GELU, tanh approximation (as GPT-2), written with a sigmoid: 0.5(1+tanh(z)) = sigmoid(2z). */

@@ -308,8 +308,10 @@ export class Trainer implements TrainerApi {
     await this.hooks.beforeEval.promise(ctx);
     let total = tf.scalar(0);
     let weight = 0;
-    for (const batch of dataset.batches(split, { epoch: 0 })) {
+    for (const raw of dataset.batches(split, { epoch: 0 })) {
+      let batch = raw;
       try {
+        batch = this.hooks.transformEvalBatch.call(raw, ctx);
         const w = Object.values(batch)[0]?.shape[0] ?? 1;
         const next = tf.tidy(() => {
           const outputs = this.forward(batch, false);
@@ -322,7 +324,8 @@ export class Trainer implements TrainerApi {
         total = next;
         weight += w;
       } finally {
-        disposeBatch(batch);
+        if (batch !== raw) disposeBatch(batch);
+        disposeBatch(raw);
       }
     }
     const sum = (await total.data())[0]!;

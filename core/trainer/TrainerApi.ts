@@ -54,6 +54,9 @@ export interface TrainerApi {
   /** Register an interceptor for module outputs whose name matches `pattern` (glob). */
   interceptOutput(owner: string, pattern: string, fn: OutputInterceptor): void;
 
+  /** Model then head on a batch, outside the gradient tape (evaluation, generation). */
+  forward(batch: import('../data/Batch.ts').Batch, training?: boolean): import('../data/Batch.ts').Outputs;
+
   /** The context the forward pass gets (training or not). */
   forwardContext(training: boolean): ForwardContext;
 

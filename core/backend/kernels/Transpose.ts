@@ -36,3 +36,11 @@ function spec(backendName: 'cpu'): GraftKernelSpec {
 }
 
 export const transposeCpu = spec('cpu');
+
+/** The rejected wasm variant, kept so bench/kernels.ts can keep measuring it against stock. */
+export const transposeWasmCandidate: GraftKernelSpec = {
+  kernelName: Transpose,
+  backendName: 'wasm',
+  purpose: 'fast',
+  create: stock => ({ kernelName: Transpose, backendName: 'wasm', kernelFunc: asKernelFunc(args => transpose(args, stock)) }),
+};

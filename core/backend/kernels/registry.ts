@@ -10,6 +10,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { KernelPurpose } from '../types.ts';
 import { batchMatMulWasm } from './BatchMatMul.ts';
 import { cpuFallbackSpecs } from './cpuFallback.ts';
+import { meanCpu, meanWasm } from './Mean.ts';
 import { oneHotWasm } from './OneHot.ts';
 import type { GraftKernelSpec } from './spec.ts';
 import { sumCpu, sumWasm } from './Sum.ts';
@@ -23,11 +24,13 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   oneHotWasm,
   batchMatMulWasm,
   sumWasm,
+  meanWasm,
   tanhWasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,
   transposeCpu,
   sumCpu,
+  meanCpu,
   tanhCpu,
 ];
 

@@ -32,7 +32,6 @@ export class MaskedLmObjective implements ObjectivePlugin {
   static readonly NAME = 'objective:masked-lm';
   readonly meta = { name: MaskedLmObjective.NAME, kind: 'objective', description: 'Masked language modelling (BERT): 15% of tokens masked, predicted' } as const;
   readonly options: ResolvedOptions<typeof MASKED_LM_OPTIONS>;
-  private trainer: TrainerApi | undefined;
   private rng = new Rng(0);
   private evalSeed = 0;
   private evalRng = new Rng(0);
@@ -54,7 +53,6 @@ export class MaskedLmObjective implements ObjectivePlugin {
   }
 
   apply(trainer: TrainerApi): void {
-    this.trainer = trainer;
     this.rng = trainer.rng.fork(MaskedLmObjective.NAME);
     this.evalSeed = trainer.rng.fork(`${MaskedLmObjective.NAME}/eval`).getState();
     trainer.tap('setup', this, () => this.configure(trainer), { stage: 'build' });
@@ -63,6 +61,7 @@ export class MaskedLmObjective implements ObjectivePlugin {
     trainer.tap('beforeEval', this, () => {
       this.evalRng = new Rng(this.evalSeed);
     });
+    trainer.tap('transformEvalBatch', this, (batch: Batch) => this.maskBatch(batch, this.evalRng), { stage: 'transform' });
   }
 
   private configure(trainer: TrainerApi): void {
@@ -121,16 +120,9 @@ export class MaskedLmObjective implements ObjectivePlugin {
       if (!logits) throw new GraftError(ErrorCodes.DATA, 'no `logits` in the outputs', { plugin: MaskedLmObjective.NAME, hint: 'Add a head (head:lm) that produces logits' });
       return tokenCrossEntropy(logits, batch.targets!, batch.mask);
     }
-    // An unmasked batch: evaluation does not run transformBatch. Mask it here (a fixed stream
-    // per evaluation) and run the forward again on the masked inputs.
-    return tf.tidy(() => {
-      const masked = this.maskBatch(batch, ctx.training ? this.rng : this.evalRng);
-      const trainer = this.trainer;
-      if (!trainer) throw new GraftError(ErrorCodes.INTERNAL, 'loss() on an unmasked batch before apply()', { plugin: MaskedLmObjective.NAME });
-      let out = trainer.role('model').forward(masked, ctx);
-      const head = trainer.maybeRole('head');
-      if (head) out = head.forward(out, masked, ctx);
-      return this.loss(out, masked, ctx);
+    throw new GraftError(ErrorCodes.DATA, 'the batch was not masked by this plugin', {
+      plugin: MaskedLmObjective.NAME,
+      hint: 'Batches must pass through transformBatch / transformEvalBatch, where this plugin masks them',
     });
   }
 

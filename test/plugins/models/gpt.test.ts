@@ -286,7 +286,7 @@ test('gradient check: analytic gradients match central finite differences (tiny 
 
 test.serial('training: the toy task is learned, no tensor leaks across steps, dispose frees the cached masks', async (t) => {
   const { trainer } = build({ dropout: 0.1, dModel: 16 }, [], 3, 10);
-  (trainer.role('optimizer') as ToySgd).learningRate = 1;
+  (trainer.role('optimizer') as ToySgd).learningRate = 0.5;
   await trainer.setup();
   const before = (await trainer.evaluate()).validation_loss!;
   const counts: number[] = [];
