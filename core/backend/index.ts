@@ -1,5 +1,5 @@
 /** graft's backend layer: backend selection and the kernels graft adds to tfjs. */
-export { selectBackend, parseBackendPreference, parseSwitch } from './selectBackend.ts';
+export { selectBackend, parseBackendPreference } from './selectBackend.ts';
 export { wrapWasmFactory } from './loaders.ts';
 export {
   registerGraftKernels,

@@ -95,11 +95,11 @@ let lastWasmInitError: unknown;
 /**
  * Keeps crashes readable. When the wasm backend initialises, its emscripten module adds process
  * 'uncaughtException' and 'unhandledRejection' listeners that rethrow; Node then reports every
- * later crash, ours included, at the rethrow site inside the 450 kB tfjs-backend-wasm bundle and
- * prints that source instead of the real error. graft re-registers the 'wasm' factory (same
- * priority) so that any initialisation, via selectBackend, tf.setBackend or tf.ready, removes
- * the listeners emscripten added during it; every other listener is kept. Backend
- * errors still surface normally as thrown errors / rejected promises.
+ * later crash, ours included, at the rethrow site and prints that source line: the whole ~40 kB
+ * minified tfjs-backend-wasm.js, before the real error. graft re-registers the 'wasm' factory
+ * (same priority) so that any initialisation, via selectBackend, tf.setBackend or tf.ready,
+ * removes the listeners emscripten added during it; every other listener is kept. Backend errors
+ * still surface normally as thrown errors / rejected promises.
  */
 export function wrapWasmFactory(): void {
   if (wasmFactoryWrapped) return;

@@ -1,5 +1,5 @@
 /**
- * BatchMatMul for wasm that always runs on XNNPACK.
+ * BatchMatMul for wasm that runs every non-tiny product on XNNPACK.
  *
  * tfjs-backend-wasm 4.22 uses XNNPACK's fully-connected operator only when neither operand is
  * transposed and both batches are 1; everything else (every backward matmul, every attention
@@ -146,9 +146,11 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
   const batch = util.sizeFromShape(outer);
 
   const sharedB = batchB === 1;
-  // Only equal batches go back to stock for tiny products: that is the layout its loop indexes
-  // correctly; broadcast batches always take the path below.
-  if (!sharedB && m * n * k < MIN_MACS_PER_BATCH && batchA === batchB) return runStock(stock, args);
+  // Tiny per-batch products go back to stock only in layouts its `batch % batchA` indexing gets
+  // right (same batches, or a single left matrix); general broadcasts such as [2,1] x [1,3] come
+  // out with the wrong number of batches there, so they always take the path below.
+  const stockIndexesRight = batch === batchB && (batchA === batchB || batchA === 1);
+  if (!sharedB && stockIndexesRight && m * n * k < MIN_MACS_PER_BATCH) return runStock(stock, args);
 
   const out = backend.makeOutput([...outer, m, n], 'float32');
   if (batch * m * n === 0) return out;

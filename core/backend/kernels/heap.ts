@@ -105,7 +105,10 @@ export function wasmTensorId(backend: WasmBackendLike, info: TensorInfo): number
  * `releaseTempId`, which also drops any XNNPACK operator cached on that id.
  */
 export function registerTempId(backend: WasmBackendLike, memoryOffset: number, size: number): number {
-  const counter = backend as unknown as { dataIdNextNumber: number };
+  const counter = backend as unknown as { dataIdNextNumber?: number };
+  if (typeof counter.dataIdNextNumber !== 'number') {
+    throw new Error('graft kernels: this tfjs-backend-wasm has no dataIdNextNumber (written for 4.22)');
+  }
   const id = counter.dataIdNextNumber++;
   backend.wasm.tfjs.registerTensor(id, size, memoryOffset);
   return id;

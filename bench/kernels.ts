@@ -1,0 +1,234 @@
+/**
+ * Stock vs graft kernels, measured in the same process on the same inputs.
+ *
+ *   node --import=tsx bench/kernels.ts [--quick] [filter]
+ *
+ * For each case stock (graft's replacements switched off) and graft are timed interleaved on the
+ * same inputs and their outputs compared. Prints one JSON document: per kernel/backend/shape the
+ * best and median ms of both, the speedup (best vs best), GFLOP/s for matmuls, and the max abs
+ * difference. Cases where stock has no kernel report stockMs null. Times are process CPU time
+ * (see cpuMs), so other load on the machine distorts them far less than wall time would.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { registerGraftKernels, selectBackend, unregisterGraftKernels, type GraftKernelSpec } from '../core/backend/index.ts';
+import { transposeWasmCandidate } from '../core/backend/kernels/Transpose.ts';
+
+interface Case {
+  kernel: string;
+  backend: 'wasm' | 'cpu';
+  label: string;
+  /** Floating point operations per run, for GFLOP/s (matmul only). */
+  flops?: number;
+  /** Stock kernel is missing on this backend: only graft is timed. */
+  noStock?: boolean;
+  /** A variant measured but not adopted (slower than stock): timed in place of graft's kernels. */
+  candidate?: GraftKernelSpec;
+  /** Measure stock with all graft kernels removed (fastKernels:false keeps 'fix' kernels). */
+  fullStock?: boolean;
+  inputs: () => tf.Tensor[];
+  run: (inputs: tf.Tensor[]) => tf.Tensor;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const filter = args.find(a => !a.startsWith('--'));
+const budgetMs = quick ? 150 : 400;
+
+function seeded(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = seeded(42);
+const randn = (shape: number[]) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = rand() * 2 - 1;
+  return tf.tensor(v, shape, 'float32');
+};
+const randInt = (n: number, max: number, min = 0) => {
+  const v = new Int32Array(n);
+  for (let i = 0; i < n; i++) v[i] = min + Math.floor(rand() * (max - min));
+  return tf.tensor1d(v, 'int32');
+};
+
+function matmulCase(label: string, aShape: number[], bShape: number[], ta: boolean, tb: boolean): Case {
+  const aR = aShape.length;
+  const bR = bShape.length;
+  const m = ta ? aShape[aR - 1] : aShape[aR - 2];
+  const k = ta ? aShape[aR - 2] : aShape[aR - 1];
+  const n = tb ? bShape[bR - 2] : bShape[bR - 1];
+  const batch = Math.max(aShape.slice(0, -2).reduce((x, y) => x * y, 1), bShape.slice(0, -2).reduce((x, y) => x * y, 1));
+  return {
+    kernel: 'BatchMatMul', backend: 'wasm',
+    label: `${label} a[${aShape}]${ta ? 'ᵀ' : ''} b[${bShape}]${tb ? 'ᵀ' : ''}`,
+    flops: 2 * batch * m * n * k,
+    inputs: () => [randn(aShape), randn(bShape)],
+    run: ([a, b]) => tf.matMul(a, b, ta, tb),
+  };
+}
+
+const cases: Case[] = [
+  matmulCase('dense fwd', [512, 512], [512, 512], false, false),
+  matmulCase('dense dX', [512, 512], [512, 512], false, true),
+  matmulCase('dense dW', [512, 512], [512, 512], true, false),
+  matmulCase('both T', [512, 512], [512, 512], true, true),
+  matmulCase('seq x weights', [8, 128, 256], [256, 256], false, false),
+  matmulCase('seq dX', [8, 128, 256], [256, 256], false, true),
+  matmulCase('attn QKᵀ', [32, 64, 32], [32, 64, 32], false, true),
+  matmulCase('attn PV', [32, 64, 64], [32, 64, 32], false, false),
+  matmulCase('attn dP', [32, 64, 32], [32, 64, 32], false, true),
+  matmulCase('attn dV', [32, 64, 64], [32, 64, 32], true, false),
+  matmulCase('batch 16³', [256, 16, 16], [256, 16, 16], false, true),
+  matmulCase('batch 8³', [512, 8, 8], [512, 8, 8], false, true),
+  matmulCase('batch 12x12x24', [256, 12, 24], [256, 24, 12], false, false),
+  matmulCase('bcast a', [1, 64, 64], [16, 64, 64], false, false),
+  ...(['wasm', 'cpu'] as const).flatMap((backend): Case[] => [
+    { kernel: 'Transpose', backend, label: '[512,512]', candidate: backend === 'wasm' ? transposeWasmCandidate : undefined, inputs: () => [randn([512, 512])], run: ([x]) => tf.transpose(x) },
+    { kernel: 'Transpose', backend, label: '[30000,64] (embeddingᵀ)', candidate: backend === 'wasm' ? transposeWasmCandidate : undefined, inputs: () => [randn([30000, 64])], run: ([x]) => tf.transpose(x) },
+    { kernel: 'Transpose', backend, label: '[64,2048]', candidate: backend === 'wasm' ? transposeWasmCandidate : undefined, inputs: () => [randn([64, 2048])], run: ([x]) => tf.transpose(x) },
+    { kernel: 'Transpose', backend, label: '[8,128,8,32] perm 0,2,1,3 (heads)', candidate: backend === 'wasm' ? transposeWasmCandidate : undefined, inputs: () => [randn([8, 128, 8, 32])], run: ([x]) => tf.transpose(x, [0, 2, 1, 3]) },
+    { kernel: 'Transpose', backend, label: '[16,8,64,64] perm 0,1,3,2', candidate: backend === 'wasm' ? transposeWasmCandidate : undefined, inputs: () => [randn([16, 8, 64, 64])], run: ([x]) => tf.transpose(x, [0, 1, 3, 2]) },
+    { kernel: 'Transpose', backend, label: '[32,16,16,24] perm 3,1,2,0', candidate: backend === 'wasm' ? transposeWasmCandidate : undefined, inputs: () => [randn([32, 16, 16, 24])], run: ([x]) => tf.transpose(x, [3, 1, 2, 0]) },
+    { kernel: 'Sum', backend, label: '[4096,512] axis 0 (bias grad)', inputs: () => [randn([4096, 512])], run: ([x]) => tf.sum(x, 0) },
+    { kernel: 'Sum', backend, label: '[8,128,768] axes 0,1', inputs: () => [randn([8, 128, 768])], run: ([x]) => tf.sum(x, [0, 1]) },
+    { kernel: 'Sum', backend, label: '[64,128,32] axis 1', inputs: () => [randn([64, 128, 32])], run: ([x]) => tf.sum(x, 1) },
+    { kernel: 'Mean', backend, label: '[4096,512] axis 0', inputs: () => [randn([4096, 512])], run: ([x]) => tf.mean(x, 0) },
+    { kernel: 'Mean', backend, label: '[32,128,256] axis 1 (seq pooling)', inputs: () => [randn([32, 128, 256])], run: ([x]) => tf.mean(x, 1) },
+    { kernel: 'Mean', backend, label: '[64,128,32] axis 1', inputs: () => [randn([64, 128, 32])], run: ([x]) => tf.mean(x, 1) },
+    { kernel: 'Tanh', backend, label: '[1048576]', inputs: () => [tf.tidy(() => tf.mul(randn([1 << 20]), 4))], run: ([x]) => tf.tanh(x) },
+    { kernel: 'Tanh', backend, label: '[256,512]', inputs: () => [tf.tidy(() => tf.mul(randn([256, 512]), 4))], run: ([x]) => tf.tanh(x) },
+  ]),
+  { kernel: 'UnsortedSegmentSum', backend: 'wasm', label: 'x[4096,128] ids→30000 (embedding grad)', noStock: true,
+    inputs: () => [randn([4096, 128]), randInt(4096, 30000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 30000) },
+  // The stock cpu kernel keeps an input-sized intermediate per segment until it returns, so
+  // x[4096,128] into 30000 segments would need ~60 GB; these sizes keep it within memory.
+  { kernel: 'UnsortedSegmentSum', backend: 'cpu', label: 'x[64,16] ids→30000',
+    inputs: () => [randn([64, 16]), randInt(64, 30000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 30000) },
+  { kernel: 'UnsortedSegmentSum', backend: 'cpu', label: 'x[256,32] ids→2000',
+    inputs: () => [randn([256, 32]), randInt(256, 2000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 2000) },
+  { kernel: 'UnsortedSegmentSum', backend: 'cpu', label: 'x[4096,128] ids→30000 (embedding grad)', noStock: true,
+    inputs: () => [randn([4096, 128]), randInt(4096, 30000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 30000) },
+  // Stock OneHot on wasm writes int32 bit patterns into float32 outputs: maxAbsDiff 1 is that bug.
+  { kernel: 'OneHot', backend: 'wasm', label: '[4096] depth 1000 float32', fullStock: true,
+    inputs: () => [randInt(4096, 1000)], run: ([ids]) => tf.oneHot(ids as tf.Tensor1D, 1000, 1, 0, 'float32') },
+  { kernel: 'OneHot', backend: 'wasm', label: '[4096] depth 1000 int32', fullStock: true,
+    inputs: () => [randInt(4096, 1000)], run: ([ids]) => tf.oneHot(ids as tf.Tensor1D, 1000, 1, 0, 'int32') },
+];
+
+/**
+ * Process CPU time in ms. The kernels are synchronous and single-threaded, so this is their cost;
+ * unlike wall time it does not count time slices lost to other processes on a shared machine.
+ */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const candidateStock = new Map<GraftKernelSpec, tf.KernelConfig | undefined>();
+
+/** Installs stock (fast=false) or the measured variant: graft's kernels or a rejected candidate. */
+function useVariant(c: Case, fast: boolean): void {
+  if (c.fullStock && !fast) unregisterGraftKernels(c.backend);
+  else registerGraftKernels(c.backend, { fastKernels: c.candidate != null ? false : fast });
+  const spec = c.candidate;
+  if (spec == null) return;
+  if (fast && !candidateStock.has(spec)) {
+    const stock = tf.getKernel(spec.kernelName, spec.backendName);
+    if (stock != null) tf.unregisterKernel(spec.kernelName, spec.backendName);
+    tf.registerKernel(spec.create(stock));
+    candidateStock.set(spec, stock);
+  } else if (!fast && candidateStock.has(spec)) {
+    const stock = candidateStock.get(spec);
+    tf.unregisterKernel(spec.kernelName, spec.backendName);
+    if (stock != null) tf.registerKernel(stock);
+    candidateStock.delete(spec);
+  }
+}
+
+interface Timing { bestMs: number; medianMs: number; out: ArrayLike<number> }
+
+/**
+ * Times stock and graft interleaved (stock, graft, stock, graft, ...) so that load from other
+ * processes on the machine hits both alike; reports best and median per variant. Best-of-N is
+ * the figure least distorted by contention and is what `speedup` uses.
+ */
+function measure(c: Case, inputs: tf.Tensor[]): { stock: Timing | null; graft: Timing } {
+  const variants = c.noStock ? [true] : [false, true];
+  const samples = new Map<boolean, number[]>(variants.map(v => [v, []]));
+  const outs = new Map<boolean, ArrayLike<number>>();
+  for (const fast of variants) {
+    useVariant(c, fast);
+    const t0 = cpuMs();
+    const out = c.run(inputs); // warm-up (JIT, XNNPACK operator cache) and output for comparison
+    outs.set(fast, out.dataSync());
+    out.dispose();
+    // Pathologically slow stock kernels: one timed run is enough.
+    if (cpuMs() - t0 > 3000) samples.get(fast)!.push(cpuMs() - t0);
+  }
+  const start = performance.now();
+  for (let round = 0; round < 200; round++) {
+    for (const fast of variants) {
+      const list = samples.get(fast)!;
+      if (list.length > 0 && list[0] > 3000) continue;
+      useVariant(c, fast);
+      const s = cpuMs();
+      tf.tidy(() => c.run(inputs)).dispose();
+      list.push(cpuMs() - s);
+    }
+    if (round >= 4 && performance.now() - start > budgetMs * variants.length) break;
+  }
+  useVariant(c, false);
+  const stat = (fast: boolean): Timing => {
+    const list = samples.get(fast)!.slice().sort((a, b) => a - b);
+    return { bestMs: list[0], medianMs: list[list.length >> 1], out: outs.get(fast)! };
+  };
+  return { stock: c.noStock ? null : stat(false), graft: stat(true) };
+}
+
+await selectBackend({ prefer: 'wasm' });
+const round = (x: number, d = 3) => Number(x.toPrecision(d));
+const results = [];
+for (const c of cases) {
+  if (filter != null && !`${c.kernel} ${c.backend} ${c.label}`.includes(filter)) continue;
+  await selectBackend({ prefer: c.backend }); // also silences the cpu backend's first-use banner
+  const snapshot = tf.memory().numTensors;
+  // One set of inputs for both variants, so outputs are comparable.
+  const inputs = c.inputs();
+  const { stock, graft } = measure(c, inputs);
+  tf.dispose(inputs);
+  let maxAbsDiff: number | null = null;
+  if (stock != null) {
+    maxAbsDiff = 0;
+    for (let i = 0; i < graft.out.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(graft.out[i] - stock.out[i]));
+  }
+  const r = {
+    kernel: c.kernel,
+    backend: c.backend,
+    // false: a variant graft measured and rejected (it does not install it); "graft" = the variant.
+    adopted: c.candidate == null,
+    shape: c.label,
+    stockMs: stock != null ? round(stock.bestMs) : null,
+    graftMs: round(graft.bestMs),
+    speedup: stock != null ? round(stock.bestMs / graft.bestMs) : null,
+    stockMedianMs: stock != null ? round(stock.medianMs) : null,
+    graftMedianMs: round(graft.medianMs),
+    ...(c.flops != null ? {
+      stockGflops: stock != null ? round(c.flops / stock.bestMs / 1e6) : null,
+      graftGflops: round(c.flops / graft.bestMs / 1e6),
+    } : {}),
+    maxAbsDiff: maxAbsDiff != null ? round(maxAbsDiff, 2) : null,
+    leakedTensors: tf.memory().numTensors - snapshot,
+  };
+  results.push(r);
+  process.stderr.write(`${JSON.stringify(r)}\n`);
+}
+await tf.setBackend('wasm');
+registerGraftKernels('wasm', { fastKernels: true });
+const load = (await import('node:os')).loadavg()[0];
+console.log(JSON.stringify({ tfjs: tf.version_core, node: process.version, loadAverage1m: round(load), results }, null, 1));
