@@ -27,3 +27,14 @@ export interface TrainState {
 export function initialState(maxEpochs: number, maxSteps: number): TrainState {
   return { epoch: 0, batchInEpoch: 0, step: 0, examples: 0, tokens: 0, maxEpochs, maxSteps, metrics: {}, training: false };
 }
+
+/**
+ * Optimizer steps the run will take: the step limit, or epochs × batches if that comes first
+ * (one optimizer step a batch). Undefined when neither limit is known. Schedulers and progress
+ * bars both size themselves from this.
+ */
+export function plannedSteps(maxSteps: number, maxEpochs: number, batchesPerEpoch: number): number | undefined {
+  const byEpochs = batchesPerEpoch > 0 ? maxEpochs * batchesPerEpoch : undefined;
+  if (maxSteps > 0) return byEpochs === undefined ? maxSteps : Math.min(maxSteps, byEpochs);
+  return byEpochs;
+}

@@ -1,3 +1,5 @@
+import { plannedSteps } from '../../../core/index.ts';
+
 /** Where a run is and where it stops, as the trainer state and the dataset tell it. */
 export interface RunPosition {
   step: number;
@@ -9,14 +11,9 @@ export interface RunPosition {
   batchesPerEpoch: number;
 }
 
-/**
- * Steps the run will take: the step limit, or epochs × batches if that comes first (assuming one
- * optimizer step a batch). Undefined when neither is known.
- */
+/** Steps the run will take (see `plannedSteps` in core). */
 export function totalSteps(p: RunPosition): number | undefined {
-  const byEpochs = p.batchesPerEpoch > 0 ? p.maxEpochs * p.batchesPerEpoch : undefined;
-  if (p.maxSteps > 0) return byEpochs === undefined ? p.maxSteps : Math.min(p.maxSteps, byEpochs);
-  return byEpochs;
+  return plannedSteps(p.maxSteps, p.maxEpochs, p.batchesPerEpoch);
 }
 
 /**

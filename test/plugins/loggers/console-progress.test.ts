@@ -17,8 +17,10 @@ import {
   primaryRate,
   progressBar,
   throughput,
-  totalSteps,
 } from '../../../plugins/loggers/index.ts';
+import { plannedSteps } from '../../../core/index.ts';
+
+const totalSteps = (p: { maxSteps: number; maxEpochs: number; batchesPerEpoch: number }) => plannedSteps(p.maxSteps, p.maxEpochs, p.batchesPerEpoch);
 import { toyPlugins } from '../../helpers/toy.ts';
 
 test.before(async () => {
