@@ -2,9 +2,11 @@
 import { ErrorCodes, GraftError } from '../core/index.ts';
 import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
 import type { Preset } from './runner/Preset.ts';
+import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 
 export const PRESETS: Record<string, Preset> = {
   [gptPretrainPreset.name]: gptPretrainPreset as unknown as Preset,
+  [ulmfitPreset.name]: ulmfitPreset as unknown as Preset,
 };
 
 export function findPreset(name: string): Preset {
@@ -17,6 +19,9 @@ export function findPreset(name: string): Preset {
 
 export { gptPretrainPreset, gptPretrainStage } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
 export { GPT_PRETRAIN_CONFIG } from './gpt-next-token-pretrain/config.ts';
+export { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
+export { ULMFIT_CONFIG } from './ulmfit-3-stage/config.ts';
+export { classifierStage, generalLmStage, targetLmStage, type UlmfitConfig, type ClassifierVariant } from './ulmfit-3-stage/ulmfitStages.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';

@@ -90,9 +90,6 @@ export class ClassifierHead implements HeadPlugin {
       params.create(`${p}.bn.beta`, [n], constantInit(n, 0), { owner: NAME, decay: false });
       params.create(`${p}.bn.runningMean`, [n], constantInit(n, 0), { owner: NAME, role: 'buffer' });
       params.create(`${p}.bn.runningVar`, [n], constantInit(n, 1), { owner: NAME, role: 'buffer' });
-      // ParameterStore.create makes every buffer non-trainable, and updateBuffer skips those: mark
-      // these live so training updates them (freezing the head turns them off again).
-      params.setTrainable([`${p}.bn.runningMean`, `${p}.bn.runningVar`], true, NAME);
       createDense(params, rng, `${p}.linear`, n, this.sizes[k + 1]!, { owner: NAME });
     }
   }

@@ -12,7 +12,8 @@ export function concatPooling(x: tf.Tensor, lengths?: tf.Tensor): tf.Tensor {
     const last = tf.reshape(tf.slice(x, [0, T - 1, 0], [B, 1, H]), [B, H]);
     return tf.concat([last, tf.max(x, 1), tf.mean(x, 1)], 1);
   }
-  const len = tf.clipByValue(tf.cast(lengths, 'int32'), 1, T) as tf.Tensor1D;
+  // clipped in float32: tfjs-backend-wasm 4.22's ClipByValue reads int32 data as float32 (garbage)
+  const len = tf.cast(tf.clipByValue(tf.cast(lengths, 'float32'), 1, T), 'int32') as tf.Tensor1D;
   // valid [B, T, 1]: t < length
   const valid = tf.expandDims(tf.less(tf.expandDims(tf.range(0, T, 1, 'int32'), 0), tf.expandDims(len, 1)), 2);
   const mask = tf.cast(valid, 'float32');

@@ -1,0 +1,32 @@
+import type { Metrics, Split } from '../../../core/index.ts';
+import { ClassificationMetric } from '../shared/ClassificationMetric.ts';
+import { toRows } from '../shared/confusionMatrix.ts';
+import type { ClassificationMetricOptionsInput } from '../shared/options.ts';
+import { formatConfusionMatrix } from './formatConfusionMatrix.ts';
+
+const NAME = 'metric:confusion-matrix';
+
+/**
+ * The confusion matrix of each evaluation (row = true class, column = predicted), kept as
+ * `matrix` (the last evaluation) and `matrices[split]`, and logged at info level (with the
+ * dataset's `classNames` as a legend when it has them). It adds no number to the metrics.
+ */
+export class ConfusionMatrixMetric extends ClassificationMetric {
+  readonly meta = { name: NAME, kind: 'metric', description: 'Confusion matrix of each evaluation (logged; exposed as .matrix)' } as const;
+  /** The last evaluation's matrix, rows = true class, columns = predicted class. */
+  matrix: number[][] | undefined;
+  readonly matrices: Partial<Record<Split, number[][]>> = {};
+
+  constructor(input: ClassificationMetricOptionsInput = {}) {
+    super(NAME, input);
+  }
+
+  protected report(counts: Int32Array, numClasses: number, split: Split): Metrics {
+    const rows = toRows(counts, numClasses);
+    this.matrix = rows;
+    this.matrices[split] = rows;
+    const names = this.trainer?.maybeRole('dataset')?.classNames;
+    this.trainer?.logger.info(`${split} confusion matrix (rows: true class, columns: predicted)\n${formatConfusionMatrix(rows, names)}`);
+    return {};
+  }
+}

@@ -1,0 +1,72 @@
+import {
+  ErrorCodes,
+  GraftError,
+  resolveOptions,
+  type EvalBatchContext,
+  type GraftPlugin,
+  type Metrics,
+  type PluginMeta,
+  type ResolvedOptions,
+  type Split,
+  type TrainerApi,
+} from '../../../core/index.ts';
+import { ConfusionAccumulator } from './ConfusionAccumulator.ts';
+import { total } from './classificationScores.ts';
+import { CLASSIFICATION_METRIC_OPTIONS, type ClassificationMetricOptionsInput } from './options.ts';
+
+/**
+ * Wiring shared by the classification metrics: reset on `beforeEval`, accumulate a confusion
+ * matrix on `evalBatch`, and on `afterEval` (stage default) hand the counts to `report`, which
+ * returns the metrics to add. A metric keeps nothing between evaluations, so it has no state.
+ */
+export abstract class ClassificationMetric implements GraftPlugin {
+  abstract readonly meta: PluginMeta;
+  readonly options: Readonly<ResolvedOptions<typeof CLASSIFICATION_METRIC_OPTIONS>>;
+  protected trainer: TrainerApi | undefined;
+  private readonly acc = new ConfusionAccumulator();
+
+  constructor(name: string, input: ClassificationMetricOptionsInput = {}) {
+    this.options = resolveOptions(name, CLASSIFICATION_METRIC_OPTIONS, input);
+  }
+
+  apply(trainer: TrainerApi): void {
+    this.trainer = trainer;
+    trainer.tap('beforeEval', this, () => this.acc.reset());
+    trainer.tap('evalBatch', this, (ctx) => this.add(ctx));
+    trainer.tap('afterEval', this, async (metrics, ctx) => this.finish(metrics, ctx.split));
+  }
+
+  private add(ctx: EvalBatchContext): void {
+    const { logitsKey, labelsKey } = this.options;
+    const logits = ctx.outputs[logitsKey];
+    const labels = ctx.batch[labelsKey];
+    if (!logits || !labels) {
+      throw new GraftError(ErrorCodes.DATA, `needs outputs.${logitsKey} and batch.${labelsKey}`, {
+        plugin: this.meta.name,
+        received: { outputs: Object.keys(ctx.outputs), batch: Object.keys(ctx.batch) },
+        hint: 'Use classification metrics with a classification head and dataset, or set logitsKey / labelsKey',
+      });
+    }
+    const error = this.acc.add(logits, labels);
+    if (error) throw new GraftError(ErrorCodes.DATA, error, { plugin: this.meta.name });
+  }
+
+  private async finish(metrics: Metrics, split: Split): Promise<Metrics> {
+    const { counts, numClasses, examples } = await this.acc.read();
+    if (examples === 0) return metrics;
+    if (total(counts) !== examples) {
+      throw new GraftError(ErrorCodes.DATA, `${examples - total(counts)} of ${examples} labels are outside [0, ${numClasses})`, {
+        plugin: this.meta.name,
+        hint: 'Labels must be class ids below the number of logits',
+      });
+    }
+    return { ...metrics, ...this.report(counts, numClasses, split) };
+  }
+
+  /** Metrics to add, from the split's confusion matrix (row = true class, column = predicted). */
+  protected abstract report(counts: Int32Array, numClasses: number, split: Split): Metrics;
+
+  dispose(): void {
+    this.acc.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ErrorCodes,
+  GraftError,
+  badOption,
+  resolveOptions,
+  type Batch,
+  type ObjectivePlugin,
+  type Outputs,
+  type ResolvedOptions,
+} from '../../../core/index.ts';
+import { CLASSIFICATION_OPTIONS, type ClassificationOptionsInput } from './options.ts';
+import { softmaxCrossEntropy } from './softmaxCrossEntropy.ts';
+
+const NAME = 'objective:classification';
+
+/**
+ * Softmax cross-entropy of `outputs.logits` [B, C] against `batch.labels` [B] (binary tasks are
+ * two classes), with optional class weights and label smoothing.
+ */
+export class ClassificationObjective implements ObjectivePlugin {
+  readonly meta = {
+    name: NAME,
+    kind: 'objective',
+    description: 'Softmax cross-entropy over class labels (class weights, label smoothing)',
+  } as const;
+  readonly options: Readonly<ResolvedOptions<typeof CLASSIFICATION_OPTIONS>>;
+
+  constructor(input: ClassificationOptionsInput = {}) {
+    const o = resolveOptions(NAME, CLASSIFICATION_OPTIONS, input);
+    const w = o.classWeights;
+    if (w !== undefined && (w.length < 2 || w.some((x) => x < 0) || w.every((x) => x === 0))) {
+      throw badOption(NAME, 'classWeights', 'one weight >= 0 per class (at least 2), not all zero', w);
+    }
+    this.options = o;
+  }
+
+  apply(): void {}
+
+  loss(outputs: Outputs, batch: Batch): tf.Scalar {
+    const logits = outputs.logits;
+    const labels = batch.labels;
+    if (!logits || logits.rank !== 2) {
+      throw new GraftError(ErrorCodes.DATA, 'needs outputs.logits [B, numClasses]', {
+        plugin: NAME,
+        received: logits ? `shape [${logits.shape}]` : Object.keys(outputs),
+      });
+    }
+    if (!labels || labels.rank !== 1 || labels.shape[0] !== logits.shape[0]) {
+      throw new GraftError(ErrorCodes.DATA, `needs batch.labels, int32 class ids [${logits.shape[0]}]`, {
+        plugin: NAME,
+        received: labels ? `shape [${labels.shape}]` : Object.keys(batch),
+      });
+    }
+    const C = logits.shape[1]!;
+    const w = this.options.classWeights;
+    if (w && w.length !== C) throw badOption(NAME, 'classWeights', `${C} weights (one per class of the logits)`, w);
+    return tf.tidy(() =>
+      softmaxCrossEntropy(logits, labels, {
+        classWeights: w ? tf.tensor1d(w, 'float32') : undefined,
+        labelSmoothing: this.options.labelSmoothing,
+      }),
+    );
+  }
+}
