@@ -24,6 +24,8 @@ export interface ForwardContext {
  * to top, so freezing and discriminative learning rates work on any model without knowing it.
  */
 export interface ModelPlugin extends GraftPlugin {
+  /** Width of `features` (last axis), once known: heads size themselves from it. */
+  readonly featureSize?: number;
   forward(batch: Batch, ctx: ForwardContext): Outputs;
   layerGroups(): ParamPattern[];
 }

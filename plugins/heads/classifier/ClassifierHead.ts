@@ -71,7 +71,7 @@ export class ClassifierHead implements HeadPlugin {
         expected: 'an integer >= 2, or a dataset plugin with numClasses',
       });
     }
-    const featureSize = (trainer.maybeRole('model') as { featureSize?: unknown } | undefined)?.featureSize;
+    const featureSize = trainer.maybeRole('model')?.featureSize;
     const H = o.inputSize ?? (typeof featureSize === 'number' ? featureSize : undefined);
     if (H === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'width of the backbone features unknown', {

@@ -63,6 +63,11 @@ export class GptModel implements ModelPlugin {
     return this.resolvedVocab;
   }
 
+  /** Width of `features`: dModel. */
+  get featureSize(): number {
+    return this.options.dModel;
+  }
+
   get contextLength(): number {
     return this.options.contextLength;
   }
