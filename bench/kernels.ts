@@ -26,7 +26,8 @@ interface Case {
   /** Measure stock with all graft kernels removed (fastKernels:false keeps 'fix' kernels). */
   fullStock?: boolean;
   inputs: () => tf.Tensor[];
-  run: (inputs: tf.Tensor[]) => tf.Tensor;
+  /** One output, or several (Unpack, SplitV): all are compared, concatenated. */
+  run: (inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 }
 
 const args = process.argv.slice(2);
@@ -56,6 +57,12 @@ const randInt = (n: number, max: number, min = 0) => {
   for (let i = 0; i < n; i++) v[i] = min + Math.floor(rand() * (max - min));
   return tf.tensor1d(v, 'int32');
 };
+const randIntOf = (shape: number[], max: number, min = 0) =>
+  tf.tidy(() => tf.reshape(randInt(shape.reduce((a, b) => a * b, 1), max, min), shape));
+
+/** A wasm case of the slicing family (Slice, Unpack, SplitV, StridedSlice). */
+const sliceCase = (kernel: string, label: string, shape: number[], run: Case['run'], extra: Partial<Case> = {}): Case =>
+  ({ kernel, backend: 'wasm', label, inputs: () => [randn(shape)], run, ...extra });
 
 function matmulCase(label: string, aShape: number[], bShape: number[], ta: boolean, tb: boolean): Case {
   const aR = aShape.length;
@@ -114,6 +121,35 @@ const cases: Case[] = [
     inputs: () => [randn([256, 32]), randInt(256, 2000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 2000) },
   { kernel: 'UnsortedSegmentSum', backend: 'cpu', label: 'x[4096,128] ids→30000 (embedding grad)', noStock: true,
     inputs: () => [randn([4096, 128]), randInt(4096, 30000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 30000) },
+  // Slicing: stock copies the whole input out of the heap once per slice taken.
+  sliceCase('Slice', '[64,32,256] → [1,32,256] (one time step)', [64, 32, 256], ([x]) => tf.slice(x, [17, 0, 0], [1, 32, 256])),
+  sliceCase('Slice', '[8,128,768] → [8,64,768] (middle axis)', [8, 128, 768], ([x]) => tf.slice(x, [0, 32, 0], [8, 64, 768])),
+  sliceCase('Slice', '[4096,512] → [4096,256] (column block)', [4096, 512], ([x]) => tf.slice(x, [0, 128], [4096, 256])),
+  sliceCase('Slice', '[4096,64] → [4096,48] (rows of 48)', [4096, 64], ([x]) => tf.slice(x, [0, 8], [4096, 48])),
+  sliceCase('Slice', '[4096,64] → [4096,16] (rows of 16)', [4096, 64], ([x]) => tf.slice(x, [0, 8], [4096, 16])),
+  sliceCase('Slice', '[16,8,64,64] → [16,8,32,32] (4-D)', [16, 8, 64, 64], ([x]) => tf.slice(x, [0, 0, 16, 16], [16, 8, 32, 32])),
+  sliceCase('Slice', '[512,64] → [1,64] (small input)', [512, 64], ([x]) => tf.slice(x, [100, 0], [1, 64])),
+  sliceCase('Unpack', '[64,32,256] axis 0 (64 time steps)', [64, 32, 256], ([x]) => tf.unstack(x, 0)),
+  sliceCase('Unpack', '[3,64,128,32] axis 0 (q, k, v)', [3, 64, 128, 32], ([x]) => tf.unstack(x, 0)),
+  sliceCase('Unpack', '[32,64,8] axis 1', [32, 64, 8], ([x]) => tf.unstack(x, 1)),
+  sliceCase('SplitV', '[4096,768] → 3 x [4096,256] axis 1', [4096, 768], ([x]) => tf.split(x, 3, 1)),
+  sliceCase('SplitV', '[64,32,256] → 8 chunks axis 0', [64, 32, 256], ([x]) => tf.split(x, 8, 0)),
+  sliceCase('StridedSlice', '[64,32,256] x[17] (shrink axis 0)', [64, 32, 256],
+    ([x]) => tf.stridedSlice(x, [17], [18], [1], 0, 0, 0, 0, 1)),
+  sliceCase('StridedSlice', '[4096,512] x[:, 100:300]', [4096, 512], ([x]) => tf.stridedSlice(x, [0, 100], [4096, 300])),
+  sliceCase('StridedSlice', '[4096,512] x[::2, ::2] (strided)', [4096, 512], ([x]) => tf.stridedSlice(x, [0, 0], [4096, 512], [2, 2])),
+  sliceCase('StridedSlice', '[4096,512] x[::2] (every other row)', [4096, 512], ([x]) => tf.stridedSlice(x, [0], [4096], [2])),
+  // Stock StridedSlice returns int32 input as float32 bit patterns on its strided path (the fix).
+  { kernel: 'StridedSlice', backend: 'wasm', label: 'int32 [1024,512] x[::2, ::3] (fix)', fullStock: true,
+    inputs: () => [randIntOf([1024, 512], 1000)], run: ([x]) => tf.stridedSlice(x, [0, 0], [1024, 512], [2, 3]) },
+  // Identity: the tape clones every tensor a gradient saves. Sharing costs O(1) whatever the size.
+  { kernel: 'Identity', backend: 'wasm', label: '[1048576] (tf.clone)', inputs: () => [randn([1 << 20])], run: ([x]) => tf.clone(x) },
+  { kernel: 'Identity', backend: 'wasm', label: '[128,64] (tf.clone)', inputs: () => [randn([128, 64])], run: ([x]) => tf.clone(x) },
+  // Stock ClipByValue clips int32 data as float32 bit patterns (the fix).
+  { kernel: 'ClipByValue', backend: 'wasm', label: 'int32 [1048576] (fix)', fullStock: true,
+    inputs: () => [randIntOf([1 << 20], 1000, -1000)], run: ([x]) => tf.clipByValue(x, -100, 100) },
+  { kernel: 'ClipByValue', backend: 'wasm', label: 'float32 [1048576] (stock kept)', fullStock: true,
+    inputs: () => [randn([1 << 20])], run: ([x]) => tf.clipByValue(x, -0.5, 0.5) },
   // Stock OneHot on wasm writes int32 bit patterns into float32 outputs: maxAbsDiff 1 is that bug.
   { kernel: 'OneHot', backend: 'wasm', label: '[4096] depth 1000 float32', fullStock: true,
     inputs: () => [randInt(4096, 1000)], run: ([ids]) => tf.oneHot(ids as tf.Tensor1D, 1000, 1, 0, 'float32') },
@@ -153,6 +189,18 @@ function useVariant(c: Case, fast: boolean): void {
 
 interface Timing { bestMs: number; medianMs: number; out: ArrayLike<number> }
 
+/** All outputs' values, concatenated, as float64 (int32 and float32 outputs compare alike). */
+function flatValues(out: tf.Tensor | tf.Tensor[]): Float64Array {
+  const list = Array.isArray(out) ? out : [out];
+  const values = new Float64Array(list.reduce((n, t) => n + t.size, 0));
+  let at = 0;
+  for (const t of list) {
+    values.set(t.dataSync(), at);
+    at += t.size;
+  }
+  return values;
+}
+
 /**
  * Times stock and graft interleaved (stock, graft, stock, graft, ...) so that load from other
  * processes on the machine hits both alike; reports best and median per variant. Best-of-N is
@@ -166,8 +214,8 @@ function measure(c: Case, inputs: tf.Tensor[]): { stock: Timing | null; graft: T
     useVariant(c, fast);
     const t0 = cpuMs();
     const out = c.run(inputs); // warm-up (JIT, XNNPACK operator cache) and output for comparison
-    outs.set(fast, out.dataSync());
-    out.dispose();
+    outs.set(fast, flatValues(out));
+    tf.dispose(out);
     // Pathologically slow stock kernels: one timed run is enough.
     if (cpuMs() - t0 > 3000) samples.get(fast)!.push(cpuMs() - t0);
   }
@@ -178,7 +226,7 @@ function measure(c: Case, inputs: tf.Tensor[]): { stock: Timing | null; graft: T
       if (list.length > 0 && list[0] > 3000) continue;
       useVariant(c, fast);
       const s = cpuMs();
-      tf.tidy(() => c.run(inputs)).dispose();
+      tf.dispose(tf.tidy(() => c.run(inputs)));
       list.push(cpuMs() - s);
     }
     if (round >= 4 && performance.now() - start > budgetMs * variants.length) break;

@@ -1,6 +1,7 @@
 /** graft's backend layer: backend selection and the kernels graft adds to tfjs. */
 export { selectBackend, parseBackendPreference } from './selectBackend.ts';
 export { wrapWasmFactory } from './loaders.ts';
+export { createThreadedWasmBackend, parseThreads, wasmThreadsOf, MAX_WASM_THREADS } from './wasmThreads.ts';
 export {
   registerGraftKernels,
   unregisterGraftKernels,

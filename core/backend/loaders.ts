@@ -3,7 +3,9 @@
  * backend or throws an Error whose message is the reason (used verbatim in `skipped`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend } from '@tensorflow/tfjs-core';
 import type { BackendName } from './types.ts';
+import { createThreadedWasmBackend, wasmThreadsOf } from './wasmThreads.ts';
 
 /** First line of an error message, bounded, for compact "why skipped" reasons. */
 export function describeError(err: unknown): string {
@@ -91,6 +93,32 @@ function removeEmscriptenListeners(): number {
 
 let wasmFactoryWrapped = false;
 let lastWasmInitError: unknown;
+/** tfjs's own wasm factory, wrapped; restored when threads go back to 1. */
+let stockWasmFactory: { factory: () => Promise<KernelBackend>; priority: number } | undefined;
+/** Threads of the factory graft registered under 'wasm' (1: tfjs's own). */
+let wasmFactoryThreads = 1;
+
+/** Runs a wasm backend factory with emscripten's listener clean-up and error capture. */
+function withListenerHygiene(create: () => Promise<KernelBackend>): () => Promise<KernelBackend> {
+  return async () => {
+    const before = snapshotListeners();
+    try {
+      return await create();
+    } catch (err) {
+      lastWasmInitError = err;
+      throw err;
+    } finally {
+      removeListenersAddedSince(before);
+    }
+  };
+}
+
+type WasmEngine = {
+  registry: Record<string, KernelBackend | undefined>;
+  registryFactory: Record<string, { factory: () => unknown; priority: number } | undefined>;
+  pendingBackendInit?: unknown;
+  backendName?: string | null;
+};
 
 /**
  * Keeps crashes readable. When the wasm backend initialises, its emscripten module adds process
@@ -103,35 +131,52 @@ let lastWasmInitError: unknown;
  */
 export function wrapWasmFactory(): void {
   if (wasmFactoryWrapped) return;
-  const engine = tf.engine() as unknown as {
-    registry: Record<string, unknown>;
-    registryFactory: Record<string, { factory: () => unknown; priority: number } | undefined>;
-    pendingBackendInit?: unknown;
-    backendName?: string | null;
-  };
+  const engine = tf.engine() as unknown as WasmEngine;
   const entry = engine.registryFactory['wasm'];
   // Already initialised (or initialising): too late to wrap; loadWasm cleans up afterwards.
-  if (entry == null || engine.registry['wasm'] != null ||
-      (engine.backendName === 'wasm' && engine.pendingBackendInit != null)) return;
+  if (entry == null || wasmStarted(engine)) return;
   const original = entry.factory;
+  const factory = withListenerHygiene(async () => (await original()) as KernelBackend);
   tf.removeBackend('wasm');
-  tf.registerBackend('wasm', async () => {
-    const before = snapshotListeners();
-    try {
-      return (await original()) as tf.KernelBackend;
-    } catch (err) {
-      lastWasmInitError = err;
-      throw err;
-    } finally {
-      removeListenersAddedSince(before);
-    }
-  }, entry.priority);
+  tf.registerBackend('wasm', factory, entry.priority);
+  stockWasmFactory = { factory, priority: entry.priority };
   wasmFactoryWrapped = true;
 }
 
-async function loadWasm(): Promise<void> {
-  await import('@tensorflow/tfjs-backend-wasm');
+function wasmStarted(engine: WasmEngine): boolean {
+  return engine.registry['wasm'] != null || (engine.backendName === 'wasm' && engine.pendingBackendInit != null);
+}
+
+/**
+ * Registers the 'wasm' factory for `threads` (1: tfjs's own, else graft's threaded loader, see
+ * wasmThreads.ts) before the backend first initialises. Afterwards the count is fixed: a different
+ * explicit request throws rather than silently running with another count.
+ */
+function useWasmThreads(threads: number | undefined): void {
+  const engine = tf.engine() as unknown as WasmEngine;
+  const running = engine.registry['wasm'];
+  if (running != null || wasmStarted(engine)) {
+    const actual = running != null ? wasmThreadsOf(running) : wasmFactoryThreads;
+    if (threads != null && threads !== actual) {
+      throw new Error(`the wasm backend is already running with ${actual} thread(s); the thread count can only ` +
+        'be chosen before it first initialises (the first selectBackend({ threads }) or GRAFT_WASM_THREADS)');
+    }
+    return;
+  }
   wrapWasmFactory();
+  const want = threads ?? 1;
+  if (want === wasmFactoryThreads) return;
+  const priority = engine.registryFactory['wasm']?.priority ?? stockWasmFactory?.priority ?? 2;
+  if (want === 1 && stockWasmFactory == null) throw new Error('tfjs wasm backend factory not found');
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', want === 1 ? stockWasmFactory!.factory
+    : withListenerHygiene(() => createThreadedWasmBackend(want)), priority);
+  wasmFactoryThreads = want;
+}
+
+async function loadWasm(threads?: number): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  useWasmThreads(threads);
   lastWasmInitError = undefined;
   if (!(await tf.setBackend('wasm'))) {
     const why = lastWasmInitError != null ? describeError(lastWasmInitError) : 'initialisation failed';
@@ -151,9 +196,14 @@ async function loadCpu(): Promise<void> {
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
-export const LOADERS: Record<BackendName, () => Promise<void>> = {
+export interface LoadOptions {
+  /** wasm only: XNNPACK threads (undefined: whatever is running, else 1). */
+  threads?: number;
+}
+
+export const LOADERS: Record<BackendName, (opts: LoadOptions) => Promise<void>> = {
   'node-gpu': () => loadTfjsNode('node-gpu'),
   node: () => loadTfjsNode('node'),
-  wasm: loadWasm,
+  wasm: opts => loadWasm(opts.threads),
   cpu: loadCpu,
 };

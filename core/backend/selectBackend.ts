@@ -12,6 +12,7 @@ import {
   BACKEND_ORDER, TFJS_BACKEND_OF, type BackendInfo, type BackendName, type SelectBackendOptions,
   type SkippedBackend,
 } from './types.ts';
+import { parseThreads, wasmThreadsOf } from './wasmThreads.ts';
 
 const ALIASES: Record<string, BackendName | 'auto'> = {
   '': 'auto',
@@ -44,18 +45,22 @@ export function parseSwitch(value: string, source: string): boolean {
   throw new Error(`${source}: expected 0/1/true/false/on/off, got '${value}'`);
 }
 
-/** Reasons candidates failed in this process; a failed import is not retried (same outcome). */
-const failures = new Map<BackendName, string>();
+/**
+ * Reasons candidates failed in this process; a failed import is not retried (same outcome). wasm
+ * is keyed with its thread count: the threaded build failing says nothing about the plain one.
+ */
+const failures = new Map<string, string>();
 
-async function activate(name: BackendName): Promise<void> {
-  const known = failures.get(name);
+async function activate(name: BackendName, threads: number | undefined): Promise<void> {
+  const key = name === 'wasm' && threads != null && threads > 1 ? `wasm:${threads}` : name;
+  const known = failures.get(key);
   if (known != null) throw new Error(known);
   try {
-    await LOADERS[name]();
+    await LOADERS[name]({ threads });
   } catch (err) {
     const reason = describeError(err);
-    // Import/native-load failures are permanent for the process; init failures may be too.
-    failures.set(name, reason);
+    // A thread count that conflicts with the running backend is a usage error, not a broken backend.
+    if (!/already running with/.test(reason)) failures.set(key, reason);
     throw new Error(reason);
   }
 }
@@ -76,12 +81,15 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
     : envPrefer != null ? parseBackendPreference(envPrefer, 'GRAFT_BACKEND') : 'auto';
   const envFast = process.env.GRAFT_FAST_KERNELS;
   const fastKernels = opts.fastKernels ?? (envFast != null ? parseSwitch(envFast, 'GRAFT_FAST_KERNELS') : true);
+  const envThreads = process.env.GRAFT_WASM_THREADS;
+  const threads = opts.threads != null ? parseThreads(opts.threads, 'selectBackend({threads})')
+    : envThreads != null && envThreads.trim() !== '' ? parseThreads(envThreads, 'GRAFT_WASM_THREADS') : undefined;
 
   const skipped: SkippedBackend[] = [];
   let chosen: BackendName | undefined;
   if (prefer !== 'auto') {
     try {
-      await activate(prefer);
+      await activate(prefer, threads);
     } catch (err) {
       throw new Error(`graft: backend '${prefer}' could not be loaded: ${(err as Error).message}`);
     }
@@ -89,7 +97,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   } else {
     for (const name of BACKEND_ORDER) {
       try {
-        await activate(name);
+        await activate(name, threads);
         chosen = name;
         break;
       } catch (err) {
@@ -112,6 +120,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   }
   const kernels = registerGraftKernels(tfjsBackend, { fastKernels });
   const info: BackendInfo = { name: chosen, tfjsBackend, skipped, kernels };
+  if (tfjsBackend === 'wasm') info.threads = wasmThreadsOf(tf.backend());
   const skippedText = skipped.length > 0
     ? ` (skipped ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')})`
     : '';

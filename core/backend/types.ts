@@ -27,6 +27,12 @@ export interface SelectBackendOptions {
    * off). Kernels that are missing or wrong in the stock backend are registered regardless.
    */
   fastKernels?: boolean;
+  /**
+   * wasm only: XNNPACK threads, main thread included (1..8; default env GRAFT_WASM_THREADS, else 1:
+   * tfjs's single-threaded build). Above 1 graft loads tfjs's threaded SIMD build itself, since
+   * tfjs disables threads under Node (see wasmThreads.ts). Fixed once wasm has initialised.
+   */
+  threads?: number;
 }
 
 export interface SkippedBackend {
@@ -42,6 +48,8 @@ export interface BackendInfo {
   skipped: SkippedBackend[];
   /** Names of the kernels graft registered or overrode on the chosen backend. */
   kernels: string[];
+  /** wasm only: threads its XNNPACK pool runs on (1 = single-threaded). */
+  threads?: number;
 }
 
 /** Why graft registers a kernel: 'missing' and 'fix' are always on, 'fast' obeys fastKernels. */

@@ -4,28 +4,45 @@
  * Each spec is 'missing' (the backend has no such kernel), 'fix' (the stock kernel is wrong) or
  * 'fast' (measured faster than stock; see bench/kernels.ts). Only 'fast' obeys the fastKernels
  * switch: without the others training fails or is silently wrong.
+ *
+ * A kernel may have both a 'fix' and a 'fast' spec (listed in that order). The fast one is then
+ * installed on top of the fix and receives it as its fallback, so switching fast kernels off
+ * restores the fix, not the broken stock kernel; removal undoes installs in reverse order.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { KernelPurpose } from '../types.ts';
 import { batchMatMulWasm } from './BatchMatMul.ts';
+import { clipByValueWasm } from './ClipByValue.ts';
 import { cpuFallbackSpecs } from './cpuFallback.ts';
+import { identityWasm } from './Identity.ts';
 import { meanCpu, meanWasm } from './Mean.ts';
 import { oneHotWasm } from './OneHot.ts';
+import { sliceWasm } from './Slice.ts';
 import type { GraftKernelSpec } from './spec.ts';
+import { splitVWasm } from './SplitV.ts';
+import { stridedSliceFixWasm, stridedSliceWasm } from './StridedSlice.ts';
 import { sumCpu, sumWasm } from './Sum.ts';
 import { tanhCpu, tanhWasm } from './Tanh.ts';
 import { transposeCpu } from './Transpose.ts';
+import { unpackWasm } from './Unpack.ts';
 import { unsortedSegmentSumCpu, unsortedSegmentSumWasm } from './UnsortedSegmentSum.ts';
 
 /** Every kernel graft can install, per backend. */
 export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   unsortedSegmentSumWasm,
   oneHotWasm,
+  clipByValueWasm,
+  stridedSliceFixWasm,
   batchMatMulWasm,
   sumWasm,
   meanWasm,
   tanhWasm,
+  sliceWasm,
+  unpackWasm,
+  splitVWasm,
+  stridedSliceWasm, // after stridedSliceFixWasm: installed on top of it
+  identityWasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,
   transposeCpu,
@@ -41,8 +58,8 @@ interface Installed {
   previous: KernelConfig | undefined;
 }
 
-const installed = new Map<string, Installed>();
-const keyOf = (kernelName: string, backendName: string) => `${backendName}/${kernelName}`;
+/** Installed specs in install order (a fast spec always after the fix spec it sits on). */
+const installed = new Map<GraftKernelSpec, Installed>();
 
 export interface RegisterKernelsOptions {
   /** Install the 'fast' replacements (default true). 'missing' and 'fix' kernels always are. */
@@ -63,13 +80,13 @@ function install(spec: GraftKernelSpec): void {
   // Unregister first: registerKernel over an existing key works but logs a warning each time.
   if (previous != null) tf.unregisterKernel(spec.kernelName, spec.backendName);
   tf.registerKernel(config);
-  installed.set(keyOf(spec.kernelName, spec.backendName), { spec, config, previous });
+  installed.set(spec, { spec, config, previous });
 }
 
-function uninstall(key: string): void {
-  const entry = installed.get(key);
+function uninstall(spec: GraftKernelSpec): void {
+  const entry = installed.get(spec);
   if (entry == null) return;
-  installed.delete(key);
+  installed.delete(spec);
   const { kernelName, backendName } = entry.spec;
   // Someone replaced graft's kernel since: leave theirs alone.
   if (tf.getKernel(kernelName, backendName) !== entry.config) return;
@@ -84,28 +101,30 @@ function uninstall(key: string): void {
  */
 export function registerGraftKernels(backendName: string, opts: RegisterKernelsOptions = {}): string[] {
   const fast = opts.fastKernels ?? true;
-  for (const spec of GRAFT_KERNEL_SPECS) {
-    if (spec.backendName !== backendName) continue;
-    const key = keyOf(spec.kernelName, spec.backendName);
-    const want = spec.purpose !== 'fast' || fast;
-    if (want && !installed.has(key)) install(spec);
-    else if (!want && installed.has(key)) uninstall(key);
+  const specs = GRAFT_KERNEL_SPECS.filter(s => s.backendName === backendName);
+  // Removals first, last installed first, so a fast kernel comes off before anything under it.
+  for (const spec of [...specs].reverse()) {
+    if (spec.purpose === 'fast' && !fast) uninstall(spec);
+  }
+  for (const spec of specs) {
+    if ((spec.purpose !== 'fast' || fast) && !installed.has(spec)) install(spec);
   }
   return graftKernelNames(backendName);
 }
 
 /** Removes graft's kernels (all backends, or one) and restores the kernels they replaced. */
 export function unregisterGraftKernels(backendName?: string): void {
-  for (const [key, entry] of [...installed]) {
-    if (backendName == null || entry.spec.backendName === backendName) uninstall(key);
+  // Reverse install order: a fast kernel installed over a fix must come off first.
+  for (const spec of [...installed.keys()].reverse()) {
+    if (backendName == null || spec.backendName === backendName) uninstall(spec);
   }
 }
 
-/** Names of graft kernels currently installed for `backendName`. */
+/** Names of graft kernels currently installed for `backendName` (each once). */
 export function graftKernelNames(backendName: string): string[] {
-  return [...installed.values()]
-    .filter(e => e.spec.backendName === backendName)
-    .map(e => e.spec.kernelName);
+  return [...new Set([...installed.keys()]
+    .filter(spec => spec.backendName === backendName)
+    .map(spec => spec.kernelName))];
 }
 
 /** Details of every installed graft kernel. */

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { ExecutionContext } from 'ava';
-import { registerGraftKernels, unregisterGraftKernels, wrapWasmFactory } from '../../../core/backend/index.ts';
+import { registerGraftKernels, selectBackend, unregisterGraftKernels, wrapWasmFactory } from '../../../core/backend/index.ts';
 
 export type Variant = 'wasm-graft' | 'wasm-stock' | 'cpu-graft' | 'cpu-stock';
 
@@ -39,10 +39,17 @@ export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Initialises wasm once (with graft's listener hygiene) so tests can switch backends freely. */
+/**
+ * Initialises wasm once (with graft's listener hygiene) so tests can switch backends freely. With
+ * GRAFT_WASM_THREADS set, through selectBackend, so the kernel tests run on the threaded build.
+ */
 export async function initBackends(): Promise<void> {
-  wrapWasmFactory();
-  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+  if (process.env.GRAFT_WASM_THREADS) {
+    await selectBackend({ prefer: 'wasm', fastKernels: true });
+  } else {
+    wrapWasmFactory();
+    if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+  }
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
 }
@@ -53,16 +60,21 @@ export async function initBackends(): Promise<void> {
  * 'fast' kernels installed on wasm and none on cpu, the state the stock-cpu reference needs.
  */
 export async function run(variant: Variant, f: () => tf.Tensor): Promise<Result> {
+  return (await runAll(variant, () => [f()]))[0];
+}
+
+/** `run` for ops with several outputs (unstack, split): one Result per output, in order. */
+export async function runAll(variant: Variant, f: () => tf.Tensor[]): Promise<Result[]> {
   const [backend, mode] = variant.split('-') as ['wasm' | 'cpu', 'graft' | 'stock'];
   await tf.setBackend(backend);
   if (mode === 'graft') registerGraftKernels(backend, { fastKernels: true });
   else if (backend === 'cpu') unregisterGraftKernels('cpu');
   else registerGraftKernels('wasm', { fastKernels: false });
   try {
-    const out = tf.tidy(f);
-    const result = { shape: out.shape.slice(), dtype: out.dtype, values: Array.from(out.dataSync()) };
-    out.dispose();
-    return result;
+    const outs = tf.tidy(f);
+    const results = outs.map(out => ({ shape: out.shape.slice(), dtype: out.dtype, values: Array.from(out.dataSync()) }));
+    tf.dispose(outs);
+    return results;
   } finally {
     unregisterGraftKernels('cpu');
     registerGraftKernels('wasm', { fastKernels: true });

@@ -88,7 +88,8 @@ testNoNode('auto picks wasm here and says why each node backend was skipped', as
   t.is(tf.getBackend(), 'wasm');
   t.deepEqual(info.skipped.map(s => s.name), ['node-gpu', 'node']);
   for (const s of info.skipped) t.regex(s.reason, /^not installed \(.*tfjs-node/);
-  for (const k of ['UnsortedSegmentSum', 'OneHot', 'BatchMatMul', 'Sum', 'Mean', 'Tanh', 'Conv2DBackpropFilter']) {
+  for (const k of ['UnsortedSegmentSum', 'OneHot', 'BatchMatMul', 'Sum', 'Mean', 'Tanh', 'Conv2DBackpropFilter',
+    'ClipByValue', 'Slice', 'Unpack', 'SplitV', 'StridedSlice', 'Identity']) {
     t.true(info.kernels.includes(k), `kernels should include ${k}`);
   }
   t.is(infos.length, 1);
@@ -142,8 +143,8 @@ test.serial('unknown backend names are errors, not a silent auto', async t => {
 });
 
 test.serial('fastKernels:false and GRAFT_FAST_KERNELS=0 keep only the kernels training needs', async t => {
-  const required = ['UnsortedSegmentSum', 'OneHot', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter',
-    'DepthwiseConv2dNativeBackpropInput', 'Einsum'].sort();
+  const required = ['UnsortedSegmentSum', 'OneHot', 'ClipByValue', 'StridedSlice', 'Conv2DBackpropFilter',
+    'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Einsum'].sort();
   const off = await selectBackend({ prefer: 'wasm', fastKernels: false });
   t.deepEqual([...off.kernels].sort(), required);
   t.is(tf.getKernel('BatchMatMul', 'wasm'), stockBatchMatMul, 'stock BatchMatMul restored');

@@ -1,0 +1,135 @@
+/**
+ * Opt-in multithreaded wasm backend for Node (`selectBackend({ threads })`, env GRAFT_WASM_THREADS).
+ *
+ * tfjs-backend-wasm 4.22 turns threads off under Node (its WASM_HAS_MULTITHREAD_SUPPORT flag is
+ * false there), and forcing the flag on does not work: tfjs starts the pthread workers from a
+ * blob: URL, which Node's Worker rejects (ERR_WORKER_PATH). graft loads the package's threaded
+ * SIMD build itself instead, the way tfjs's own init() does, with three Node-specific changes:
+ *
+ * 1. Workers start from wasmThreadWorker.cjs, a file that runs tfjs's worker script, and the main
+ *    script is given by path (workers read it with fs).
+ * 2. The C++ side caps the XNNPACK thread pool at half of emscripten_num_logical_cores (it assumes
+ *    two hyperthreads per core), i.e. at 1 on a 2-CPU machine. The one wasm import behind it
+ *    (`require("os").cpus().length`) reports 2 x threads instead, so the requested count is used.
+ * 3. Pool threads are long-lived pthreads, i.e. ref'ed worker_threads that keep Node running after
+ *    the program is done. They are unref'ed once the pool exists. They only ever run while the
+ *    main thread waits for them inside a kernel, so a process can never exit mid-computation.
+ *
+ * Results are bit-identical to one thread: XNNPACK splits work by output tiles, each computed by
+ * one thread in the same order. Memory: the threaded build uses a SharedArrayBuffer-backed heap,
+ * which grows without detaching old views; `HEAPU8` is made an accessor that always returns a view
+ * of the current buffer, so no kernel can read or write through a stale, too-short view.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KernelBackend } from '@tensorflow/tfjs-core';
+
+const require = createRequire(import.meta.url);
+
+/** The bit of the WebAssembly JS API used here (graft's tsconfig has no DOM / WebAssembly lib). */
+interface WebAssemblyApi {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: unknown; module: unknown }>;
+}
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** XNNPACK's pool in tfjs-backend-wasm 4.22 is capped at 8 threads (its pre-created worker count). */
+export const MAX_WASM_THREADS = 8;
+
+/** Parses a thread count (GRAFT_WASM_THREADS / selectBackend({threads})): an integer 1..8. */
+export function parseThreads(value: string | number, source: string): number {
+  const n = typeof value === 'number' ? value : Number(value.trim());
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new Error(`${source}: expected a whole number of threads from 1 to ${MAX_WASM_THREADS}, got '${value}'`);
+  }
+  return n;
+}
+
+interface ThreadedModule {
+  cwrap(name: string, ret: string | null, args: string[]): (...args: unknown[]) => unknown;
+  wasmMemory: { buffer: ArrayBufferLike };
+  HEAPU8: Uint8Array;
+  PThread: { runningWorkers: { unref(): void }[] };
+  tfjs?: Record<string, (...args: unknown[]) => unknown>;
+}
+
+type ThreadedFactory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
+
+/** Keeps `module.HEAPU8` a view of the current (possibly grown) shared heap. */
+function freshHeapViews(module: ThreadedModule): void {
+  let view = module.HEAPU8;
+  Object.defineProperty(module, 'HEAPU8', {
+    configurable: true,
+    enumerable: true,
+    get: () => (view.buffer === module.wasmMemory.buffer ? view : (view = new Uint8Array(module.wasmMemory.buffer))),
+    set: (v: Uint8Array) => { view = v; },
+  });
+}
+
+/**
+ * Creates a tfjs wasm backend (tfjs's own BackendWasm class, so every registered wasm kernel runs
+ * on it) backed by the threaded SIMD build with `threads` threads (the main thread included).
+ */
+export async function createThreadedWasmBackend(threads: number): Promise<KernelBackend> {
+  parseThreads(threads, 'wasm threads');
+  const jsPath = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
+  const dir = dirname(jsPath);
+  const workerPath = fileURLToPath(new URL('./wasmThreadWorker.cjs', import.meta.url));
+  const factory = require(jsPath) as ThreadedFactory;
+  const { BackendWasm, setThreadsCount, getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+
+  // A failed instantiation must reject (emscripten would wait for it forever).
+  let failInit: (err: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => { failInit = reject; });
+  const config: Record<string, unknown> & { PThread?: { terminateAllThreads(): void } } = {
+    locateFile: (file: string) => (file.endsWith('.worker.js') ? workerPath : join(dir, file)),
+    mainScriptUrlOrBlob: jsPath,
+    instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: unknown, module: unknown) => void) => {
+      const cores = Object.keys(info.env).filter(k =>
+        typeof info.env[k] === 'function' && /cpus\(\)\.length/.test(Function.prototype.toString.call(info.env[k])));
+      if (cores.length !== 1) {
+        throw new Error('graft: this tfjs-backend-wasm build has no recognisable emscripten_num_logical_cores import ' +
+          '(threads were written for 4.22)');
+      }
+      info.env[cores[0]] = () => 2 * threads;
+      const binary = readFileSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm'));
+      webAssembly.instantiate(binary, info).then(r => receive(r.instance, r.module), failInit);
+      return {};
+    },
+  };
+  let module: ThreadedModule;
+  try {
+    module = await Promise.race([factory(config), failed]);
+  } catch (err) {
+    // The pre-started pool workers would otherwise keep the process alive.
+    config.PThread?.terminateAllThreads();
+    throw err;
+  }
+  freshHeapViews(module);
+  // The same bridge tfjs's init() builds.
+  module.tfjs = {
+    init: module.cwrap('init', null, []),
+    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: module.cwrap('dispose_data', null, ['number']),
+    dispose: module.cwrap('dispose', null, []),
+  };
+  setThreadsCount(threads);
+  const backend = new BackendWasm(module as never);
+  const actual = getThreadsCount();
+  if (actual !== threads) {
+    backend.dispose();
+    throw new Error(`graft: asked the wasm thread pool for ${threads} threads, it has ${actual}`);
+  }
+  for (const worker of module.PThread.runningWorkers) worker.unref();
+  return backend;
+}
+
+/** Threads of the wasm backend instance (1 for tfjs's single-threaded builds). */
+export function wasmThreadsOf(backend: KernelBackend): number {
+  const wasm = (backend as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm;
+  const n = wasm?.tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n > 0 ? n : 1;
+}
