@@ -2,11 +2,13 @@
 import { ErrorCodes, GraftError } from '../core/index.ts';
 import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
 import type { Preset } from './runner/Preset.ts';
+import { transferVsScratchPreset } from './transfer-vs-scratch/transferVsScratchPreset.ts';
 import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 
 export const PRESETS: Record<string, Preset> = {
   [gptPretrainPreset.name]: gptPretrainPreset as unknown as Preset,
   [ulmfitPreset.name]: ulmfitPreset as unknown as Preset,
+  [transferVsScratchPreset.name]: transferVsScratchPreset as unknown as Preset,
 };
 
 export function findPreset(name: string): Preset {
@@ -22,6 +24,12 @@ export { GPT_PRETRAIN_CONFIG } from './gpt-next-token-pretrain/config.ts';
 export { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 export { ULMFIT_CONFIG } from './ulmfit-3-stage/config.ts';
 export { classifierStage, generalLmStage, targetLmStage, type UlmfitConfig, type ClassifierVariant } from './ulmfit-3-stage/ulmfitStages.ts';
+export { transferVsScratchPreset, runTransferVsScratch, cellStages, cellDir } from './transfer-vs-scratch/transferVsScratchPreset.ts';
+export { TRANSFER_VS_SCRATCH_CONFIG } from './transfer-vs-scratch/config.ts';
+export { aggregate, spread, type RunRecord, type SizeRow, type Spread } from './transfer-vs-scratch/aggregate.ts';
+export { resultsTable } from './transfer-vs-scratch/resultsTable.ts';
+export { f1Plot } from './transfer-vs-scratch/f1Plot.ts';
+export { classifierRunLength } from './ulmfit-3-stage/classifierRunLength.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';

@@ -44,9 +44,10 @@ export interface Preset<S extends OptionSchema = OptionSchema> {
   stages(config: ResolvedOptions<S>): StageSpec[];
   /**
    * Optional driver for experiments that are not a straight sequence of stages (several sizes ×
-   * seeds): receives a function running one stage list in a sub-folder.
+   * seeds): receives a function running one stage list in a sub-folder, and the run folder (for
+   * the experiment's own outputs: tables, plots).
    */
-  experiment?(config: ResolvedOptions<S>, run: ExperimentRunner): Promise<Record<string, unknown>>;
+  experiment?(config: ResolvedOptions<S>, run: ExperimentRunner, runDir: string): Promise<Record<string, unknown>>;
 }
 
 export type ExperimentRunner = (subdir: string, stages: StageSpec[], seed?: number) => Promise<Record<string, Record<string, unknown>>>;

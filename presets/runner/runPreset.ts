@@ -129,7 +129,7 @@ export async function runPreset<S extends OptionSchema>(
     const experiment = await preset.experiment(config, async (subdir, stages, subSeed) => {
       const out = await runStages(path.join(dir, subdir), stages, subSeed ?? seed, record, { ...opts, logger });
       return Object.fromEntries(out.map((o) => [o.name, o.result]));
-    });
+    }, dir);
     return { outcomes: [], experiment };
   }
   const outcomes = await runStages(dir, preset.stages(config), seed, record, { ...opts, logger });

@@ -13,6 +13,7 @@ export const ULMFIT_CONFIG = {
   'lm.batchSize': { type: 'integer', default: 32, min: 1, doc: 'Stages 1-2: windows per batch.' },
   'target.steps': { type: 'integer', default: 300, min: 1, doc: 'Stage 2: optimizer steps of target-domain LM fine-tuning.' },
   'target.lr': { type: 'number', default: 3e-3, min: 0, exclusiveMin: true, doc: 'Stage 2: top learning rate (discriminative rates below).' },
+  'target.maxChars': { type: 'integer', default: 0, min: 0, doc: 'Stage 2: characters of target-domain text to use (0: all).' },
   'vocab.maxSize': { type: 'integer', default: 12000, min: 16, doc: 'Word vocabulary cap, specials included.' },
   'vocab.minFreq': { type: 'integer', default: 3, min: 1, doc: 'Words seen fewer times become xxunk.' },
   'model.embSize': { type: 'integer', default: 64, min: 4, doc: 'AWD-LSTM embedding size (and last layer width).' },
@@ -23,5 +24,9 @@ export const ULMFIT_CONFIG = {
   'task.maxLen': { type: 'integer', default: 200, min: 8, doc: 'Stage 3: tokens kept per example.' },
   'task.batchSize': { type: 'integer', default: 32, min: 1, doc: 'Stage 3: examples per batch.' },
   'task.epochs': { type: 'integer', default: 6, min: 1, doc: 'Stage 3: epochs (gradual unfreezing adds a layer group per epoch).' },
+  'task.minSteps': { type: 'integer', default: 0, min: 0, doc: 'Stage 3: more epochs for small labelled sets, so the run takes at least this many steps.' },
+  'task.maxSteps': { type: 'integer', default: 0, min: 0, doc: 'Stage 3: at most this many steps (0: no cap).' },
   'task.lr': { type: 'number', default: 1e-2, min: 0, exclusiveMin: true, doc: 'Stage 3: top learning rate.' },
+  'task.dropMult': { type: 'number', default: 1, min: 0, doc: 'Stage 3: multiplies every classifier dropout (encoder and head), as fastai drop_mult.' },
+  'task.validate': { type: 'boolean', default: true, doc: 'Stage 3: evaluate on the validation split after every epoch.' },
 } as const satisfies OptionSchema;

@@ -1,0 +1,55 @@
+/** Command line of `npm run bench`. */
+export type BenchBackend = 'wasm' | 'wasm-stock' | 'cpu';
+
+export interface BenchArgs {
+  /** Also run the 1,000-step memory run. */
+  long: boolean;
+  /** Fewer steps everywhere (a smoke run of the report). */
+  quick: boolean;
+  /** Backends for the throughput table, in order. */
+  backends: BenchBackend[];
+  /** Run the PyTorch reference if torch is installed. */
+  torch: boolean;
+}
+
+const ALL: readonly BenchBackend[] = ['wasm', 'wasm-stock', 'cpu'];
+
+/**
+ * `--long`, `--quick`, `--no-torch`, `--backends a,b` (or `--backends=a,b`). Backends: `wasm`
+ * (graft's fast kernels and, as a second row, the stock ones), `wasm-fast` / `wasm-stock` (one of
+ * the two), `cpu`. Unknown flags and backends are errors, so a typo does not silently run all.
+ */
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const out: BenchArgs = { long: false, quick: false, backends: [...ALL], torch: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--long') out.long = true;
+    else if (a === '--quick') out.quick = true;
+    else if (a === '--no-torch') out.torch = false;
+    else if (a === '--backends' || a.startsWith('--backends=')) {
+      const value = a === '--backends' ? argv[++i] : a.slice('--backends='.length);
+      if (value === undefined || value === '') throw new Error('bench: --backends needs a list, e.g. --backends wasm,cpu');
+      out.backends = parseBackends(value);
+    } else {
+      throw new Error(`bench: unknown argument '${a}'; expected --long, --quick, --no-torch, --backends <list>`);
+    }
+  }
+  return out;
+}
+
+function parseBackends(value: string): BenchBackend[] {
+  const list: BenchBackend[] = [];
+  const add = (b: BenchBackend) => {
+    if (!list.includes(b)) list.push(b);
+  };
+  for (const raw of value.split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (name === 'wasm') {
+      add('wasm');
+      add('wasm-stock');
+    } else if (name === 'wasm-fast') add('wasm');
+    else if (name === 'wasm-stock' || name === 'cpu') add(name);
+    else throw new Error(`bench: unknown backend '${raw}' in --backends; expected wasm, wasm-fast, wasm-stock, cpu`);
+  }
+  return list;
+}

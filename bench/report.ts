@@ -1,0 +1,110 @@
+import type { HookOverheadResult } from './sections/hookOverhead.ts';
+import type { KernelProfile, ThroughputRow } from './sections/gptThroughput.ts';
+import type { AwdLstmResult } from './sections/awdLstm.ts';
+import type { TorchSection } from './sections/torchReference.ts';
+import type { LongRunResult } from './sections/longRun.ts';
+import type { LossComparison } from './lib/compareLosses.ts';
+import { formatTable } from './lib/formatTable.ts';
+
+export type Skipped = { status: 'skipped'; reason: string };
+export type Failed = { status: 'failed'; error: string };
+
+export interface BenchReport {
+  meta: {
+    date: string;
+    command: string;
+    node: string;
+    tfjs: string;
+    cpus: number;
+    cpuModel: string;
+    /** os.loadavg() (1, 5, 15 min) when the bench started and ended: the machine may be shared. */
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    durationS: number;
+    budgetS: number | null;
+  };
+  hookOverhead: {
+    targetPercent: number;
+    /** Whether the tiny model's overhead (of the median step times) is under the target, by CPU and by wall time; null if not measured. */
+    meetsTarget: { cpu: boolean; wall: boolean } | null;
+    /** The tiny GPT (a step of tens of ms): overhead in percent. */
+    tiny: HookOverheadResult | Failed;
+    /** A micro GPT (a step of a few ms): the machinery's fixed cost in ms per step. */
+    micro: HookOverheadResult | Failed;
+  };
+  throughput: {
+    model: Record<string, unknown>;
+    rows: (ThroughputRow & { ratioToTorch: number | null })[];
+    /** Graft's step time over the bare loop's at this size, steps interleaved, in percent. */
+    graftVsBarePercent: number | null;
+    failures: { impl: string; backend: string; error: string }[];
+    torch: TorchSection | Failed;
+    lossCheck: { against: string; comparisons: ({ impl: string; backend: string } & LossComparison)[] } | Skipped;
+  };
+  profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
+  awdLstm: AwdLstmResult | Failed;
+  long: LongRunResult | Skipped | Failed;
+}
+
+const r = (x: number, d = 3) => Number(x.toPrecision(d));
+
+/** The human-readable summary printed on stderr. */
+export function formatReport(rep: BenchReport): string {
+  const out: string[] = [];
+  const m = rep.meta;
+  out.push(`graft bench  ${m.date}  node ${m.node}  tfjs ${m.tfjs}  ${m.cpus} cpus  load ${m.loadavgStart.map((x) => x.toFixed(1)).join('/')} -> ${m.loadavgEnd.map((x) => x.toFixed(1)).join('/')}  ${m.durationS.toFixed(0)} s`);
+  out.push('');
+  const ho = rep.hookOverhead;
+  const met = (b: boolean) => (b ? 'met' : 'NOT met');
+  out.push(`(a) hook machinery per step, Graft's trainer vs a bare tfjs loop (same math), interleaved; target < ${ho.targetPercent}% on the tiny model: ` +
+    (ho.meetsTarget == null ? 'not measured' : `${met(ho.meetsTarget.cpu)} by CPU time, ${met(ho.meetsTarget.wall)} by wall time`));
+  for (const [label, h] of [['tiny', ho.tiny], ['micro', ho.micro]] as const) {
+    if ('status' in h) {
+      out.push(`    ${label}: ${h.status}: ${h.error}`);
+      continue;
+    }
+    out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} pairs x ${h.stepsPerBlock} steps; same losses: ${h.sameLosses})`);
+    for (const clock of ['cpu', 'wall'] as const) {
+      const o = h[clock];
+      out.push(`      ${clock.padEnd(4)}  bare ${r(o.bareMs)} ms, graft ${r(o.graftMs)} ms: ${o.overheadPercent.toFixed(2)}% (${r(o.overheadMsPerStep, 2)} ms/step); ` +
+        `per pair median ${o.pairedOverheadPercent.toFixed(2)}%, quartiles ${o.pairedQuartilesPercent.map((x) => x.toFixed(1)).join('/')}%`);
+    }
+  }
+  out.push('');
+  const t = rep.throughput;
+  out.push(`(b) ${t.model.description}: ${t.model.params} params, ${r(Number(t.model.flopsPerToken) / 1e6)} MFLOP/token`);
+  const torch = t.torch.status === 'measured' ? t.torch.result : undefined;
+  const rows: (string | number | null)[][] = t.rows.map((x) => [
+    x.impl, x.backend, x.timedSteps, r(x.stepMs, 4), r(x.stepCpuMs, 4), r(x.tokensPerS, 4), r(x.gflopsPerS), x.ratioToTorch == null ? null : r(x.ratioToTorch), ...x.losses.slice(0, 3).map((l) => r(l, 6)),
+  ]);
+  if (torch) rows.push(['torch', torch.backend, Number(torch.timed_steps), torch.step_ms, null, torch.tokens_per_s, torch.gflops_per_s, 1, ...(torch.losses ?? [torch.loss_first]).slice(0, 3)]);
+  out.push(formatTable(['impl', 'backend', 'steps', 'step ms', 'cpu ms', 'tokens/s', 'GFLOP/s', 'x torch', 'loss 1', 'loss 2', 'loss 3'], rows));
+  if (t.graftVsBarePercent != null) out.push(`    graft vs bare tfjs at this size (interleaved steps): ${t.graftVsBarePercent.toFixed(2)}%`);
+  for (const f of t.failures) out.push(`    ${f.impl}/${f.backend} failed: ${f.error}`);
+  if (t.torch.status !== 'measured') out.push(`    torch: ${t.torch.status}: ${'reason' in t.torch ? t.torch.reason : t.torch.error}`);
+  if ('status' in t.lossCheck) out.push(`    losses: ${t.lossCheck.reason}`);
+  else {
+    for (const c of t.lossCheck.comparisons) {
+      out.push(`    losses ${c.impl}/${c.backend} vs ${t.lossCheck.against}: max |diff| ${c.maxAbsDiff.toExponential(1)} over ${c.steps} steps: ${c.agree ? 'agree' : 'DIFFER'} (tolerance ${c.tolerance})`);
+    }
+  }
+  out.push('');
+  const p = rep.profile;
+  if ('status' in p) out.push(`profile: ${p.status}: ${'reason' in p ? p.reason : p.error}`);
+  else {
+    out.push(`profile of one ${p.impl} step on ${p.backend}: ${r(p.wallMs)} ms wall under tf.profile, ${r(p.kernelMs)} ms in ${p.kernels} kernels`);
+    out.push(formatTable(['kernel', 'calls', 'ms', '%'], p.top.map((k) => [k.kernel, k.calls, k.ms, k.percent])));
+  }
+  out.push('');
+  const a = rep.awdLstm;
+  if (a.status === 'measured') out.push(`(c) ${a.model} (batch ${a.batch} x bptt ${a.bptt}) on ${a.backend}: ${r(a.stepMs)} ms/step, ${r(a.tokensPerS)} tokens/s, ${r(a.gflopsPerS)} GFLOP/s`);
+  else out.push(`(c) AWD-LSTM: ${a.status}: ${'reason' in a ? a.reason : a.error}`);
+  out.push('');
+  const l = rep.long;
+  if ('status' in l) out.push(`(e) long run: ${l.status}: ${'reason' in l ? l.reason : l.error}`);
+  else {
+    out.push(`(e) ${l.steps} steps on ${l.backend} in ${r(l.wallS)} s (${r(l.tokensPerS)} tokens/s): RSS +${l.rssGrowthPercent.toFixed(2)}% from step 100, tensors ${l.tensorsFlat ? 'flat' : 'GROWING'}: ${l.meetsTarget ? 'target met' : 'target NOT met'}`);
+    out.push(formatTable(['step', 'tensors', 'RSS MB'], l.memory.map((s) => [s.step, s.numTensors, s.rssMB])));
+  }
+  return out.join('\n');
+}

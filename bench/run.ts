@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: one JSON report, every figure measured in this run, on this machine.
+ *
+ *   npm run bench -- [--quick] [--long] [--backends wasm,cpu] [--no-torch]
+ *
+ *  (a) hook machinery cost per step: a tiny GPT by Graft's trainer vs a bare tfjs loop, interleaved
+ *  (b) tokens/s of the reference GPT training step (gpt_torch.py's model, data and weights) per
+ *      backend, Graft and a bare loop, with losses checked against PyTorch's
+ *  (c) tokens/s of model:awd-lstm (ULMFiT's language model) at its default size
+ *  (d) the PyTorch reference itself, when /usr/bin/python3 has torch
+ *  (e) --long: 1,000 steps, tensor count and RSS
+ *
+ * JSON on stdout and in bench/results/latest.json; a readable summary on stderr. Kernel-level
+ * stock-vs-graft timings are in bench/kernels.ts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { MICRO_CONFIG, REFERENCE_CONFIG, TINY_CONFIG } from './config.ts';
+import { Budget } from './lib/budget.ts';
+import { compareLosses } from './lib/compareLosses.ts';
+import { parseArgs, type BenchBackend } from './lib/parseArgs.ts';
+import { overheadPercent } from './lib/stats.ts';
+import { formatReport, type BenchReport, type Failed } from './report.ts';
+import { awdLstmThroughput } from './sections/awdLstm.ts';
+import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_TOKENS_PER_STEP, type Impl, type StepPlan, type ThroughputRow } from './sections/gptThroughput.ts';
+import { hookOverhead } from './sections/hookOverhead.ts';
+import { longRun } from './sections/longRun.ts';
+import { torchReference } from './sections/torchReference.ts';
+
+/** gpt_torch.py's first losses as its README states them (5 decimals), for when torch is absent. */
+const README_TORCH_LOSSES = [4.6224, 4.31849, 4.19117];
+/** Float32 tfjs vs float32 PyTorch agree to about 1e-5 when the math is the same; README values are rounded to 5e-6. */
+const LOSS_TOLERANCE = 1e-4;
+const BUDGET_S = 180;
+const OVERHEAD_TARGET_PERCENT = 2;
+
+const args = parseArgs(process.argv.slice(2));
+const q = args.quick;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const t0 = performance.now();
+const loadavgStart = os.loadavg();
+const failed = (err: unknown): Failed => ({ status: 'failed', error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+let anyFailed = false;
+async function attempt<T>(label: string, f: () => Promise<T>): Promise<T | Failed> {
+  log(`bench: ${label} ...`);
+  const s = performance.now();
+  try {
+    const out = await f();
+    log(`bench: ${label} done in ${((performance.now() - s) / 1000).toFixed(1)} s`);
+    return out;
+  } catch (err) {
+    anyFailed = true;
+    log(`bench: ${label} FAILED: ${(err as Error).stack ?? err}`);
+    return failed(err);
+  }
+}
+
+// Sections take what is left of the budget (--long has none): on a loaded machine they time fewer steps.
+const budget = new Budget(args.long ? Infinity : (BUDGET_S - 10) * 1000);
+
+// (d) first, alone: nothing of ours competes with it for the two cores.
+const torch = args.torch
+  ? await attempt('PyTorch reference', () => torchReference({ steps: q ? 5 : 20, warmup: q ? 1 : 2, timeoutMs: 300_000 }))
+  : { status: 'skipped' as const, reason: '--no-torch' };
+
+// The tiny-model, bare-loop and AWD-LSTM measurements run on the first backend of the list.
+const main: BenchBackend = args.backends[0]!;
+
+// (a) on the tiny model (the target), then on a micro model (the fixed cost in ms)
+const overheadTiny = await attempt(`hook overhead, tiny GPT on ${main}`, () =>
+  hookOverhead(main, TINY_CONFIG, { allowanceMs: q ? 6_000 : 18_000, minPairs: q ? 4 : 10, maxPairs: 200, stepsPerBlock: 2 }, budget));
+const overheadMicro = await attempt(`hook overhead, micro GPT on ${main}`, () =>
+  hookOverhead(main, MICRO_CONFIG, { allowanceMs: q ? 2_000 : 6_000, minPairs: q ? 4 : 10, maxPairs: 400, stepsPerBlock: 5 }, budget));
+
+// (b), main backend first, (c) after it, then the other backends (cpu, the slowest, last).
+const rows: ThroughputRow[] = [];
+const failures: { impl: string; backend: string; error: string }[] = [];
+let profile: BenchReport['profile'] = { status: 'skipped', reason: 'no graft row was measured' };
+const plans: Record<BenchBackend, StepPlan> = {
+  // allowance for the graft and bare rows together (their steps are interleaved)
+  wasm: { warmup: q ? 1 : 2, allowanceMs: q ? 8_000 : 22_000, min: q ? 2 : 4, max: 20 },
+  // ~5x slower than wasm; its first step is as slow as the next ones (few operator caches), so no warm-up.
+  'wasm-stock': { warmup: 0, allowanceMs: q ? 4_000 : 12_000, min: 2, max: 10 },
+  // The slowest by far (~25x wasm here): one or two steps, no warm-up (the cpu backend has no operator caches to fill).
+  cpu: { warmup: 0, allowanceMs: Infinity, min: 1, max: q ? 1 : 2 },
+};
+async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<void> {
+  const res = await attempt(`${impls.join(' + ')} step on ${backend}`, () => gptThroughput(backend, impls, plans[backend], budget, backend === main ? 'graft' : undefined));
+  if ('status' in res) {
+    for (const impl of impls) failures.push({ impl, backend, error: res.error });
+    return;
+  }
+  rows.push(...res.rows);
+  if (res.profile) profile = { backend, impl: 'graft', ...res.profile };
+}
+await throughputRows(main, ['graft', 'bare-tfjs']);
+
+// (c)
+const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget));
+
+for (const backend of args.backends.slice(1)) await throughputRows(backend, ['graft']);
+
+// (e)
+const graftRows = rows.filter((r) => r.impl === 'graft');
+const fastest = graftRows.sort((a, b) => b.tokensPerS - a.tokensPerS)[0];
+const long = !args.long
+  ? { status: 'skipped' as const, reason: 'run with --long' }
+  : fastest === undefined
+    ? { status: 'skipped' as const, reason: 'no backend was measured' }
+    : await attempt(`1,000 steps on ${fastest.backend}`, () => longRun(fastest.backend, 1000));
+
+const torchTokens = torch.status === 'measured' ? torch.result.tokens_per_s : null;
+const referenceLosses = torch.status === 'measured' && torch.result.losses ? torch.result.losses : README_TORCH_LOSSES;
+const durationS = (performance.now() - t0) / 1000;
+const report: BenchReport = {
+  meta: {
+    date: new Date().toISOString(),
+    command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
+    node: process.version,
+    tfjs: tf.version_core,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadavgStart,
+    loadavgEnd: os.loadavg(),
+    durationS,
+    budgetS: args.long ? null : BUDGET_S,
+  },
+  hookOverhead: {
+    targetPercent: OVERHEAD_TARGET_PERCENT,
+    meetsTarget: 'status' in overheadTiny ? null : {
+      cpu: overheadTiny.cpu.overheadPercent < OVERHEAD_TARGET_PERCENT,
+      wall: overheadTiny.wall.overheadPercent < OVERHEAD_TARGET_PERCENT,
+    },
+    tiny: overheadTiny,
+    micro: overheadMicro,
+  },
+  throughput: {
+    model: {
+      description: `GPT ${REFERENCE_CONFIG.nLayers} layers, ${REFERENCE_CONFIG.nHeads} heads, width ${REFERENCE_CONFIG.dModel}, context ${REFERENCE_CONFIG.contextLength}, batch ${REFERENCE_CONFIG.batchSize}, vocab ${REFERENCE_CONFIG.vocab}, tied head, AdamW`,
+      ...REFERENCE_CONFIG,
+      params: REFERENCE_PARAMS,
+      flopsPerToken: REFERENCE_FLOPS_PER_TOKEN,
+      tokensPerStep: REFERENCE_TOKENS_PER_STEP,
+      data: "gpt_torch.py's Markov chain, batch order and initial weights (lowbias32); embeddings weight-decayed as there",
+    },
+    rows: rows.map((r) => ({ ...r, ratioToTorch: torchTokens == null ? null : r.tokensPerS / torchTokens })),
+    graftVsBarePercent: graftVsBare(rows, main),
+    failures,
+    torch,
+    lossCheck: rows.length === 0
+      ? { status: 'skipped', reason: 'no row was measured' }
+      : {
+          against: torch.status === 'measured' ? 'the PyTorch run above' : "gpt_torch.py's README (torch not run)",
+          comparisons: rows.map((r) => ({ impl: r.impl, backend: r.backend, ...compareLosses(r.losses, referenceLosses, LOSS_TOLERANCE, 3) })),
+        },
+  },
+  profile,
+  awdLstm: awd,
+  long,
+};
+
+/** Graft's step time over the bare loop's at the reference size (interleaved rows on `backend`), in percent. */
+function graftVsBare(list: ThroughputRow[], backend: BenchBackend): number | null {
+  const g = list.find((r) => r.impl === 'graft' && r.backend === backend);
+  const b = list.find((r) => r.impl === 'bare-tfjs' && r.backend === backend);
+  return g && b ? overheadPercent(g.stepMs, b.stepMs) : null;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+mkdirSync(path.join(here, 'results'), { recursive: true });
+const json = JSON.stringify(report, null, 1);
+writeFileSync(path.join(here, 'results', 'latest.json'), `${json}\n`);
+log('');
+log(formatReport(report));
+if (report.meta.budgetS != null && durationS > report.meta.budgetS) {
+  log(`\nbench: took ${durationS.toFixed(0)} s, over the ${BUDGET_S} s budget (load average ${loadavgStart.map((x) => x.toFixed(1)).join('/')} at the start)`);
+}
+process.stdout.write(`${json}\n`);
+if (anyFailed) process.exitCode = 1;

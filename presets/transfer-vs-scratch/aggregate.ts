@@ -1,0 +1,68 @@
+/** One classifier run of the experiment: a variant at a labelled-set size and a seed. */
+export interface RunRecord {
+  variant: 'scratch' | 'transfer';
+  /** The size asked for (0: the whole training split). */
+  size: number;
+  /** Labelled examples the run actually trained on. */
+  examples: number;
+  seed: number;
+  f1: number;
+  accuracy: number;
+}
+
+/** Mean, sample standard deviation (n − 1; 0 for one value), min and max. */
+export interface Spread {
+  n: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+export interface SizeRow {
+  size: number;
+  examples: number;
+  scratch: { f1: Spread; accuracy: Spread };
+  transfer: { f1: Spread; accuracy: Spread };
+  /** transfer F1 − scratch F1, paired by seed (same labelled subsample, same seed). */
+  f1Difference: Spread;
+  /** Seeds where transfer's F1 is above scratch's. */
+  transferAhead: number;
+  seeds: number[];
+}
+
+export function spread(values: readonly number[]): Spread {
+  const n = values.length;
+  if (n === 0) return { n: 0, mean: NaN, std: NaN, min: NaN, max: NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
+  return { n, mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/**
+ * Rows by labelled-set size (ascending by examples), each with both variants' spread over seeds
+ * and the paired difference. Only seeds with both variants count in the difference.
+ */
+export function aggregate(runs: readonly RunRecord[]): SizeRow[] {
+  const sizes = [...new Set(runs.map((r) => r.size))];
+  const rows = sizes.map((size): SizeRow => {
+    const at = runs.filter((r) => r.size === size);
+    const of = (v: RunRecord['variant']) => at.filter((r) => r.variant === v).sort((a, b) => a.seed - b.seed);
+    const scratch = of('scratch');
+    const transfer = of('transfer');
+    const pairs = transfer.flatMap((t) => {
+      const s = scratch.find((r) => r.seed === t.seed);
+      return s ? [t.f1 - s.f1] : [];
+    });
+    return {
+      size,
+      examples: Math.max(...at.map((r) => r.examples)),
+      scratch: { f1: spread(scratch.map((r) => r.f1)), accuracy: spread(scratch.map((r) => r.accuracy)) },
+      transfer: { f1: spread(transfer.map((r) => r.f1)), accuracy: spread(transfer.map((r) => r.accuracy)) },
+      f1Difference: spread(pairs),
+      transferAhead: pairs.filter((d) => d > 0).length,
+      seeds: [...new Set(at.map((r) => r.seed))].sort((a, b) => a - b),
+    };
+  });
+  return rows.sort((a, b) => a.examples - b.examples);
+}

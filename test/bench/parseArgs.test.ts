@@ -1,0 +1,20 @@
+import test from 'ava';
+import { parseArgs } from '../../bench/lib/parseArgs.ts';
+
+test('defaults: every backend, torch on, short run', (t) => {
+  t.deepEqual(parseArgs([]), { long: false, quick: false, backends: ['wasm', 'wasm-stock', 'cpu'], torch: true });
+});
+
+test('flags and backend lists', (t) => {
+  t.deepEqual(parseArgs(['--long', '--quick', '--no-torch', '--backends', 'wasm,cpu']), {
+    long: true, quick: true, torch: false, backends: ['wasm', 'wasm-stock', 'cpu'],
+  });
+  t.deepEqual(parseArgs(['--backends=cpu,wasm-fast']).backends, ['cpu', 'wasm']);
+  t.deepEqual(parseArgs(['--backends', 'wasm-stock']).backends, ['wasm-stock']);
+});
+
+test('typos are errors that name the argument', (t) => {
+  t.throws(() => parseArgs(['--lon']), { message: /unknown argument '--lon'/ });
+  t.throws(() => parseArgs(['--backends', 'webgl']), { message: /unknown backend 'webgl'/ });
+  t.throws(() => parseArgs(['--backends']), { message: /--backends needs a list/ });
+});

@@ -1,0 +1,120 @@
+import test from 'ava';
+import { aggregate, f1Plot, resultsTable, spread, type RunRecord } from '../../presets/index.ts';
+import { yFloor } from '../../presets/transfer-vs-scratch/f1Plot.ts';
+import { classifierRunLength } from '../../presets/ulmfit-3-stage/classifierRunLength.ts';
+
+const close = (t: { true(v: boolean, m?: string): void }, a: number, b: number, eps = 1e-12) => t.true(Math.abs(a - b) <= eps, `${a} vs ${b}`);
+
+// Two sizes × two seeds × two variants, plus the whole split (size 0) with one seed.
+const RUNS: RunRecord[] = [
+  { variant: 'scratch', size: 100, examples: 100, seed: 1, f1: 0.5, accuracy: 0.7 },
+  { variant: 'scratch', size: 100, examples: 100, seed: 2, f1: 0.6, accuracy: 0.8 },
+  { variant: 'transfer', size: 100, examples: 100, seed: 1, f1: 0.8, accuracy: 0.9 },
+  { variant: 'transfer', size: 100, examples: 100, seed: 2, f1: 0.55, accuracy: 0.75 },
+  { variant: 'scratch', size: 0, examples: 4609, seed: 1, f1: 0.9, accuracy: 0.95 },
+  { variant: 'transfer', size: 0, examples: 4609, seed: 1, f1: 0.95, accuracy: 0.97 },
+  { variant: 'scratch', size: 50, examples: 50, seed: 1, f1: 0.4, accuracy: 0.6 },
+  { variant: 'scratch', size: 50, examples: 50, seed: 2, f1: 0.44, accuracy: 0.62 },
+  { variant: 'transfer', size: 50, examples: 50, seed: 1, f1: 0.7, accuracy: 0.8 },
+  { variant: 'transfer', size: 50, examples: 50, seed: 2, f1: 0.74, accuracy: 0.82 },
+];
+
+test('spread: mean, sample standard deviation, min and max by hand', (t) => {
+  const s = spread([2, 4, 4, 4, 5, 5, 7, 9]);
+  // mean 5; squared deviations sum 32; sample variance 32/7.
+  close(t, s.mean, 5);
+  close(t, s.std, Math.sqrt(32 / 7));
+  t.is(s.min, 2);
+  t.is(s.max, 9);
+  t.is(s.n, 8);
+  t.deepEqual(spread([0.3]), { n: 1, mean: 0.3, std: 0, min: 0.3, max: 0.3 });
+  t.true(Number.isNaN(spread([]).mean));
+});
+
+test('aggregate: rows ordered by examples, variants apart, difference paired by seed', (t) => {
+  const rows = aggregate(RUNS);
+  t.deepEqual(rows.map((r) => r.size), [50, 100, 0]);
+  t.deepEqual(rows.map((r) => r.examples), [50, 100, 4609]);
+  const r100 = rows[1]!;
+  close(t, r100.scratch.f1.mean, 0.55);
+  close(t, r100.scratch.f1.std, Math.sqrt(0.005)); // deviations ±0.05: (0.0025 * 2) / 1
+  close(t, r100.transfer.f1.mean, 0.675);
+  close(t, r100.transfer.accuracy.mean, 0.825);
+  // Paired: seed 1: 0.8 − 0.5 = 0.3; seed 2: 0.55 − 0.6 = −0.05.
+  close(t, r100.f1Difference.mean, 0.125);
+  close(t, r100.f1Difference.std, Math.sqrt((0.175 ** 2 * 2) / 1));
+  t.is(r100.f1Difference.min, 0.55 - 0.6);
+  t.is(r100.f1Difference.max, 0.8 - 0.5);
+  t.is(r100.transferAhead, 1);
+  t.deepEqual(r100.seeds, [1, 2]);
+  const all = rows[2]!;
+  t.is(all.transfer.f1.n, 1);
+  t.is(all.transfer.f1.std, 0);
+  t.is(all.transferAhead, 1);
+});
+
+test('aggregate: a seed with one variant only is left out of the difference', (t) => {
+  const rows = aggregate([
+    { variant: 'scratch', size: 10, examples: 10, seed: 1, f1: 0.5, accuracy: 0.5 },
+    { variant: 'transfer', size: 10, examples: 10, seed: 1, f1: 0.7, accuracy: 0.7 },
+    { variant: 'transfer', size: 10, examples: 10, seed: 2, f1: 0.9, accuracy: 0.9 },
+  ]);
+  t.is(rows[0]!.f1Difference.n, 1);
+  close(t, rows[0]!.f1Difference.mean, 0.2);
+  t.is(rows[0]!.transfer.f1.n, 2);
+});
+
+test('resultsTable: one line per size with mean ± std, signed difference and wins', (t) => {
+  const md = resultsTable(aggregate(RUNS));
+  const lines = md.trim().split('\n');
+  t.is(lines.length, 2 + 3);
+  t.regex(lines[0]!, /scratch F1 \| transfer F1 \| Δ F1/);
+  t.is(lines[3], `| 100 | 2 | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | 1/2 | 0.750 ± 0.071 | 0.825 ± 0.106 |`);
+  t.regex(lines[4]!, /^\| all \(4609\) \| 1 \| 0\.900 ± 0\.000 \| 0\.950 ± 0\.000 \| \+0\.050 ± 0\.000 \| 1\/1 \|/);
+});
+
+function attr(el: string, name: string): number {
+  return Number(new RegExp(`${name}="([^"]+)"`).exec(el)![1]);
+}
+
+test('f1Plot: a marker per size and variant, a dot per run, a band and a line per variant, log x axis', (t) => {
+  const rows = aggregate(RUNS);
+  const svg = f1Plot(rows, RUNS, { width: 700, height: 400 });
+  t.true(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+  t.true(svg.trim().endsWith('</svg>'));
+  const means = svg.match(/<circle class="mean"[^>]*>/g) ?? [];
+  t.is(means.length, rows.length * 2);
+  t.is((svg.match(/<circle class="run"/g) ?? []).length, RUNS.length);
+  t.is((svg.match(/<polygon class="band"/g) ?? []).length, 2);
+  t.is((svg.match(/<polyline class="mean-line"/g) ?? []).length, 2);
+  // Every band has 2 points per size (max going right, min coming back).
+  for (const band of svg.match(/<polygon class="band" points="([^"]+)"/g)!) t.is(band.split('points="')[1]!.split(' ').length, rows.length * 2);
+  // Log scale: the x distance 50 → 100 is log(2)/log(4609/100) of the distance 100 → 4609.
+  const scratchMeans = svg.split('data-variant="scratch"')[1]!.split('</g>')[0]!.match(/<circle class="mean"[^>]*>/g)!;
+  const [xa, xb, xc] = scratchMeans.map((c) => attr(c, 'cx'));
+  close(t, (xb! - xa!) / (xc! - xb!), Math.log(2) / Math.log(46.09), 0.01);
+  // Higher F1 is higher on the page (smaller y): transfer 0.72 above scratch 0.42 at 50 examples.
+  const transferMeans = svg.split('data-variant="transfer"')[1]!.split('</g>')[0]!.match(/<circle class="mean"[^>]*>/g)!;
+  t.true(attr(transferMeans[0]!, 'cy') < attr(scratchMeans[0]!, 'cy'));
+  // Ticks: the three sizes on x, "all (4609)" for the whole split.
+  t.is((svg.match(/class="xtick"/g) ?? []).length, 3);
+  t.true(svg.includes('>all (4609)</text>'));
+  t.true(svg.includes('from scratch') && svg.includes('pre-trained encoder'));
+});
+
+test('yFloor: a tenth below the lowest value, at least 0', (t) => {
+  t.is(yFloor([0.55, 0.9]), 0.5);
+  t.is(yFloor([0.51]), 0.4);
+  t.is(yFloor([0.01, 0.9]), 0);
+  t.is(yFloor([0.97]), 0.9);
+});
+
+test('classifierRunLength: epochs raised for small sets to reach minSteps, capped by maxSteps', (t) => {
+  // 50 examples, batches of 32: 2 batches an epoch; 40 steps need 20 epochs.
+  t.deepEqual(classifierRunLength({ examples: 50, batchSize: 32, epochs: 4, minSteps: 40, maxSteps: 0 }), { epochs: 20, maxSteps: 0 });
+  // 1000 examples: 32 batches; 4 epochs already exceed minSteps.
+  t.deepEqual(classifierRunLength({ examples: 1000, batchSize: 32, epochs: 4, minSteps: 40, maxSteps: 80 }), { epochs: 4, maxSteps: 80 });
+  t.deepEqual(classifierRunLength({ examples: 100, batchSize: 32, epochs: 6, minSteps: 0, maxSteps: 0 }), { epochs: 6, maxSteps: 0 });
+  // 41 steps over 4-batch epochs: 11 epochs.
+  t.is(classifierRunLength({ examples: 100, batchSize: 32, epochs: 1, minSteps: 41, maxSteps: 0 }).epochs, 11);
+});

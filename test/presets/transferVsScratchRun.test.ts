@@ -1,0 +1,81 @@
+/**
+ * The transfer-versus-scratch experiment end to end on slices of the real data with a tiny
+ * AWD-LSTM: the language model once, both classifiers per size and seed, the table, JSON and plot.
+ */
+import test from 'ava';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GraftError, selectBackend, silentLogger } from '../../core/index.ts';
+import { resolveConfig, runPreset, transferVsScratchPreset, type RunRecord, type SizeRow } from '../../presets/index.ts';
+
+const TINY = {
+  'lm.sources': ['npm:moby-dick'],
+  'lm.maxChars': 120_000,
+  'lm.steps': 3,
+  'lm.seqLen': 16,
+  'lm.batchSize': 8,
+  'target.steps': 3,
+  'target.maxChars': 60_000,
+  'vocab.maxSize': 300,
+  'model.embSize': 8,
+  'model.hiddenSize': 12,
+  'model.nLayers': 2,
+  'task.maxLen': 16,
+  'task.batchSize': 8,
+  'task.epochs': 1,
+  'task.minSteps': 0,
+  'task.maxSteps': 0,
+  sizes: [16, 8],
+  seeds: [1, 2],
+};
+const dir = mkdtempSync(path.join(tmpdir(), 'graft-tvs-'));
+
+test.before(async () => {
+  await selectBackend({ prefer: 'wasm' });
+});
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+test.serial('the experiment writes results.json, results.md and the SVG from every size × seed × variant', async (t) => {
+  const config = resolveConfig(transferVsScratchPreset.name, transferVsScratchPreset.config, [], TINY);
+  await runPreset(transferVsScratchPreset, config, 3, { outDir: dir, logger: silentLogger() });
+  for (const f of ['results.json', 'results.md', 'f1-vs-size.svg', 'lm/general-lm/result.json', 'lm/target-lm/result.json']) t.true(existsSync(path.join(dir, f)), f);
+  for (const size of [8, 16]) {
+    for (const seed of [1, 2]) {
+      for (const v of ['scratch', 'transfer']) t.true(existsSync(path.join(dir, 'runs', `n${size}-s${seed}`, v, 'result.json')), `${size} ${seed} ${v}`);
+    }
+  }
+  const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: RunRecord[]; rows: SizeRow[]; languageModel: Record<string, number> };
+  t.is(results.runs.length, 2 * 2 * 2);
+  t.deepEqual(results.rows.map((r) => r.examples), [8, 16]);
+  for (const r of results.runs) t.true(r.f1 >= 0 && r.f1 <= 1 && r.accuracy >= 0 && r.accuracy <= 1);
+  t.true(results.languageModel.targetPerplexity! > 1);
+  // The transfer runs loaded the encoder from the one language model; the scratch runs nothing.
+  const cell = (v: string) => JSON.parse(readFileSync(path.join(dir, 'runs', 'n8-s2', v, 'result.json'), 'utf8'));
+  t.true(cell('transfer').encoder_parameters_loaded.length > 0);
+  t.deepEqual(cell('scratch').encoder_parameters_loaded, []);
+  const md = readFileSync(path.join(dir, 'results.md'), 'utf8');
+  t.is(md.split('\n').filter((l) => /^\| \d/.test(l)).length, 2);
+  const svg = readFileSync(path.join(dir, 'f1-vs-size.svg'), 'utf8');
+  t.is((svg.match(/<circle class="mean"/g) ?? []).length, 4);
+  t.is((svg.match(/<circle class="run"/g) ?? []).length, 8);
+
+  // A second run re-uses every finished run: nothing trains, the same table comes out.
+  const mtime = statSync(path.join(dir, 'runs', 'n16-s1', 'transfer', 'result.json')).mtimeMs;
+  await runPreset(transferVsScratchPreset, config, 3, { outDir: dir, logger: silentLogger() });
+  t.is(statSync(path.join(dir, 'runs', 'n16-s1', 'transfer', 'result.json')).mtimeMs, mtime);
+  t.is(readFileSync(path.join(dir, 'results.md'), 'utf8'), md);
+});
+
+test('a bad grid fails before anything runs, naming the key', async (t) => {
+  const config = resolveConfig(transferVsScratchPreset.name, transferVsScratchPreset.config, ['sizes=50,50']);
+  const out = mkdtempSync(path.join(tmpdir(), 'graft-tvs-bad-'));
+  try {
+    const e = await t.throwsAsync(runPreset(transferVsScratchPreset, config, 1, { outDir: out, logger: silentLogger() }));
+    t.true(e instanceof GraftError);
+    t.regex(e!.message, /sizes/);
+    t.false(existsSync(path.join(out, 'lm')));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
