@@ -18,9 +18,14 @@ export function concatTimes(list: readonly StepTimes[]): StepTimes {
   return { wall: list.flatMap((t) => t.wall), cpu: list.flatMap((t) => t.cpu) };
 }
 
-/** Activates a bench backend: wasm with graft's fast kernels, wasm with the stock ones, or cpu. */
+/**
+ * Activates a bench backend: wasm with graft's fast kernels, wasm with the stock ones, wasm on 2
+ * XNNPACK threads (only in a process of its own: the thread count is fixed when wasm first starts),
+ * or cpu.
+ */
 export function useBackend(b: BenchBackend): Promise<BackendInfo> {
   if (b === 'cpu') return selectBackend({ prefer: 'cpu' });
+  if (b === 'wasm-2t') return selectBackend({ prefer: 'wasm', fastKernels: true, threads: 2 });
   return selectBackend({ prefer: 'wasm', fastKernels: b === 'wasm' });
 }
 

@@ -38,6 +38,8 @@ export interface BenchReport {
     /** Graft's step time over the bare loop's at this size, steps interleaved, in percent. */
     graftVsBarePercent: number | null;
     failures: { impl: string; backend: string; error: string }[];
+    /** Rows not measured, with the reason (the time budget). */
+    skipped: { impl: string; backend: string; reason: string }[];
     torch: TorchSection | Failed;
     lossCheck: { against: string; comparisons: ({ impl: string; backend: string } & LossComparison)[] } | Skipped;
   };
@@ -81,7 +83,9 @@ export function formatReport(rep: BenchReport): string {
   out.push(formatTable(['impl', 'backend', 'steps', 'step ms', 'cpu ms', 'tokens/s', 'GFLOP/s', 'x torch', 'loss 1', 'loss 2', 'loss 3'], rows));
   if (t.graftVsBarePercent != null) out.push(`    graft vs bare tfjs at this size (interleaved steps): ${t.graftVsBarePercent.toFixed(2)}%`);
   for (const f of t.failures) out.push(`    ${f.impl}/${f.backend} failed: ${f.error}`);
+  for (const f of t.skipped) out.push(`    ${f.impl}/${f.backend} skipped: ${f.reason}`);
   if (t.torch.status !== 'measured') out.push(`    torch: ${t.torch.status}: ${'reason' in t.torch ? t.torch.reason : t.torch.error}`);
+  else if (t.torch.warning) out.push(`    torch: WARNING: ${t.torch.warning}`);
   if ('status' in t.lossCheck) out.push(`    losses: ${t.lossCheck.reason}`);
   else {
     for (const c of t.lossCheck.comparisons) {

@@ -13,7 +13,9 @@
  * JSON on stdout and in bench/results/latest.json; a readable summary on stderr. Kernel-level
  * stock-vs-graft timings are in bench/kernels.ts.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +24,7 @@ import { MICRO_CONFIG, REFERENCE_CONFIG, TINY_CONFIG } from './config.ts';
 import { Budget } from './lib/budget.ts';
 import { compareLosses } from './lib/compareLosses.ts';
 import { parseArgs, type BenchBackend } from './lib/parseArgs.ts';
-import { overheadPercent } from './lib/stats.ts';
+import { overheadPercent, sig } from './lib/stats.ts';
 import { formatReport, type BenchReport, type Failed } from './report.ts';
 import { awdLstmThroughput } from './sections/awdLstm.ts';
 import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_TOKENS_PER_STEP, type Impl, type StepPlan, type ThroughputRow } from './sections/gptThroughput.ts';
@@ -35,6 +37,7 @@ const README_TORCH_LOSSES = [4.6224, 4.31849, 4.19117];
 /** Float32 tfjs vs float32 PyTorch agree to about 1e-5 when the math is the same; README values are rounded to 5e-6. */
 const LOSS_TOLERANCE = 1e-4;
 const BUDGET_S = 180;
+const execFileAsync = promisify(execFile);
 const OVERHEAD_TARGET_PERCENT = 2;
 
 const args = parseArgs(process.argv.slice(2));
@@ -71,13 +74,14 @@ const main: BenchBackend = args.backends[0]!;
 
 // (a) on the tiny model (the target), then on a micro model (the fixed cost in ms)
 const overheadTiny = await attempt(`hook overhead, tiny GPT on ${main}`, () =>
-  hookOverhead(main, TINY_CONFIG, { allowanceMs: q ? 6_000 : 18_000, minPairs: q ? 4 : 10, maxPairs: 200, stepsPerBlock: 2 }, budget));
+  hookOverhead(main, TINY_CONFIG, { allowanceMs: q ? 6_000 : 18_000, minPairs: q ? 4 : 10, maxPairs: 200, stepsPerBlock: 2, warmupSteps: 5 }, budget));
 const overheadMicro = await attempt(`hook overhead, micro GPT on ${main}`, () =>
-  hookOverhead(main, MICRO_CONFIG, { allowanceMs: q ? 2_000 : 6_000, minPairs: q ? 4 : 10, maxPairs: 400, stepsPerBlock: 5 }, budget));
+  hookOverhead(main, MICRO_CONFIG, { allowanceMs: q ? 2_000 : 6_000, minPairs: q ? 4 : 10, maxPairs: 400, stepsPerBlock: 10, warmupSteps: 100 }, budget));
 
 // (b), main backend first, (c) after it, then the other backends (cpu, the slowest, last).
 const rows: ThroughputRow[] = [];
 const failures: { impl: string; backend: string; error: string }[] = [];
+const skipped: { impl: string; backend: string; reason: string }[] = [];
 let profile: BenchReport['profile'] = { status: 'skipped', reason: 'no graft row was measured' };
 const plans: Record<BenchBackend, StepPlan> = {
   // allowance for the graft and bare rows together (their steps are interleaved)
@@ -86,9 +90,14 @@ const plans: Record<BenchBackend, StepPlan> = {
   'wasm-stock': { warmup: 0, allowanceMs: q ? 4_000 : 12_000, min: 2, max: 10 },
   // The slowest by far (~25x wasm here): one or two steps, no warm-up (the cpu backend has no operator caches to fill).
   cpu: { warmup: 0, allowanceMs: Infinity, min: 1, max: q ? 1 : 2 },
+  // Its own process (threads are fixed when wasm starts), which pays ~2 s to start the pool.
+  'wasm-2t': { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: 2, max: 20 },
 };
 async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<void> {
-  const res = await attempt(`${impls.join(' + ')} step on ${backend}`, () => gptThroughput(backend, impls, plans[backend], budget, backend === main ? 'graft' : undefined));
+  const res = await attempt(`${impls.join(' + ')} step on ${backend}`, () =>
+    backend === 'wasm-2t' && main !== 'wasm-2t'
+      ? rowInChildProcess(backend, plans[backend], budget.remainingMs())
+      : gptThroughput(backend, impls, plans[backend], budget, backend === main ? 'graft' : undefined));
   if ('status' in res) {
     for (const impl of impls) failures.push({ impl, backend, error: res.error });
     return;
@@ -101,10 +110,34 @@ await throughputRows(main, ['graft', 'bare-tfjs']);
 // (c)
 const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget));
 
-for (const backend of args.backends.slice(1)) await throughputRows(backend, ['graft']);
+// A cpu step takes ~30-40x a wasm one here (measured 41-77 s vs 1.7-3.4 s): skip it, with the reason,
+// rather than overrun the budget when one step cannot fit.
+const CPU_OVER_WASM = 30;
+for (const backend of args.backends.slice(1)) {
+  const wasmStep = rows.find((r) => r.impl === 'graft' && r.backend === 'wasm')?.stepMs;
+  const guessMs = backend === 'cpu' && wasmStep !== undefined ? CPU_OVER_WASM * wasmStep : 0;
+  if (guessMs * plans[backend].min > budget.remainingMs()) {
+    skipped.push({ impl: 'graft', backend, reason: `time budget: ${(budget.remainingMs() / 1000).toFixed(0)} s left, a ${backend} step takes ~${(guessMs / 1000).toFixed(0)} s (${CPU_OVER_WASM}x wasm); run with --long (no budget) or --backends ${backend}` });
+    continue;
+  }
+  await throughputRows(backend, ['graft']);
+}
+
+/** A graft row measured by bench/row.ts in a child process (same JSON as gptThroughput). */
+async function rowInChildProcess(backend: BenchBackend, plan: StepPlan, budgetMs: number): Promise<Awaited<ReturnType<typeof gptThroughput>>> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'row.ts');
+  const { stdout } = await execFileAsync(process.execPath, ['--import=tsx', script, backend, JSON.stringify(plan), String(budgetMs)], {
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
+    maxBuffer: 1 << 24,
+    timeout: Math.round(Math.max(60_000, Number.isFinite(budgetMs) ? budgetMs + 60_000 : 3_600_000)),
+  });
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Awaited<ReturnType<typeof gptThroughput>>;
+}
 
 // (e)
-const graftRows = rows.filter((r) => r.impl === 'graft');
+// wasm-2t rows ran in a child process; this one's wasm is single-threaded (unless main is wasm-2t).
+const graftRows = rows.filter((r) => r.impl === 'graft' && (r.backend !== 'wasm-2t' || main === 'wasm-2t'));
 const fastest = graftRows.sort((a, b) => b.tokensPerS - a.tokensPerS)[0];
 const long = !args.long
   ? { status: 'skipped' as const, reason: 'run with --long' }
@@ -149,6 +182,7 @@ const report: BenchReport = {
     rows: rows.map((r) => ({ ...r, ratioToTorch: torchTokens == null ? null : r.tokensPerS / torchTokens })),
     graftVsBarePercent: graftVsBare(rows, main),
     failures,
+    skipped,
     torch,
     lossCheck: rows.length === 0
       ? { status: 'skipped', reason: 'no row was measured' }
@@ -171,7 +205,8 @@ function graftVsBare(list: ThroughputRow[], backend: BenchBackend): number | nul
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 mkdirSync(path.join(here, 'results'), { recursive: true });
-const json = JSON.stringify(report, null, 1);
+// 6 significant digits: enough for losses compared at 1e-5, readable for times.
+const json = JSON.stringify(report, (_key, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? sig(v, 6) : v), 1);
 writeFileSync(path.join(here, 'results', 'latest.json'), `${json}\n`);
 log('');
 log(formatReport(report));

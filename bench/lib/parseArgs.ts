@@ -1,5 +1,5 @@
 /** Command line of `npm run bench`. */
-export type BenchBackend = 'wasm' | 'wasm-stock' | 'cpu';
+export type BenchBackend = 'wasm' | 'wasm-stock' | 'cpu' | 'wasm-2t';
 
 export interface BenchArgs {
   /** Also run the 1,000-step memory run. */
@@ -17,7 +17,8 @@ const ALL: readonly BenchBackend[] = ['wasm', 'wasm-stock', 'cpu'];
 /**
  * `--long`, `--quick`, `--no-torch`, `--backends a,b` (or `--backends=a,b`). Backends: `wasm`
  * (graft's fast kernels and, as a second row, the stock ones), `wasm-fast` / `wasm-stock` (one of
- * the two), `cpu`. Unknown flags and backends are errors, so a typo does not silently run all.
+ * the two), `cpu`, and the opt-in `wasm-2t` (XNNPACK on 2 threads: it only pays when the second
+ * core is free). Unknown flags and backends are errors, so a typo does not silently run all.
  */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const out: BenchArgs = { long: false, quick: false, backends: [...ALL], torch: true };
@@ -48,8 +49,8 @@ function parseBackends(value: string): BenchBackend[] {
       add('wasm');
       add('wasm-stock');
     } else if (name === 'wasm-fast') add('wasm');
-    else if (name === 'wasm-stock' || name === 'cpu') add(name);
-    else throw new Error(`bench: unknown backend '${raw}' in --backends; expected wasm, wasm-fast, wasm-stock, cpu`);
+    else if (name === 'wasm-stock' || name === 'cpu' || name === 'wasm-2t') add(name);
+    else throw new Error(`bench: unknown backend '${raw}' in --backends; expected wasm, wasm-fast, wasm-stock, cpu, wasm-2t`);
   }
   return list;
 }

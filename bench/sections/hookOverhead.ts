@@ -66,7 +66,7 @@ function overhead(g: StepTimes[], b: StepTimes[], clock: 'wall' | 'cpu'): Overhe
 export async function hookOverhead(
   backend: BenchBackend,
   c: GptBenchConfig,
-  o: { allowanceMs: number; minPairs: number; maxPairs: number; stepsPerBlock: number },
+  o: { allowanceMs: number; minPairs: number; maxPairs: number; stepsPerBlock: number; warmupSteps: number },
   budget: Budget,
 ): Promise<HookOverheadResult> {
   await useBackend(backend);
@@ -77,9 +77,10 @@ export async function hookOverhead(
   const bare = new BareRunner(c, 3);
   try {
     await trainer.setup();
-    // Warm-up (JIT, XNNPACK operator caches) and the same-math check.
-    await graftSteps(trainer, probe, 3);
-    await bare.steps(3);
+    // Warm-up (JIT: a small model's step is mostly JS, which V8 optimises over many calls; XNNPACK
+    // operator caches) and the same-math check on the first three losses.
+    await graftSteps(trainer, probe, Math.max(3, o.warmupSteps));
+    await bare.steps(Math.max(3, o.warmupSteps));
     const sameLosses = probe.losses.length === 3 && probe.losses.every((l, i) => l === bare.losses[i]);
     // One block each to size the run.
     const blockMs = median([...(await graftSteps(trainer, probe, K)).wall, ...(await bare.steps(K)).wall]) * K;

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
@@ -10,7 +11,18 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const PYTHON = process.env.GRAFT_TORCH_PYTHON ?? '/usr/bin/python3';
 
 export type TorchSection =
-  | { status: 'measured'; script: string; python: string; args: string[]; wallS: number; result: TorchResult }
+  | {
+      status: 'measured';
+      script: string;
+      python: string;
+      args: string[];
+      wallS: number;
+      /** os.loadavg() just before the run: PyTorch's two threads slow down several-fold when another process takes a core. */
+      loadavgBefore: number[];
+      /** Set when the machine was busy: the reference's speed, and every ratio to it, are then unreliable. */
+      warning?: string;
+      result: TorchResult;
+    }
   | { status: 'skipped'; reason: string };
 
 /** The reference script: env GRAFT_TORCH_BENCH, else ../shared/bench/gpt_torch.py next to the repo. */
@@ -32,12 +44,20 @@ export async function torchReference(o: { steps: number; warmup: number; timeout
     return { status: 'skipped', reason: `torch is not importable by ${PYTHON}: ${why}` };
   }
   const args = [script, '--steps', String(o.steps), '--warmup', String(o.warmup), '--losses'];
+  const loadavgBefore = os.loadavg();
   const t0 = performance.now();
   const { code, stdout, stderr } = await run(PYTHON, args, o.timeoutMs);
   const wallS = (performance.now() - t0) / 1000;
   if (code !== 0) return { status: 'skipped', reason: `${path.basename(script)} failed (${code}): ${lastLine(stderr)}` };
   try {
-    return { status: 'measured', script, python: PYTHON, args: args.slice(1), wallS, result: parseTorchOutput(stdout) };
+    const result = parseTorchOutput(stdout);
+    const cores = os.cpus().length;
+    // Before, not after: the reference's own threads raise the load average.
+    const busy = loadavgBefore[0]!;
+    const warning = busy >= 1
+      ? `the machine was busy (1-min load average ${busy.toFixed(1)} on ${cores} cores before the run): PyTorch's threads slow down several-fold when another process takes a core, so its speed and the ratios to it are unreliable in this run`
+      : undefined;
+    return { status: 'measured', script, python: PYTHON, args: args.slice(1), wallS, loadavgBefore, ...(warning ? { warning } : {}), result };
   } catch (err) {
     return { status: 'skipped', reason: (err as Error).message };
   }

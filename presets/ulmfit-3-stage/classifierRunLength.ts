@@ -2,6 +2,8 @@ export interface RunLengthInput {
   /** Labelled training examples (after subsampling). */
   examples: number;
   batchSize: number;
+  /** Whether the last partial batch of an epoch is dropped. */
+  dropLast: boolean;
   /** Epochs asked for. */
   epochs: number;
   /** Raise the epochs until the run takes at least this many steps (0: off). */
@@ -17,7 +19,18 @@ export interface RunLengthInput {
  * are capped in steps so an experiment over many sizes and seeds keeps to a time budget.
  */
 export function classifierRunLength(o: RunLengthInput): { epochs: number; maxSteps: number } {
-  const batches = Math.max(1, Math.ceil(o.examples / o.batchSize));
+  const batches = Math.max(1, (o.dropLast ? Math.floor : Math.ceil)(o.examples / o.batchSize));
   const epochs = Math.max(o.epochs, Math.ceil(o.minSteps / batches));
   return { epochs, maxSteps: o.maxSteps };
+}
+
+/**
+ * Drop the last partial training batch (as fastai's training loader does) whenever there is a full
+ * one: the classifier head's BatchNorm updates its running statistics from every training batch,
+ * and a last batch of a few examples, one step in three at 100 examples, skews them (measured: the
+ * same weights scored 0.76 accuracy on their own training set in evaluation mode, 0.96 in training
+ * mode). Which examples are dropped changes with the epoch's shuffle.
+ */
+export function dropLast(examples: number, batchSize: number): boolean {
+  return examples > batchSize;
 }

@@ -27,6 +27,8 @@ export const ULMFIT_CONFIG = {
   'task.minSteps': { type: 'integer', default: 0, min: 0, doc: 'Stage 3: more epochs for small labelled sets, so the run takes at least this many steps.' },
   'task.maxSteps': { type: 'integer', default: 0, min: 0, doc: 'Stage 3: at most this many steps (0: no cap).' },
   'task.lr': { type: 'number', default: 1e-2, min: 0, exclusiveMin: true, doc: 'Stage 3: top learning rate.' },
+  'task.lrFactor': { type: 'number', default: 2.6, min: 1, doc: 'Stage 3 from an encoder: ratio of the learning rates of adjacent layer groups (discriminative fine-tuning; 1: one rate).' },
+  'task.unfreezeEvery': { type: 'integer', default: 1, min: 0, doc: 'Stage 3 from an encoder: epochs between unfreezing one more layer group from the top (0: all train from the start).' },
   'task.dropMult': { type: 'number', default: 1, min: 0, doc: 'Stage 3: multiplies every classifier dropout (encoder and head), as fastai drop_mult.' },
   'task.validate': { type: 'boolean', default: true, doc: 'Stage 3: evaluate on the validation split after every epoch.' },
 } as const satisfies OptionSchema;

@@ -15,7 +15,7 @@ import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
 import { OneCycleScheduler, SlantedTriangularScheduler } from '../../plugins/schedulers/index.ts';
 import { WordTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
 import type { StageContext, StageSpec } from '../runner/Preset.ts';
-import { classifierRunLength } from './classifierRunLength.ts';
+import { classifierRunLength, dropLast } from './classifierRunLength.ts';
 import { ULMFIT_CONFIG } from './config.ts';
 
 export type UlmfitConfig = ResolvedOptions<typeof ULMFIT_CONFIG>;
@@ -157,6 +157,7 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
     description: pretrained ? `classifier fine-tuned from the ${variant.encoderFrom} encoder` : 'classifier trained from scratch',
     plugins: (ctx: StageContext) => {
       const vocabFrom = checkpointOf('target-lm', ctx);
+      const examples = () => trainExamples(c, trainSize);
       return [
         new LabelledTextDataset({
           ...taskData(c),
@@ -164,8 +165,8 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
           subsampleSeed: variant.subsampleSeed ?? 0,
           maxLen: c['task.maxLen'],
           batchSize: c['task.batchSize'],
-          sortish: false,
-          dropLast: true,
+          // A short last batch would give BatchNorm statistics of a few examples (see classifierRunLength).
+          dropLast: dropLast(examples(), c['task.batchSize']),
         }),
         wordTokenizer(c, vocabFrom),
         // fastai raises dropout for classification; the LM defaults scaled by about 2.
@@ -183,8 +184,8 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
         ...(pretrained
           ? [
               new FromCheckpointInit({ path: checkpointOf(variant.encoderFrom!, ctx), select: 'backbone.**', remapVocab: false }),
-              new DiscriminativeLrGroups({ factor: 2.6 }),
-              new GradualUnfreezing(),
+              new DiscriminativeLrGroups({ factor: c['task.lrFactor'] }),
+              ...(c['task.unfreezeEvery'] > 0 ? [new GradualUnfreezing({ unfreezeEvery: c['task.unfreezeEvery'] })] : []),
             ]
           : []),
         new GradClipCallback({ maxNorm: 1 }),
@@ -198,6 +199,7 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
       classifierRunLength({
         examples: trainExamples(c, trainSize),
         batchSize: c['task.batchSize'],
+        dropLast: dropLast(trainExamples(c, trainSize), c['task.batchSize']),
         epochs: c['task.epochs'],
         minSteps: c['task.minSteps'],
         maxSteps: c['task.maxSteps'],

@@ -18,3 +18,8 @@ test('typos are errors that name the argument', (t) => {
   t.throws(() => parseArgs(['--backends', 'webgl']), { message: /unknown backend 'webgl'/ });
   t.throws(() => parseArgs(['--backends']), { message: /--backends needs a list/ });
 });
+
+test('wasm-2t is opt-in', (t) => {
+  t.false(parseArgs([]).backends.includes('wasm-2t'));
+  t.deepEqual(parseArgs(['--backends', 'wasm,wasm-2t']).backends, ['wasm', 'wasm-stock', 'wasm-2t']);
+});
