@@ -152,6 +152,17 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
   const trainSize = variant.trainSize ?? c['task.trainSize'];
   const checkpointOf = variant.checkpointOf ?? ((stage: string, ctx: StageContext) => ctx.checkpoints[stage]!);
   const drop = c['task.dropMult'];
+  const runLength = () =>
+    classifierRunLength({
+      examples: trainExamples(c, trainSize),
+      batchSize: c['task.batchSize'],
+      dropLast: dropLast(trainExamples(c, trainSize), c['task.batchSize']),
+      epochs: c['task.epochs'],
+      minSteps: c['task.minSteps'],
+      maxSteps: c['task.maxSteps'],
+      layerGroups: c['model.nLayers'] + 2,
+      unfreezeEvery: c['task.unfreezeEvery'],
+    });
   return {
     name,
     description: pretrained ? `classifier fine-tuned from the ${variant.encoderFrom} encoder` : 'classifier trained from scratch',
@@ -185,7 +196,7 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
           ? [
               new FromCheckpointInit({ path: checkpointOf(variant.encoderFrom!, ctx), select: 'backbone.**', remapVocab: false }),
               new DiscriminativeLrGroups({ factor: c['task.lrFactor'] }),
-              ...(c['task.unfreezeEvery'] > 0 ? [new GradualUnfreezing({ unfreezeEvery: c['task.unfreezeEvery'] })] : []),
+              ...(runLength().unfreezeEvery > 0 ? [new GradualUnfreezing({ unfreezeEvery: runLength().unfreezeEvery })] : []),
             ]
           : []),
         new GradClipCallback({ maxNorm: 1 }),
@@ -195,15 +206,10 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
         ...(c['task.validate'] ? [new EvaluateCallback({ atEpochEnd: true, atEnd: false })] : []),
       ];
     },
-    options: () =>
-      classifierRunLength({
-        examples: trainExamples(c, trainSize),
-        batchSize: c['task.batchSize'],
-        dropLast: dropLast(trainExamples(c, trainSize), c['task.batchSize']),
-        epochs: c['task.epochs'],
-        minSteps: c['task.minSteps'],
-        maxSteps: c['task.maxSteps'],
-      }),
+    options: () => {
+      const { epochs, maxSteps } = runLength();
+      return { epochs, maxSteps };
+    },
     async after(trainer: Trainer, ctx: StageContext) {
       const test = await trainer.evaluate('test');
       const cm = trainer.plugin<ConfusionMatrixMetric>('metric:confusion-matrix')?.matrix;

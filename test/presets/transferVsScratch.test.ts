@@ -1,7 +1,6 @@
 import test from 'ava';
 import { aggregate, f1Plot, resultsTable, spread, type RunRecord } from '../../presets/index.ts';
 import { yFloor } from '../../presets/transfer-vs-scratch/f1Plot.ts';
-import { classifierRunLength, dropLast } from '../../presets/ulmfit-3-stage/classifierRunLength.ts';
 
 const close = (t: { true(v: boolean, m?: string): void }, a: number, b: number, eps = 1e-12) => t.true(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
@@ -107,23 +106,4 @@ test('yFloor: a tenth below the lowest value, at least 0', (t) => {
   t.is(yFloor([0.51]), 0.4);
   t.is(yFloor([0.01, 0.9]), 0);
   t.is(yFloor([0.97]), 0.9);
-});
-
-test('classifierRunLength: epochs raised for small sets to reach minSteps, capped by maxSteps', (t) => {
-  // 50 examples, batches of 32 with the partial one kept: 2 batches an epoch; 40 steps need 20 epochs.
-  t.deepEqual(classifierRunLength({ examples: 50, batchSize: 32, dropLast: false, epochs: 4, minSteps: 40, maxSteps: 0 }), { epochs: 20, maxSteps: 0 });
-  // Dropped: 1 batch an epoch, 40 epochs.
-  t.deepEqual(classifierRunLength({ examples: 50, batchSize: 32, dropLast: true, epochs: 4, minSteps: 40, maxSteps: 0 }), { epochs: 40, maxSteps: 0 });
-  // 1000 examples: 31 full batches; 4 epochs already exceed minSteps.
-  t.deepEqual(classifierRunLength({ examples: 1000, batchSize: 32, dropLast: true, epochs: 4, minSteps: 40, maxSteps: 80 }), { epochs: 4, maxSteps: 80 });
-  t.deepEqual(classifierRunLength({ examples: 100, batchSize: 32, dropLast: false, epochs: 6, minSteps: 0, maxSteps: 0 }), { epochs: 6, maxSteps: 0 });
-  // 41 steps over 3-batch epochs (100 examples, last partial batch dropped): 14 epochs.
-  t.is(classifierRunLength({ examples: 100, batchSize: 32, dropLast: true, epochs: 1, minSteps: 41, maxSteps: 0 }).epochs, 14);
-});
-
-test('dropLast: only when a full batch remains', (t) => {
-  t.true(dropLast(100, 32));
-  t.true(dropLast(33, 32));
-  t.false(dropLast(32, 32));
-  t.false(dropLast(20, 32));
 });
