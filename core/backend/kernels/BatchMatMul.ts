@@ -1,31 +1,27 @@
 /**
- * BatchMatMul for wasm that runs every non-tiny product on XNNPACK.
+ * BatchMatMul for wasm on graft's generated SIMD GEMM (gemmModule.ts), for every layout.
  *
  * tfjs-backend-wasm 4.22 uses XNNPACK's fully-connected operator only when neither operand is
  * transposed and both batches are 1; everything else (every backward matmul, every attention
- * matmul) falls to a scalar C++ loop at ~1 GFLOP/s. Here transposed operands are first
- * materialised into scratch heap memory with the backend's C++ transpose (O(size), cheap next to
- * O(M*N*K)), then:
- *  - right operand shared by all batches: the left batches are stacked as rows, one XNNPACK call;
- *  - otherwise: one XNNPACK call per output batch on heap slices, with proper broadcasting of the
+ * matmul) falls to a scalar C++ loop at ~1 GFLOP/s. XNNPACK itself packs its right operand on each
+ * call with a new tensor (10-20 ns per element, measured), which in training is every call: for a
+ * weight gradient [128, 2048] x [2048, 512] packing cost as much as the product, and attention's
+ * 64 per-head products each created and packed an operator. The generated GEMM reads A with any
+ * strides (a transposed A is free) and B in place; only a transposed B is first materialised
+ * with the backend's C++ transpose. Results equal XNNPACK's bit for bit (same summation order).
+ *
+ *  - b shared by all batches and a not transposed: the batches are stacked as rows, one product;
+ *  - otherwise: one product per output batch on heap slices, with numpy broadcasting of the
  *    outer dims.
- * Tiny per-batch products, where operator creation costs more than the loop, stay on the stock
- * kernel (threshold measured in bench/kernels.ts).
  */
-import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
+import { BatchMatMul, broadcast_util, Transpose, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { gemmBlocked, gemmOn } from './gemmModule.ts';
 import {
-  heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmTensorId,
+  heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmMemoryOf,
   type WasmBackendLike,
 } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
-
-/**
- * Below this many multiply-adds per batched product the per-call cost of an XNNPACK operator
- * (~3 us: creation, weight packing, setup) outweighs its faster inner loop. Measured: 16x16x16 and
- * 32x32x4 per batch are 1.5-2.6x faster on XNNPACK, 12x12x24 and 8x8x8 0.3-0.75x, 16x16x8 even.
- */
-const MIN_MACS_PER_BATCH = 4096;
 
 function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
@@ -49,7 +45,7 @@ function transposeOnHeap(
   // Drop the batch axis when it is 1: the C++ kernel has a faster 2-D path.
   const shape = batch === 1 ? [rows, cols] : [batch, rows, cols];
   const perm = batch === 1 ? [1, 0] : [0, 2, 1];
-  const fn = wasmFunction(backend, 'Transpose', null,
+  const fn = wasmFunction(backend, Transpose, null,
     ['number', 'array', 'number', 'number', 'number', 'array', 'number']);
   const src = registerTempId(backend, srcOff, size);
   const dst = registerTempId(backend, dstOff, size);
@@ -58,31 +54,6 @@ function transposeOnHeap(
   } finally {
     releaseTempId(backend, src);
     releaseTempId(backend, dst);
-  }
-}
-
-/**
- * out[rows, N] = a[rows, K] x b[K, N] on XNNPACK, operands given by heap offset. `bId` is the real
- * tensor id of b when b is an unmodified input: XNNPACK then caches the packed weights on it
- * exactly as the stock kernel does (tensors are immutable, ids never reused). Scratch b gets a
- * temporary id whose release also drops its operator.
- */
-function xnnMatMul(
-  backend: WasmBackendLike, aOff: number, rows: number, k: number,
-  bOff: number, bId: number, n: number, outOff: number,
-): void {
-  const fn = wasmFunction(backend, BatchMatMul, null,
-    ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
-  const aId = registerTempId(backend, aOff, rows * k);
-  const tempB = bId === 0;
-  const bUse = tempB ? registerTempId(backend, bOff, k * n) : bId;
-  const outId = registerTempId(backend, outOff, rows * n);
-  try {
-    fn(aId, shapeBytes([1, rows, k]), 3, bUse, shapeBytes([1, k, n]), 3, 0, 0, outId);
-  } finally {
-    releaseTempId(backend, aId);
-    if (tempB) releaseTempId(backend, bUse);
-    releaseTempId(backend, outId);
   }
 }
 
@@ -145,13 +116,6 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
   const batchB = util.sizeFromShape(outerB);
   const batch = util.sizeFromShape(outer);
 
-  const sharedB = batchB === 1;
-  // Tiny per-batch products go back to stock only in layouts its `batch % batchA` indexing gets
-  // right (same batches, or a single left matrix); general broadcasts such as [2,1] x [1,3] come
-  // out with the wrong number of batches there, so they always take the path below.
-  const stockIndexesRight = batch === batchB && (batchA === batchB || batchA === 1);
-  if (!sharedB && stockIndexesRight && m * n * k < MIN_MACS_PER_BATCH) return runStock(stock, args);
-
   const out = backend.makeOutput([...outer, m, n], 'float32');
   if (batch * m * n === 0) return out;
   if (k === 0) {
@@ -160,35 +124,32 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
   }
 
   const wasm = backend.wasm;
-  let tmpA = 0;
   let tmpB = 0;
   try {
-    if (transposeA) tmpA = wasm._malloc(batchA * m * k * 4) >>> 0;
+    // B's rows must be contiguous along n: a transposed B is materialised (A is read in place).
     if (transposeB) tmpB = wasm._malloc(batchB * k * n * 4) >>> 0;
-    let aOff = heapOffset(backend, a);
+    const aOff = heapOffset(backend, a);
     let bOff = heapOffset(backend, b);
     const outOff = heapOffset(backend, out);
-    if (transposeA) {
-      transposeOnHeap(backend, aOff, tmpA, batchA, k, m);
-      aOff = tmpA;
-    }
     if (transposeB) {
       transposeOnHeap(backend, bOff, tmpB, batchB, n, k);
       bOff = tmpB;
     }
-    const bId = transposeB ? 0 : wasmTensorId(backend, b);
-    if (sharedB) {
-      // batch === batchA here, and a's batches are contiguous: one call with batch*m rows.
-      xnnMatMul(backend, aOff, batch * m, k, bOff, bId, n, outOff);
+    const gemm = gemmOn(wasmMemoryOf(backend));
+    // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
+    const sam = transposeA ? 4 : k * 4;
+    const sak = transposeA ? m * 4 : 4;
+    if (batchB === 1 && !transposeA) {
+      // a's batches are contiguous rows against one b: a single product of batch*m rows.
+      gemmBlocked(gemm, batch * m, n, k, aOff, sam, sak, bOff, n * 4, outOff, n * 4);
     } else {
       const [ia, ib] = broadcastBatchIndices(outer, outerA, outerB);
       for (let t = 0; t < batch; t++) {
-        xnnMatMul(backend, aOff + ia[t] * m * k * 4, m, k, bOff + ib[t] * k * n * 4, 0, n,
-          outOff + t * m * n * 4);
+        gemmBlocked(gemm, m, n, k, aOff + ia[t] * m * k * 4, sam, sak, bOff + ib[t] * k * n * 4, n * 4,
+          outOff + t * m * n * 4, n * 4);
       }
     }
   } finally {
-    if (tmpA !== 0) wasm._free(tmpA);
     if (tmpB !== 0) wasm._free(tmpB);
   }
   return out;

@@ -16,6 +16,10 @@ export type NumericArray = Float32Array | Int32Array | Uint8Array;
 /** The parts of tfjs-backend-wasm's BackendWasm / emscripten module graft relies on. */
 export interface WasmModuleLike {
   HEAPU8: Uint8Array;
+  /** The emscripten module's exports (single-threaded builds: `asm.memory` is the heap). */
+  asm?: { memory?: WasmMemoryLike };
+  /** The heap's memory (threaded builds, where it is imported rather than exported). */
+  wasmMemory?: WasmMemoryLike;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
   cwrap(name: string, ret: string | null, args: string[]): (...args: unknown[]) => unknown;
@@ -23,6 +27,11 @@ export interface WasmModuleLike {
     registerTensor(id: number, size: number, memoryOffset: number): void;
     disposeData(id: number): void;
   };
+}
+
+/** A WebAssembly.Memory (graft's tsconfig has no WebAssembly lib). */
+export interface WasmMemoryLike {
+  buffer: ArrayBufferLike;
 }
 
 export interface WasmBackendLike extends KernelBackend {
@@ -89,6 +98,13 @@ export function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
   if (data == null) throw new Error('graft kernels: tensor is not on the wasm backend');
   return data.memoryOffset;
+}
+
+/** The WebAssembly.Memory holding a wasm backend's heap, for graft's own wasm kernels. */
+export function wasmMemoryOf(backend: WasmBackendLike): WasmMemoryLike {
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  if (memory == null) throw new Error('graft kernels: this tfjs-backend-wasm exposes no heap memory (written for 4.22)');
+  return memory;
 }
 
 /** The C++-side tensor id of a wasm tensor. */

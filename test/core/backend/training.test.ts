@@ -48,7 +48,7 @@ test.serial('conv2d filter gradient (missing on stock wasm) equals cpu', async t
 /**
  * Embedding -> tanh(dense) -> one self-attention step -> mean-pooled logits -> softmax
  * cross-entropy, 5 SGD steps. Exercises gather and its gradient (UnsortedSegmentSum), plain,
- * transposed and batched matmuls (16x16x16 per batch: the XNNPACK per-batch path), Sum over
+ * transposed and batched matmuls (16x16x16 per batch: graft's per-batch GEMM path), Sum over
  * leading axes (bias / broadcast gradients), Tanh and OneHot(float32).
  */
 async function trainLosses(backend: 'wasm' | 'cpu'): Promise<number[]> {

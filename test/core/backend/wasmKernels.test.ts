@@ -51,7 +51,8 @@ test.serial('BatchMatMul: all transpose combos, batch 1 and n, shared and broadc
     [[], []], [[1], [1]], [[3], [3]], [[1], [4]], [[4], [1]], [[2, 3], []], [[], [5]], [[2, 3], [3]],
     [[1, 3], [3]],
   ];
-  // 20x24x28 exceeds the per-batch XNNPACK threshold; 3x5x2 stays on the stock loop.
+  // Sizes around the GEMM's 4x8 tiles, down to single rows, columns and k (gemm.test.ts covers
+  // the tile and cache-block boundaries in detail).
   const dims: [number, number, number][] = [[20, 24, 28], [3, 5, 2], [1, 33, 7], [17, 1, 40]];
   let seed = 1;
   for (const [ba, bb] of layouts) {
@@ -102,7 +103,7 @@ test.serial('BatchMatMul: multi-axis broadcast [2,1] x [1,3] follows numpy', asy
   // reference is an explicit tile to [2,3] on cpu.
   const rand = prng(3);
   for (const [ta, tb] of TRANSPOSES) {
-    // 18x20x22 runs on XNNPACK, 3x4x5 is a tiny product (stock territory for simple layouts).
+    // A larger and a tiny product per batch.
     const [m, k, n] = ta ? [18, 20, 22] : [3, 4, 5];
     const c = matmulCase([2, 1], [1, 3], m, k, n, ta, tb);
     const av = randomValues(rand, size(c.a));

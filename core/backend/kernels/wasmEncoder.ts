@@ -1,0 +1,102 @@
+/**
+ * A minimal WebAssembly binary encoder: just what graft's generated kernels (gemmModule.ts) use.
+ * Pure functions over byte arrays; the opcodes are the spec's (core + 128-bit SIMD).
+ */
+
+export type Bytes = number[];
+
+export function uleb(n: number): Bytes {
+  const out: Bytes = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): Bytes {
+  const out: Bytes = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function vec(items: Bytes[]): Bytes {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function str(s: string): Bytes {
+  const b = [...new TextEncoder().encode(s)];
+  return [...uleb(b.length), ...b];
+}
+
+function section(id: number, body: Bytes): Bytes {
+  return [id, ...uleb(body.length), ...body];
+}
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof F32 | typeof V128;
+
+/** Instructions, each returning its bytes. Memory accesses take a byte offset immediate. */
+export const op = {
+  get: (i: number): Bytes => [0x20, ...uleb(i)],
+  set: (i: number): Bytes => [0x21, ...uleb(i)],
+  tee: (i: number): Bytes => [0x22, ...uleb(i)],
+  i32: (v: number): Bytes => [0x41, ...sleb(v)],
+  i32Add: [0x6a], i32Sub: [0x6b], i32Mul: [0x6c], i32Shl: [0x74],
+  i32Eqz: [0x45], i32Ne: [0x47], i32LtS: [0x48], i32GtS: [0x4a], i32LeS: [0x4c], i32GeS: [0x4e],
+  f32Load: (offset = 0): Bytes => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset = 0): Bytes => [0x38, 2, ...uleb(offset)],
+  f32Const0: [0x43, 0, 0, 0, 0],
+  f32Add: [0x92], f32Mul: [0x94],
+  v128Load: (offset = 0): Bytes => [0xfd, ...uleb(0x00), 0, ...uleb(offset)],
+  v128Load32Splat: (offset = 0): Bytes => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
+  v128Store: (offset = 0): Bytes => [0xfd, ...uleb(0x0b), 0, ...uleb(offset)],
+  v128Const0: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
+  block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], else: [0x05], end: [0x0b],
+  br: (depth: number): Bytes => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): Bytes => [0x0d, ...uleb(depth)],
+};
+
+export interface FuncDef {
+  name: string;
+  params: ValType[];
+  locals: ValType[];
+  body: Bytes;
+}
+
+/**
+ * A module importing `env.memory` (shared when the host's memory is: the threaded wasm build) and
+ * exporting `funcs` (no results).
+ */
+export function encodeModule(funcs: FuncDef[], sharedMemory: boolean): Uint8Array {
+  const types = funcs.map(f => [0x60, ...vec(f.params.map(p => [p])), ...vec([])]);
+  // Limits: shared memories must declare a maximum; 65536 pages (4 GiB) admits any host memory.
+  const limits = sharedMemory ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
+  const imports = vec([[...str('env'), ...str('memory'), 0x02, ...limits]]);
+  const bodies = funcs.map(f => {
+    const locals = vec(f.locals.map(t => [1, t]));
+    const code = [...locals, ...f.body, ...op.end];
+    return [...uleb(code.length), ...code];
+  });
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, imports),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}

@@ -1,0 +1,107 @@
+/**
+ * graft's generated wasm GEMM (core/backend/kernels/gemmModule.ts) and the BatchMatMul kernel built
+ * on it: every tile remainder, cache-block boundary and operand layout, against float32 running
+ * sums computed in JS (bit for bit), the stock wasm kernel (XNNPACK: bit for bit) and stock cpu.
+ * Serial: the active backend and kernel registry are process-global.
+ */
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerGraftKernels } from '../../../core/backend/index.ts';
+import { gemmBlocked, gemmModuleBytes, gemmOn } from '../../../core/backend/kernels/gemmModule.ts';
+import { wasmMemoryOf, type WasmBackendLike } from '../../../core/backend/kernels/heap.ts';
+import { assertClose, initBackends, prng, randomValues, run, size } from './helpers.ts';
+
+test.before(async () => {
+  await initBackends();
+  registerGraftKernels('wasm', { fastKernels: true });
+});
+
+test.after.always(async () => {
+  await tf.setBackend('wasm');
+});
+
+/** C = A B as float32 running sums in increasing k (the order the kernel promises). */
+function reference(a: Float32Array, b: Float32Array, m: number, n: number, k: number, aT: boolean): Float32Array {
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround((aT ? a[p * m + i]! : a[i * k + p]!) * b[p * n + j]!));
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+test('gemm module: valid wasm for unshared and shared memory', t => {
+  const wasmApi = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+  t.true(wasmApi.validate(gemmModuleBytes(false)));
+  t.true(wasmApi.validate(gemmModuleBytes(true)));
+});
+
+test.serial('gemm: bit-exact running sums for every tile remainder, block boundary and A layout', async t => {
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const gemm = gemmOn(wasmMemoryOf(backend));
+  const rand = prng(41);
+  // m around the 4-row tile, n around the 8/4/1-column panels and the 256-column block, k around
+  // the 128-deep block (k > 128 accumulates into C across blocks).
+  const cases: [number, number, number][] = [
+    [1, 1, 1], [3, 5, 2], [4, 8, 1], [5, 9, 7], [7, 13, 129], [9, 4, 128], [8, 12, 300], [6, 263, 130], [13, 300, 257],
+  ];
+  for (const [m, n, k] of cases) {
+    for (const aT of [false, true]) {
+      const av = randomValues(rand, m * k);
+      const bv = randomValues(rand, k * n);
+      const heap = backend.wasm;
+      const aPtr = heap._malloc(m * k * 4) >>> 0;
+      const bPtr = heap._malloc(k * n * 4) >>> 0;
+      const cPtr = heap._malloc(m * n * 4) >>> 0;
+      try {
+        new Float32Array(heap.HEAPU8.buffer, aPtr, m * k).set(av);
+        new Float32Array(heap.HEAPU8.buffer, bPtr, k * n).set(bv);
+        // Stale values in C must be overwritten, not accumulated.
+        new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).fill(123);
+        gemmBlocked(gemm, m, n, k, aPtr, aT ? 4 : k * 4, aT ? m * 4 : 4, bPtr, n * 4, cPtr, n * 4);
+        const got = new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).slice();
+        t.deepEqual(got, reference(av, bv, m, n, k, aT), `m=${m} n=${n} k=${k} aT=${aT}`);
+      } finally {
+        heap._free(aPtr);
+        heap._free(bPtr);
+        heap._free(cPtr);
+      }
+    }
+  }
+});
+
+test.serial('BatchMatMul: bit-identical to stock XNNPACK where stock uses it (no transposes, batch 1)', async t => {
+  const rand = prng(43);
+  for (const [m, k, n] of [[37, 300, 270], [2048 / 8, 128, 96], [5, 1, 3]]) {
+    const av = randomValues(rand, m * k);
+    const bv = randomValues(rand, k * n);
+    const f = () => tf.matMul(tf.tensor(av, [m, k]), tf.tensor(bv, [k, n]));
+    const got = await run('wasm-graft', f);
+    const want = await run('wasm-stock', f);
+    t.deepEqual(got.values, want.values, `[${m},${k}] x [${k},${n}]`);
+  }
+});
+
+test.serial('BatchMatMul: beyond the cache blocks, transposed and broadcast operands, against cpu', async t => {
+  const rand = prng(47);
+  const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+    { a: [300, 9], b: [300, 270], ta: true, tb: false }, // dW-like: deep k, transposed A
+    { a: [2, 17, 260], b: [2, 131, 260], ta: false, tb: true }, // attention-like scores
+    { a: [3, 130, 6], b: [130, 5], ta: true, tb: false }, // shared b, per-batch transposed a
+    { a: [1, 130, 7], b: [4, 9, 130], ta: true, tb: true }, // broadcast a, both transposed
+    { a: [2, 1, 5, 140], b: [1, 3, 140, 6], ta: false, tb: false }, // [2,1] x [1,3] batches
+  ];
+  for (const c of cases) {
+    const av = randomValues(rand, size(c.a));
+    const bv = randomValues(rand, size(c.b));
+    const f = () => tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.ta, c.tb);
+    const want = c.a.length === 4
+      ? await run('cpu-stock', () => tf.matMul(tf.tile(tf.tensor(av, c.a), [1, 3, 1, 1]), tf.tile(tf.tensor(bv, c.b), [2, 1, 1, 1])))
+      : await run('cpu-stock', f);
+    assertClose(t, await run('wasm-graft', f), want, `a[${c.a}]${c.ta ? 'T' : ''} b[${c.b}]${c.tb ? 'T' : ''}`, 1e-4, 1e-4);
+  }
+});
