@@ -71,11 +71,11 @@ export function sliceLayout(shape: readonly number[], begin: readonly number[], 
  */
 const MEMMOVE_MIN = 16;
 
-/** A view of the whole heap in units of the dtype's element size (4 bytes, or 1 for bool). */
+/** A view of the whole heap in units of the dtype's element size (4 bytes, or 1 for bool). Unsigned shift: the heap grows past 2 GB (an LSTM LM at batch 128 and vocabulary 8,000). */
 export function heapElements(backend: WasmBackendLike, dtype: DataType): { heap: Int32Array | Uint8Array; bytes: number } {
   const buffer = backend.wasm.HEAPU8.buffer;
   if (dtype === 'bool') return { heap: new Uint8Array(buffer), bytes: 1 };
-  if (dtype === 'float32' || dtype === 'int32') return { heap: new Int32Array(buffer, 0, buffer.byteLength >> 2), bytes: 4 };
+  if (dtype === 'float32' || dtype === 'int32') return { heap: new Int32Array(buffer, 0, buffer.byteLength >>> 2), bytes: 4 };
   throw new Error(`graft kernels: unsupported dtype ${dtype}`);
 }
 
