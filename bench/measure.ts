@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendInfo, type Trainer } from '../core/index.ts';
 import { BareGptLoop } from './BareGptLoop.ts';
 import type { GptBenchConfig } from './config.ts';
-import type { BenchBackend } from './lib/parseArgs.ts';
+import { benchThreads, type BenchBackend } from './lib/parseArgs.ts';
 import { intervals } from './lib/stats.ts';
 import { markovTokens } from './lib/markovData.ts';
 import { markovTensors } from './plugins/MarkovDataset.ts';
@@ -20,13 +20,14 @@ export function concatTimes(list: readonly StepTimes[]): StepTimes {
 
 /**
  * Activates a bench backend: wasm with graft's fast kernels, wasm with the stock ones, wasm on 2
- * XNNPACK threads (only in a process of its own: the thread count is fixed when wasm first starts),
- * or cpu.
+ * threads, or cpu. The thread count is always explicit: wasm's is fixed when it first starts, so a
+ * row whose count differs from the running one throws instead of silently running with it (run.ts
+ * measures such rows in a child process).
  */
 export function useBackend(b: BenchBackend): Promise<BackendInfo> {
-  if (b === 'cpu') return selectBackend({ prefer: 'cpu' });
-  if (b === 'wasm-2t') return selectBackend({ prefer: 'wasm', fastKernels: true, threads: 2 });
-  return selectBackend({ prefer: 'wasm', fastKernels: b === 'wasm' });
+  const threads = benchThreads(b);
+  if (threads == null) return selectBackend({ prefer: 'cpu' });
+  return selectBackend({ prefer: 'wasm', fastKernels: b !== 'wasm-stock', threads });
 }
 
 /**

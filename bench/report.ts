@@ -22,6 +22,8 @@ export interface BenchReport {
     loadavgEnd: number[];
     durationS: number;
     budgetS: number | null;
+    /** Wasm threads of the bench process (rows with another count were measured in a child process). */
+    wasmThreadsInProcess: number;
   };
   hookOverhead: {
     targetPercent: number;
@@ -51,6 +53,12 @@ export interface BenchReport {
 const r = (x: number, d = 3) => Number(x.toPrecision(d));
 
 /** The human-readable summary printed on stderr. */
+/** gpt_torch.py names its backend cpu-<n>t. */
+function torchThreads(backend: string): number | null {
+  const m = /-(\d+)t$/.exec(backend);
+  return m ? Number(m[1]) : null;
+}
+
 export function formatReport(rep: BenchReport): string {
   const out: string[] = [];
   const m = rep.meta;
@@ -77,10 +85,10 @@ export function formatReport(rep: BenchReport): string {
   out.push(`(b) ${t.model.description}: ${t.model.params} params, ${r(Number(t.model.flopsPerToken) / 1e6)} MFLOP/token`);
   const torch = t.torch.status === 'measured' ? t.torch.result : undefined;
   const rows: (string | number | null)[][] = t.rows.map((x) => [
-    x.impl, x.backend, x.timedSteps, r(x.stepMs, 4), r(x.stepCpuMs, 4), r(x.tokensPerS, 4), r(x.gflopsPerS), x.ratioToTorch == null ? null : r(x.ratioToTorch), ...x.losses.slice(0, 3).map((l) => r(l, 6)),
+    x.impl, x.backend, x.threads, x.timedSteps, r(x.stepMs, 4), r(x.stepCpuMs, 4), r(x.tokensPerS, 4), r(x.gflopsPerS), x.ratioToTorch == null ? null : r(x.ratioToTorch), ...x.losses.slice(0, 3).map((l) => r(l, 6)),
   ]);
-  if (torch) rows.push(['torch', torch.backend, Number(torch.timed_steps), torch.step_ms, null, torch.tokens_per_s, torch.gflops_per_s, 1, ...(torch.losses ?? [torch.loss_first]).slice(0, 3)]);
-  out.push(formatTable(['impl', 'backend', 'steps', 'step ms', 'cpu ms', 'tokens/s', 'GFLOP/s', 'x torch', 'loss 1', 'loss 2', 'loss 3'], rows));
+  if (torch) rows.push(['torch', torch.backend, torchThreads(torch.backend), Number(torch.timed_steps), torch.step_ms, null, torch.tokens_per_s, torch.gflops_per_s, 1, ...(torch.losses ?? [torch.loss_first]).slice(0, 3)]);
+  out.push(formatTable(['impl', 'backend', 'threads', 'steps', 'step ms', 'cpu ms', 'tokens/s', 'GFLOP/s', 'x torch', 'loss 1', 'loss 2', 'loss 3'], rows));
   if (t.graftVsBarePercent != null) out.push(`    graft vs bare tfjs at this size (interleaved steps): ${t.graftVsBarePercent.toFixed(2)}%`);
   for (const f of t.failures) out.push(`    ${f.impl}/${f.backend} failed: ${f.error}`);
   for (const f of t.skipped) out.push(`    ${f.impl}/${f.backend} skipped: ${f.reason}`);

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MICRO_CONFIG, REFERENCE_CONFIG, TINY_CONFIG } from './config.ts';
 import { Budget } from './lib/budget.ts';
 import { compareLosses } from './lib/compareLosses.ts';
-import { parseArgs, type BenchBackend } from './lib/parseArgs.ts';
+import { parseArgs, processWasmThreads, benchThreads, type BenchBackend } from './lib/parseArgs.ts';
 import { overheadPercent, sig } from './lib/stats.ts';
 import { formatReport, type BenchReport, type Failed } from './report.ts';
 import { awdLstmThroughput } from './sections/awdLstm.ts';
@@ -71,6 +71,10 @@ const torch = args.torch
 
 // The tiny-model, bare-loop and AWD-LSTM measurements run on the first backend of the list.
 const main: BenchBackend = args.backends[0]!;
+// Wasm's thread count is fixed for the process when it first starts: rows with another count run in
+// a child process (bench/row.ts), so every row computes with the threads its name says.
+const ownThreads = processWasmThreads(args.backends);
+const inChild = (b: BenchBackend) => b !== main && benchThreads(b) != null && benchThreads(b) !== ownThreads;
 
 // (a) on the tiny model (the target), then on a micro model (the fixed cost in ms)
 const overheadTiny = await attempt(`hook overhead, tiny GPT on ${main}`, () =>
@@ -95,7 +99,7 @@ const plans: Record<BenchBackend, StepPlan> = {
 };
 async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<void> {
   const res = await attempt(`${impls.join(' + ')} step on ${backend}`, () =>
-    backend === 'wasm-2t' && main !== 'wasm-2t'
+    inChild(backend)
       ? rowInChildProcess(backend, plans[backend], budget.remainingMs())
       : gptThroughput(backend, impls, plans[backend], budget, backend === main ? 'graft' : undefined));
   if ('status' in res) {
@@ -136,8 +140,8 @@ async function rowInChildProcess(backend: BenchBackend, plan: StepPlan, budgetMs
 }
 
 // (e)
-// wasm-2t rows ran in a child process; this one's wasm is single-threaded (unless main is wasm-2t).
-const graftRows = rows.filter((r) => r.impl === 'graft' && (r.backend !== 'wasm-2t' || main === 'wasm-2t'));
+// Rows measured in a child process cannot be re-created in this one.
+const graftRows = rows.filter((r) => r.impl === 'graft' && !inChild(r.backend));
 const fastest = graftRows.sort((a, b) => b.tokensPerS - a.tokensPerS)[0];
 const long = !args.long
   ? { status: 'skipped' as const, reason: 'run with --long' }
@@ -160,6 +164,7 @@ const report: BenchReport = {
     loadavgEnd: os.loadavg(),
     durationS,
     budgetS: args.long ? null : BUDGET_S,
+    wasmThreadsInProcess: ownThreads,
   },
   hookOverhead: {
     targetPercent: OVERHEAD_TARGET_PERCENT,

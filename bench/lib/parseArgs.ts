@@ -14,6 +14,23 @@ export interface BenchArgs {
 
 const ALL: readonly BenchBackend[] = ['wasm', 'wasm-stock', 'cpu'];
 
+/** XNNPACK / GEMM threads a bench backend runs wasm with (null: not wasm). */
+export function benchThreads(b: BenchBackend): number | null {
+  return b === 'cpu' ? null : b === 'wasm-2t' ? 2 : 1;
+}
+
+/**
+ * The wasm thread count of the bench process itself: that of the first wasm backend listed (the
+ * count is fixed when wasm first starts). Wasm rows with another count run in a child process.
+ */
+export function processWasmThreads(backends: readonly BenchBackend[]): number {
+  for (const b of backends) {
+    const n = benchThreads(b);
+    if (n != null) return n;
+  }
+  return 1;
+}
+
 /**
  * `--long`, `--quick`, `--no-torch`, `--backends a,b` (or `--backends=a,b`). Backends: `wasm`
  * (graft's fast kernels and, as a second row, the stock ones), `wasm-fast` / `wasm-stock` (one of

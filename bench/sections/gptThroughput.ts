@@ -24,6 +24,8 @@ export type Impl = 'graft' | 'bare-tfjs';
 export interface ThroughputRow {
   impl: Impl;
   backend: BenchBackend;
+  /** Threads the backend computed with (wasm: its thread count as reported by the running backend; cpu: 1). */
+  threads: number;
   /** Kernels graft installed on this backend (the 'fast' ones are absent on wasm-stock). */
   graftKernels: string[];
   warmupSteps: number;
@@ -129,6 +131,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
       return {
         impl: r.impl,
         backend,
+        threads: info.threads ?? 1,
         graftKernels: info.kernels,
         warmupSteps: plan.warmup,
         timedSteps: t.length,

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseArgs } from '../../bench/lib/parseArgs.ts';
+import { parseArgs, processWasmThreads, benchThreads } from '../../bench/lib/parseArgs.ts';
 
 test('defaults: every backend, torch on, short run', (t) => {
   t.deepEqual(parseArgs([]), { long: false, quick: false, backends: ['wasm', 'wasm-stock', 'cpu'], torch: true });
@@ -22,4 +22,14 @@ test('typos are errors that name the argument', (t) => {
 test('wasm-2t is opt-in', (t) => {
   t.false(parseArgs([]).backends.includes('wasm-2t'));
   t.deepEqual(parseArgs(['--backends', 'wasm,wasm-2t']).backends, ['wasm', 'wasm-stock', 'wasm-2t']);
+});
+
+test('thread counts: each wasm row says its own, the process takes the first wasm backend listed', (t) => {
+  t.is(benchThreads('wasm'), 1);
+  t.is(benchThreads('wasm-stock'), 1);
+  t.is(benchThreads('wasm-2t'), 2);
+  t.is(benchThreads('cpu'), null);
+  t.is(processWasmThreads(parseArgs(['--backends', 'wasm-2t,wasm']).backends), 2);
+  t.is(processWasmThreads(parseArgs(['--backends', 'cpu,wasm,wasm-2t']).backends), 1);
+  t.is(processWasmThreads(parseArgs(['--backends', 'cpu']).backends), 1);
 });

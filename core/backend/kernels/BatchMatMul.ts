@@ -17,11 +17,18 @@
 import { BatchMatMul, broadcast_util, Transpose, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmBlocked, gemmOn } from './gemmModule.ts';
+import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
 import {
   heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmMemoryOf,
   type WasmBackendLike,
 } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+
+/**
+ * Below this many flops a product stays on the calling thread: waking a helper (Atomics.notify to
+ * a thread asleep in Atomics.wait) costs tens of microseconds.
+ */
+const MIN_PARALLEL_FLOPS = 2e6;
 
 function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
@@ -93,13 +100,15 @@ function broadcastBatchIndices(outer: number[], outerA: number[], outerB: number
   return [ia, ib];
 }
 
-function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
-  const backend = args.backend;
-  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-  const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-  if (!isWasmBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-    return runStock(stock, args);
-  }
+/**
+ * out = a x b (+ bias broadcast over rows) on the GEMM, for float32 a and b on wasm. `bias`, when
+ * given, has n elements (shape [n] or [1, ..., 1, n]): the output starts as bias rows and the
+ * products accumulate onto it, which is XNNPACK's order for a fused bias (bit-identical results).
+ */
+export function matMulOnGemm(
+  backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
+  bias: TensorInfo | null,
+): TensorInfo {
   const aRank = a.shape.length;
   const bRank = b.shape.length;
   const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
@@ -118,10 +127,14 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
 
   const out = backend.makeOutput([...outer, m, n], 'float32');
   if (batch * m * n === 0) return out;
-  if (k === 0) {
+  if (bias != null) {
+    const rows = backend.typedArrayFromHeap(out) as Float32Array;
+    const row = backend.typedArrayFromHeap(bias) as Float32Array;
+    for (let r = 0; r < batch * m; r++) rows.set(row, r * n);
+  } else if (k === 0) {
     backend.typedArrayFromHeap(out).fill(0);
-    return out;
   }
+  if (k === 0) return out;
 
   const wasm = backend.wasm;
   let tmpB = 0;
@@ -135,24 +148,55 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
       transposeOnHeap(backend, bOff, tmpB, batchB, n, k);
       bOff = tmpB;
     }
-    const gemm = gemmOn(wasmMemoryOf(backend));
+    const memory = wasmMemoryOf(backend);
+    const accumulate = bias != null;
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
     const sam = transposeA ? 4 : k * 4;
     const sak = transposeA ? m * 4 : 4;
+    // Products as [rows, a, b, out] offsets: a's batches are contiguous rows against a shared,
+    // untransposed-a b (one product of batch*m rows), else one product per output batch.
+    const products: [number, number, number, number][] = [];
     if (batchB === 1 && !transposeA) {
-      // a's batches are contiguous rows against one b: a single product of batch*m rows.
-      gemmBlocked(gemm, batch * m, n, k, aOff, sam, sak, bOff, n * 4, outOff, n * 4);
+      products.push([batch * m, aOff, bOff, outOff]);
     } else {
       const [ia, ib] = broadcastBatchIndices(outer, outerA, outerB);
-      for (let t = 0; t < batch; t++) {
-        gemmBlocked(gemm, m, n, k, aOff + ia[t] * m * k * 4, sam, sak, bOff + ib[t] * k * n * 4, n * 4,
-          outOff + t * m * n * 4, n * 4);
-      }
+      for (let t = 0; t < batch; t++) products.push([m, aOff + ia[t] * m * k * 4, bOff + ib[t] * k * n * 4, outOff + t * m * n * 4]);
+    }
+    const threads = gemmThreadsOf(backend);
+    if (threads > 1 && 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS) {
+      const pool = gemmPoolOn(memory, threads);
+      const plan = pool.plan;
+      const parts = products.length >= threads ? 1 : threads;
+      products.forEach(([rows, a0, b0, c0], p) => {
+        // Whole products per thread when there are enough of them, else row ranges (multiples of
+        // the 4-row tile) of each.
+        for (let j = 0; j < parts; j++) {
+          const r0 = parts === 1 ? 0 : Math.floor((rows * j) / parts / 4) * 4;
+          const r1 = parts === 1 ? rows : j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
+          if (r1 <= r0) continue;
+          plan.thread = parts === 1 ? Math.floor((p * threads) / products.length) : j;
+          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, n * 4, c0 + r0 * n * 4, n * 4, accumulate);
+        }
+      });
+      plan.finish();
+    } else {
+      const gemm = gemmOn(memory);
+      for (const [rows, a0, b0, c0] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, n * 4, c0, n * 4, accumulate);
     }
   } finally {
     if (tmpB !== 0) wasm._free(tmpB);
   }
   return out;
+}
+
+function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
+  const backend = args.backend;
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+  if (!isWasmBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    return runStock(stock, args);
+  }
+  return matMulOnGemm(backend, a, b, transposeA, transposeB, null);
 }
 
 export const batchMatMulWasm: GraftKernelSpec = {

@@ -173,15 +173,15 @@ const KC = 128;
 const NC = 256;
 
 /**
- * C[M, N] = A[M, K] B[K, N] for byte offsets and strides as `gemm`'s (B and C rows contiguous),
- * K > 0, in cache blocks.
+ * C[M, N] (+)= A[M, K] B[K, N] for byte offsets and strides as `gemm`'s (B and C rows contiguous),
+ * K > 0, in cache blocks; with `accumulate` the sums start from C's values.
  */
 export function gemmBlocked(gemm: GemmFn, m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number): void {
+  b: number, sbk: number, c: number, scm: number, accumulate = false): void {
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = k - k0 < KC ? k - k0 : KC;
     for (let n0 = 0; n0 < n; n0 += NC) {
-      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm, k0 > 0 ? 1 : 0);
+      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm, k0 > 0 || accumulate ? 1 : 0);
     }
   }
 }

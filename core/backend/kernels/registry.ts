@@ -13,8 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { KernelPurpose } from '../types.ts';
 import { batchMatMulWasm } from './BatchMatMul.ts';
+import { castWasm } from './Cast.ts';
 import { clipByValueWasm } from './ClipByValue.ts';
 import { cpuFallbackSpecs } from './cpuFallback.ts';
+import { fusedMatMulWasm } from './FusedMatMul.ts';
+import { gatherV2Wasm } from './GatherV2.ts';
 import { identityWasm } from './Identity.ts';
 import { meanCpu, meanWasm } from './Mean.ts';
 import { oneHotWasm } from './OneHot.ts';
@@ -35,6 +38,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   clipByValueWasm,
   stridedSliceFixWasm,
   batchMatMulWasm,
+  fusedMatMulWasm,
   sumWasm,
   meanWasm,
   tanhWasm,
@@ -43,6 +47,8 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   splitVWasm,
   stridedSliceWasm, // after stridedSliceFixWasm: installed on top of it
   identityWasm,
+  castWasm,
+  gatherV2Wasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,
   transposeCpu,

@@ -86,7 +86,7 @@ export function elementIndex(backend: WasmBackendLike, info: TensorInfo, bytes: 
   return off / bytes;
 }
 
-function copyRun(heap: Int32Array | Uint8Array, src: number, dst: number, n: number): void {
+export function copyRun(heap: Int32Array | Uint8Array, src: number, dst: number, n: number): void {
   if (n >= MEMMOVE_MIN) {
     heap.copyWithin(dst, src, src + n);
   } else {

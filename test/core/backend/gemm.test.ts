@@ -105,3 +105,40 @@ test.serial('BatchMatMul: beyond the cache blocks, transposed and broadcast oper
     assertClose(t, await run('wasm-graft', f), want, `a[${c.a}]${c.ta ? 'T' : ''} b[${c.b}]${c.tb ? 'T' : ''}`, 1e-4, 1e-4);
   }
 });
+
+test.serial('_FusedMatMul: bias rows then the product, bit-identical to stock XNNPACK (dense layers)', async t => {
+  const rand = prng(53);
+  for (const [m, k, n] of [[64, 128, 40], [9, 300, 270], [1, 3, 1]]) {
+    const av = randomValues(rand, m * k);
+    const bv = randomValues(rand, k * n);
+    const biasv = randomValues(rand, n);
+    const f = () => tf.fused.matMul({ a: tf.tensor(av, [m, k]), b: tf.tensor(bv, [k, n]), bias: tf.tensor(biasv, [n]) });
+    t.deepEqual((await run('wasm-graft', f)).values, (await run('wasm-stock', f)).values, `[${m},${k}] x [${k},${n}] + bias`);
+  }
+});
+
+test.serial('_FusedMatMul: transposes, batches, bias shapes and activations, against cpu', async t => {
+  const rand = prng(59);
+  const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean; bias: number[] | null; act: 'linear' | 'relu' }[] = [
+    { a: [2, 20, 30], b: [2, 30, 9], ta: false, tb: false, bias: [9], act: 'linear' },
+    { a: [30, 20], b: [9, 30], ta: true, tb: true, bias: [1, 9], act: 'linear' },
+    { a: [20, 30], b: [30, 9], ta: false, tb: false, bias: null, act: 'linear' },
+    { a: [20, 30], b: [30, 9], ta: false, tb: false, bias: [9], act: 'relu' }, // activation: stock
+    { a: [2, 0, 30], b: [30, 9], ta: false, tb: false, bias: [9], act: 'linear' }, // empty
+    { a: [4, 0], b: [0, 9], ta: false, tb: false, bias: [9], act: 'linear' }, // k = 0: just the bias
+  ];
+  for (const c of cases) {
+    const av = randomValues(rand, size(c.a));
+    const bv = randomValues(rand, size(c.b));
+    const biasv = c.bias ? randomValues(rand, size(c.bias)) : null;
+    const f = () => tf.fused.matMul({
+      a: tf.tensor(av, c.a), b: tf.tensor(bv, c.b), transposeA: c.ta, transposeB: c.tb,
+      bias: biasv && c.bias ? tf.tensor(biasv, c.bias) : undefined, activation: c.act,
+    });
+    const what = `a[${c.a}]${c.ta ? 'T' : ''} b[${c.b}]${c.tb ? 'T' : ''} bias ${c.bias} ${c.act}`;
+    assertClose(t, await run('wasm-graft', f), await run('cpu-stock', f), what, 1e-4, 1e-4);
+  }
+  // A bias that is not one row goes to stock, which supports none on wasm: its error, unchanged.
+  const full = () => tf.fused.matMul({ a: tf.ones([20, 30]), b: tf.ones([30, 9]), bias: tf.ones([20, 9]) });
+  await t.throwsAsync(() => run('wasm-graft', full), { message: /only supports rank-1 bias/ });
+});

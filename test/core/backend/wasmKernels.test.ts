@@ -265,6 +265,48 @@ test.serial('Einsum (missing on wasm) runs via the cpu bridge', async t => {
 
 // --- memory --------------------------------------------------------------------------------------
 
+// --- GatherV2, Cast ------------------------------------------------------------------------------
+
+test.serial('GatherV2: axes, batchDims, dtypes, repeated and empty indices, equal to stock cpu', async t => {
+  const rand = prng(61);
+  const cases: { x: number[]; dtype: 'float32' | 'int32' | 'bool'; ids: number[]; idShape: number[]; axis: number; batchDims: number }[] = [
+    { x: [96, 128], dtype: 'float32', ids: [5, 0, 95, 5, 5], idShape: [5], axis: 0, batchDims: 0 }, // embedding rows
+    { x: [6, 3], dtype: 'float32', ids: [2, 0, 1, 1], idShape: [2, 2], axis: 0, batchDims: 0 }, // short rows, 2-D ids
+    { x: [4, 7, 5], dtype: 'int32', ids: [6, 0, 3], idShape: [3], axis: 1, batchDims: 0 },
+    { x: [4, 7, 5], dtype: 'float32', ids: [4, 4, 0], idShape: [3], axis: -1, batchDims: 0 },
+    { x: [3, 7, 5], dtype: 'float32', ids: [1, 2, 6, 0, 5, 5], idShape: [3, 2], axis: 1, batchDims: 1 },
+    { x: [5, 4], dtype: 'bool', ids: [3, 1], idShape: [2], axis: 0, batchDims: 0 },
+    { x: [5, 4], dtype: 'float32', ids: [], idShape: [0], axis: 0, batchDims: 0 },
+  ];
+  for (const c of cases) {
+    const xv = c.dtype === 'float32' ? randomValues(rand, size(c.x))
+      : Int32Array.from({ length: size(c.x) }, () => randInt(rand, c.dtype === 'bool' ? 0 : -50, c.dtype === 'bool' ? 1 : 50));
+    const f = () => tf.gather(tf.tensor(xv, c.x, c.dtype), tf.tensor(c.ids, c.idShape, 'int32'), c.axis, c.batchDims);
+    const got = await run('wasm-graft', f);
+    const want = await run('cpu-stock', f);
+    t.deepEqual(got, want, `gather x[${c.x}] ${c.dtype} ids[${c.idShape}] axis ${c.axis} batchDims ${c.batchDims}`);
+  }
+  for (const bad of [-1, 96]) {
+    await t.throwsAsync(() => run('wasm-graft', () => tf.gather(tf.zeros([96, 4]), tf.tensor1d([0, bad], 'int32'))),
+      { message: `GatherV2: the index value ${bad} is not in [0, 95]` });
+  }
+});
+
+test.serial('Cast: same dtype shares the data (it outlives its input), conversions equal stock', async t => {
+  await tf.setBackend('wasm');
+  const rand = prng(67);
+  const v = randomValues(rand, 24, 3);
+  const x = tf.tensor(v, [4, 6]);
+  const y = tf.cast(x, 'float32');
+  x.dispose();
+  t.deepEqual(Array.from(await y.data()), Array.from(v));
+  y.dispose();
+  for (const [from, to] of [['float32', 'int32'], ['int32', 'float32'], ['bool', 'float32'], ['int32', 'int32'], ['bool', 'bool']] as const) {
+    const f = () => tf.cast(tf.tensor(from === 'float32' ? v : Int32Array.from(v, z => (from === 'bool' ? Number(z > 0) : Math.round(z))), [4, 6], from), to);
+    t.deepEqual(await run('wasm-graft', f), await run('wasm-stock', f), `${from} -> ${to}`);
+  }
+});
+
 test.serial('graft wasm kernels leak neither tensors nor backend data', async t => {
   await tf.setBackend('wasm');
   registerGraftKernels('wasm', { fastKernels: true });
@@ -274,6 +316,8 @@ test.serial('graft wasm kernels leak neither tensors nor backend data', async t 
   const ids = tf.tensor1d([0, 3, 3, -1, 7], 'int32');
   const rows = tf.tensor(randomValues(rand, 5 * 6), [5, 6]);
   const small = tf.slice(a, [0, 0, 0], [4, 3, 3]);
+  const bias5 = tf.ones([5]);
+  const rowIds = tf.tensor1d([4, 0, 4], 'int32');
   const ops: [string, () => tf.Tensor][] = [
     ['matMul', () => tf.matMul(a, a, false, true)],
     ['matMul shared', () => tf.matMul(a, w)],
@@ -285,6 +329,9 @@ test.serial('graft wasm kernels leak neither tensors nor backend data', async t 
     ['oneHot', () => tf.oneHot(ids, 8, 1, 0, 'float32')],
     ['segmentSum', () => tf.unsortedSegmentSum(rows, ids, 8)],
     ['einsum', () => tf.einsum('ij,kj->ik', rows, rows)],
+    ['fused matMul', () => tf.fused.matMul({ a: rows, b: rows, transposeB: true, bias: bias5 })],
+    ['gather', () => tf.gather(rows, rowIds)],
+    ['cast same dtype', () => tf.cast(rows, 'float32')],
   ];
   for (const [name, op] of ops) {
     tf.tidy(() => { op(); }); // warm-up: lazily created wasm wrappers, etc.
@@ -293,7 +340,7 @@ test.serial('graft wasm kernels leak neither tensors nor backend data', async t 
     for (let i = 0; i < 5; i++) op().dispose();
     t.deepEqual(liveCounts(), before, `${name} leaked`);
   }
-  tf.dispose([a, w, ids, rows, small]);
+  tf.dispose([a, w, ids, rows, small, bias5, rowIds]);
 });
 
 test.serial('fastKernels:false restores every stock wasm kernel', async t => {
