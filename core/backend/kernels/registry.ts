@@ -16,6 +16,7 @@ import { batchMatMulWasm } from './BatchMatMul.ts';
 import { castWasm } from './Cast.ts';
 import { clipByValueWasm } from './ClipByValue.ts';
 import { cpuFallbackSpecs } from './cpuFallback.ts';
+import { expCpu, expWasm } from './Exp.ts';
 import { fusedMatMulWasm } from './FusedMatMul.ts';
 import { gatherV2Wasm } from './GatherV2.ts';
 import { identityWasm } from './Identity.ts';
@@ -42,6 +43,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   sumWasm,
   meanWasm,
   tanhWasm,
+  expWasm,
   sliceWasm,
   unpackWasm,
   splitVWasm,
@@ -55,6 +57,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   sumCpu,
   meanCpu,
   tanhCpu,
+  expCpu,
 ];
 
 interface Installed {
