@@ -110,6 +110,9 @@ const cases: Case[] = [
     { kernel: 'Mean', backend, label: '[64,128,32] axis 1', inputs: () => [randn([64, 128, 32])], run: ([x]) => tf.mean(x, 1) },
     { kernel: 'Tanh', backend, label: '[1048576]', inputs: () => [tf.tidy(() => tf.mul(randn([1 << 20]), 4))], run: ([x]) => tf.tanh(x) },
     { kernel: 'Tanh', backend, label: '[256,512]', inputs: () => [tf.tidy(() => tf.mul(randn([256, 512]), 4))], run: ([x]) => tf.tanh(x) },
+    // Softmax inputs: logits minus their row max, so in (-16, 0].
+    { kernel: 'Exp', backend, label: '[1048576] in (-16,0] (softmax)', inputs: () => [tf.tidy(() => tf.mul(tf.sub(randn([1 << 20]), 1), 8))], run: ([x]) => tf.exp(x) },
+    { kernel: 'Exp', backend, label: '[256,512]', inputs: () => [tf.tidy(() => tf.mul(randn([256, 512]), 4))], run: ([x]) => tf.exp(x) },
   ]),
   { kernel: 'UnsortedSegmentSum', backend: 'wasm', label: 'x[4096,128] ids→30000 (embedding grad)', noStock: true,
     inputs: () => [randn([4096, 128]), randInt(4096, 30000)], run: ([x, ids]) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 30000) },
