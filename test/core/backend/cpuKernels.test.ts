@@ -1,6 +1,6 @@
 /**
- * graft's cpu replacements (UnsortedSegmentSum, Transpose, Sum, Mean, Tanh) against the stock
- * tfjs-backend-cpu kernels on random shapes and edge cases.
+ * graft's cpu replacements (UnsortedSegmentSum, Transpose, Sum, Mean, Tanh; Exp is in
+ * expKernel.test.ts) against the stock tfjs-backend-cpu kernels on random shapes and edge cases.
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
@@ -96,7 +96,7 @@ test.serial('UnsortedSegmentSum on cpu: random ids with repeats and out-of-range
 
 test.serial('cpu kernels are installed only with fastKernels and leak nothing', async t => {
   t.deepEqual(registerGraftKernels('cpu', { fastKernels: false }), []);
-  t.deepEqual([...registerGraftKernels('cpu')].sort(), ['Mean', 'Sum', 'Tanh', 'Transpose', 'UnsortedSegmentSum']);
+  t.deepEqual([...registerGraftKernels('cpu')].sort(), ['Exp', 'Mean', 'Sum', 'Tanh', 'Transpose', 'UnsortedSegmentSum']);
   await tf.setBackend('cpu');
   const x = tf.tensor(randomValues(prng(59), 6 * 7 * 8), [6, 7, 8]);
   const ids = tf.tensor1d([0, 5, 5, -1, 2, 9], 'int32');
@@ -106,6 +106,7 @@ test.serial('cpu kernels are installed only with fastKernels and leak nothing', 
     tf.sum(x, [0, 1]).dispose();
     tf.mean(x, 1).dispose();
     tf.tanh(x).dispose();
+    tf.exp(x).dispose();
     tf.unsortedSegmentSum(x, ids, 7).dispose();
   }
   t.deepEqual(liveCounts(), before);

@@ -88,7 +88,7 @@ testNoNode('auto picks wasm here and says why each node backend was skipped', as
   t.is(tf.getBackend(), 'wasm');
   t.deepEqual(info.skipped.map(s => s.name), ['node-gpu', 'node']);
   for (const s of info.skipped) t.regex(s.reason, /^not installed \(.*tfjs-node/);
-  for (const k of ['UnsortedSegmentSum', 'OneHot', 'BatchMatMul', 'Sum', 'Mean', 'Tanh', 'Conv2DBackpropFilter',
+  for (const k of ['UnsortedSegmentSum', 'OneHot', 'BatchMatMul', 'Sum', 'Mean', 'Tanh', 'Exp', 'Conv2DBackpropFilter',
     'ClipByValue', 'Slice', 'Unpack', 'SplitV', 'StridedSlice', 'Identity']) {
     t.true(info.kernels.includes(k), `kernels should include ${k}`);
   }
@@ -124,7 +124,7 @@ test.serial('GRAFT_BACKEND overrides auto; opts.prefer overrides GRAFT_BACKEND',
     t.is(info.name, 'cpu');
     t.is(tf.getBackend(), 'cpu');
     t.deepEqual(info.skipped, []);
-    t.deepEqual([...info.kernels].sort(), ['Mean', 'Sum', 'Tanh', 'Transpose', 'UnsortedSegmentSum']);
+    t.deepEqual([...info.kernels].sort(), ['Exp', 'Mean', 'Sum', 'Tanh', 'Transpose', 'UnsortedSegmentSum']);
     t.is((await selectBackend({ prefer: 'wasm' })).name, 'wasm');
   });
   await withEnv({ GRAFT_BACKEND: ' WASM ' }, async () => {
