@@ -29,25 +29,30 @@ export function tokenCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, weights
 /**
  * -log softmax(logits)[i, targets[i]] per row [N], with a fused gradient.
  *
- * Forward: the stable log-softmax (max shift), then one gather on flattened indices
- * (row * V + target), so no one-hot is built. Backward: dlogits = (softmax - onehot) * dy,
- * written directly instead of differentiating logSoftmax and the gather: fewer [N, V] passes,
- * and no scatter (UnsortedSegmentSum), whose stock cpu kernel is O(N·V) per segment.
+ * Forward: e = exp(x - max) and s = sum(e) per row, nll = log(s) - (x - max)[target], the target
+ * read with one gather on flattened indices (row * V + target), so no one-hot is built. Backward:
+ * dlogits = (softmax - onehot) * dy with softmax = e / s from the forward pass: one Exp over the
+ * [N, V] logits per step instead of two (recomputing exp(log-softmax) cost a third of a word-level
+ * LM step on wasm), and no scatter (UnsortedSegmentSum, O(N·V) per segment on stock cpu).
  */
 export function rowNll(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [N, V] = logits.shape;
   const f = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-    const logp = tf.logSoftmax(x as tf.Tensor2D);
+    const shifted = tf.sub(x as tf.Tensor2D, tf.max(x as tf.Tensor2D, 1, true));
+    const e = tf.exp(shifted);
+    const s = tf.sum(e, 1);
     const flatIdx = tf.add(tf.range(0, N * V, V, 'int32'), targets);
-    const value = tf.neg(tf.gather(tf.reshape(logp, [N * V]), flatIdx)) as tf.Tensor1D;
-    (save as tf.GradSaveFunc)([logp, targets]);
+    const value = tf.sub(tf.log(s), tf.gather(tf.reshape(shifted, [N * V]), flatIdx)) as tf.Tensor1D;
+    (save as tf.GradSaveFunc)([e, s, targets]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [lp, tg] = saved as [tf.Tensor2D, tf.Tensor1D];
-        // oneHot as int32, then cast: wasm's OneHot ignores a float32 dtype.
+        const [ex, sum, tg] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        // oneHot as int32, then cast: wasm's stock OneHot ignores a float32 dtype.
         const onehot = tf.cast(tf.oneHot(tg, V), 'float32');
-        return tf.mul(tf.sub(tf.exp(lp), onehot), tf.reshape(dy, [N, 1]));
+        // (e / s - onehot) * dy, with 1/s folded into the row factor: one pass over e.
+        const dy2 = tf.reshape(dy, [N, 1]);
+        return tf.sub(tf.mul(ex, tf.div(dy2, tf.reshape(sum, [N, 1]))), tf.mul(onehot, dy2));
       },
     };
   });
