@@ -1,6 +1,14 @@
 /**
  * Opt-in multithreaded wasm backend for Node (`selectBackend({ threads })`, env GRAFT_WASM_THREADS).
  *
+ * What runs on the threads: graft's GEMM (every matmul and dense layer, kernels/gemmThreads.ts),
+ * on the main thread plus threads - 1 helpers that sleep between products. XNNPACK's own pool,
+ * which tfjs uses for its other kernels (elementwise ops, softmax), is kept at 1 thread: those
+ * kernels are small and memory-bound, and the pool's threads spin-wait after each one. Measured on
+ * this shared 2-core machine (load average ~4): with a 2-thread pool, softmax on [64,128,128]
+ * 1.9 -> 3.2 ms, sigmoid and neg on [2048,512] up to 6x slower, CPU per call 2-4x; with 1 it
+ * matched the single-threaded build. The GEMM needs the threaded build for its shared memory.
+ *
  * tfjs-backend-wasm 4.22 turns threads off under Node (its WASM_HAS_MULTITHREAD_SUPPORT flag is
  * false there), and forcing the flag on does not work: tfjs starts the pthread workers from a
  * blob: URL, which Node's Worker rejects (ERR_WORKER_PATH). graft loads the package's threaded
@@ -9,14 +17,14 @@
  * 1. Workers start from wasmThreadWorker.cjs, a file that runs tfjs's worker script, and the main
  *    script is given by path (workers read it with fs).
  * 2. The C++ side caps the XNNPACK thread pool at half of emscripten_num_logical_cores (it assumes
- *    two hyperthreads per core), i.e. at 1 on a 2-CPU machine. The one wasm import behind it
- *    (`require("os").cpus().length`) reports 2 x threads instead, so the requested count is used.
+ *    two hyperthreads per core). The one wasm import behind it (`require("os").cpus().length`)
+ *    reports 2 x threads instead, so the pool could have up to `threads` (graft asks for 1).
  * 3. Pool threads are long-lived pthreads, i.e. ref'ed worker_threads that keep Node running after
  *    the program is done. They are unref'ed once the pool exists. They only ever run while the
  *    main thread waits for them inside a kernel, so a process can never exit mid-computation.
  *
- * Results are bit-identical to one thread: XNNPACK splits work by output tiles, each computed by
- * one thread in the same order. Memory: the threaded build uses a SharedArrayBuffer-backed heap,
+ * Results are bit-identical to one thread: the GEMM splits work by output rows or whole products,
+ * each output computed by one thread in the same order. Memory: the threaded build uses a SharedArrayBuffer-backed heap,
  * which grows without detaching old views; `HEAPU8` is made an accessor that always returns a view
  * of the current buffer, so no kernel can read or write through a stale, too-short view.
  */
@@ -116,19 +124,28 @@ export async function createThreadedWasmBackend(threads: number): Promise<Kernel
     disposeData: module.cwrap('dispose_data', null, ['number']),
     dispose: module.cwrap('dispose', null, []),
   };
-  setThreadsCount(threads);
+  setThreadsCount(XNNPACK_POOL_THREADS);
   const backend = new BackendWasm(module as never);
   const actual = getThreadsCount();
-  if (actual !== threads) {
+  if (actual !== XNNPACK_POOL_THREADS) {
     backend.dispose();
-    throw new Error(`graft: asked the wasm thread pool for ${threads} threads, it has ${actual}`);
+    throw new Error(`graft: asked the wasm thread pool for ${XNNPACK_POOL_THREADS} thread(s), it has ${actual}`);
   }
+  graftThreads.set(backend, threads);
   for (const worker of module.PThread.runningWorkers) worker.unref();
   return backend;
 }
 
+/** XNNPACK's pool size on graft's threaded backend (see the top of this file). */
+const XNNPACK_POOL_THREADS = 1;
+
+/** Thread counts of the threaded backends created here. */
+const graftThreads = new WeakMap<KernelBackend, number>();
+
 /** Threads of the wasm backend instance (1 for tfjs's single-threaded builds). */
 export function wasmThreadsOf(backend: KernelBackend): number {
+  const own = graftThreads.get(backend);
+  if (own != null) return own;
   const wasm = (backend as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm;
   const n = wasm?.tfjs?.getThreadsCount?.();
   return typeof n === 'number' && n > 0 ? n : 1;
