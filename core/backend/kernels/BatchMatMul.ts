@@ -8,20 +8,17 @@
  * weight gradient [128, 2048] x [2048, 512] packing cost as much as the product, and attention's
  * 64 per-head products each created and packed an operator. The generated GEMM reads A with any
  * strides (a transposed A is free) and B in place; only a transposed B is first materialised
- * with the backend's C++ transpose. Results equal XNNPACK's bit for bit (same summation order).
+ * (by the module's SIMD transpose). Results equal XNNPACK's bit for bit (same summation order).
  *
  *  - b shared by all batches and a not transposed: the batches are stacked as rows, one product;
  *  - otherwise: one product per output batch on heap slices, with numpy broadcasting of the
  *    outer dims.
  */
-import { BatchMatMul, broadcast_util, Transpose, util } from '@tensorflow/tfjs-core';
+import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { gemmBlocked, gemmOn } from './gemmModule.ts';
+import { gemmBlocked, gemmModuleOn, gemmOn } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
-import {
-  heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmMemoryOf,
-  type WasmBackendLike,
-} from './heap.ts';
+import { heapOffset, isWasmBackend, wasmMemoryOf, type WasmBackendLike } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 /**
@@ -29,40 +26,6 @@ import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from '.
  * a thread asleep in Atomics.wait) costs tens of microseconds.
  */
 const MIN_PARALLEL_FLOPS = 2e6;
-
-function shapeBytes(shape: number[]): Uint8Array {
-  return new Uint8Array(new Int32Array(shape).buffer);
-}
-
-/** CppDType.float32 in tfjs-backend-wasm's C++ enum. */
-const CPP_FLOAT32 = 0;
-
-/**
- * [batch, rows, cols] -> [batch, cols, rows] between heap buffers with the backend's own C++
- * transpose (measured faster than a JS loop over the heap for these shapes).
- */
-function transposeOnHeap(
-  backend: WasmBackendLike, srcOff: number, dstOff: number, batch: number, rows: number, cols: number,
-): void {
-  const size = batch * rows * cols;
-  if (rows === 1 || cols === 1) {
-    backend.wasm.HEAPU8.copyWithin(dstOff, srcOff, srcOff + size * 4);
-    return;
-  }
-  // Drop the batch axis when it is 1: the C++ kernel has a faster 2-D path.
-  const shape = batch === 1 ? [rows, cols] : [batch, rows, cols];
-  const perm = batch === 1 ? [1, 0] : [0, 2, 1];
-  const fn = wasmFunction(backend, Transpose, null,
-    ['number', 'array', 'number', 'number', 'number', 'array', 'number']);
-  const src = registerTempId(backend, srcOff, size);
-  const dst = registerTempId(backend, dstOff, size);
-  try {
-    fn(src, shapeBytes(shape), shape.length, CPP_FLOAT32, dst, shapeBytes(perm), perm.length);
-  } finally {
-    releaseTempId(backend, src);
-    releaseTempId(backend, dst);
-  }
-}
 
 /** For each flattened output batch, the flattened batch index into a and b (numpy broadcasting). */
 function broadcastBatchIndices(outer: number[], outerA: number[], outerB: number[]): [Int32Array, Int32Array] {
@@ -144,11 +107,11 @@ export function matMulOnGemm(
     const aOff = heapOffset(backend, a);
     let bOff = heapOffset(backend, b);
     const outOff = heapOffset(backend, out);
+    const memory = wasmMemoryOf(backend);
     if (transposeB) {
-      transposeOnHeap(backend, bOff, tmpB, batchB, n, k);
+      gemmModuleOn(memory).transpose(batchB, n, k, bOff, tmpB);
       bOff = tmpB;
     }
-    const memory = wasmMemoryOf(backend);
     const accumulate = bias != null;
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
     const sam = transposeA ? 4 : k * 4;

@@ -136,12 +136,88 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
 
 const TILING: GemmTiling = { mr: 4, nvec: 2 };
 
+/**
+ * transpose(batch, rows, cols, src, dst): dst[b][c][r] = src[b][r][c] (byte pointers, 32-bit
+ * elements copied as bit patterns), in 4x4 blocks of four 16-byte loads, eight shuffles and four
+ * stores; edges one element at a time. For a transposed B operand of the GEMM.
+ */
+function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes } {
+  const params: ValType[] = [I32, I32, I32, I32, I32];
+  const [batch, rows, cols, src, dst] = [0, 1, 2, 3, 4];
+  const locals: ValType[] = [];
+  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const r = local(I32);
+  const c = local(I32);
+  const sp = local(I32);
+  const dp = local(I32);
+  const left = local(I32);
+  const v = Array.from({ length: 4 }, () => local(V128));
+  const t = Array.from({ length: 4 }, () => local(V128));
+  const g = op.get;
+  const mul = (x: number, y: number): Bytes => [...g(x), ...g(y), ...op.i32Mul];
+  /** `base` + 4 * (x * y + z), into `to`. */
+  const addr = (to: number, base: number, x: number, y: number, z: number): Bytes =>
+    [...g(base), ...mul(x, y), ...g(z), ...op.i32Add, ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(to)];
+  /** A row stride of `n` elements times `i`, in bytes, added to the address on the stack. */
+  const plusRows = (n: number, i: number): Bytes => (i === 0 ? [] : [...g(n), ...op.i32(4 * i), ...op.i32Mul, ...op.i32Add]);
+  /** dst[c*rows + r + i] = src[(r + i)*cols + c]. */
+  const scalarCopy = (i: number): Bytes => [
+    ...addr(dp, dst, c, rows, r), ...g(dp), ...op.i32(4 * i), ...op.i32Add,
+    ...addr(sp, src, r, cols, c), ...g(sp), ...plusRows(cols, i), ...op.i32Load(),
+    ...op.i32Store(),
+  ];
+  const whileLt = (x: number, limit: Bytes, body: Bytes): Bytes => [
+    ...op.block, ...op.loop, ...g(x), ...limit, ...op.i32GeS, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end,
+  ];
+  const inc = (x: number, by: number): Bytes => [...g(x), ...op.i32(by), ...op.i32Add, ...op.set(x)];
+  const block4x4: Bytes = [
+    ...addr(sp, src, r, cols, c),
+    ...[0, 1, 2, 3].flatMap(i => [...g(sp), ...plusRows(cols, i), ...op.v128Load(), ...op.set(v[i]!)]),
+    ...g(v[0]!), ...g(v[1]!), ...op.shuffle32([0, 4, 1, 5]), ...op.set(t[0]!),
+    ...g(v[0]!), ...g(v[1]!), ...op.shuffle32([2, 6, 3, 7]), ...op.set(t[1]!),
+    ...g(v[2]!), ...g(v[3]!), ...op.shuffle32([0, 4, 1, 5]), ...op.set(t[2]!),
+    ...g(v[2]!), ...g(v[3]!), ...op.shuffle32([2, 6, 3, 7]), ...op.set(t[3]!),
+    ...addr(dp, dst, c, rows, r),
+    ...g(dp), ...g(t[0]!), ...g(t[2]!), ...op.shuffle32([0, 1, 4, 5]), ...op.v128Store(),
+    ...g(dp), ...plusRows(rows, 1), ...g(t[0]!), ...g(t[2]!), ...op.shuffle32([2, 3, 6, 7]), ...op.v128Store(),
+    ...g(dp), ...plusRows(rows, 2), ...g(t[1]!), ...g(t[3]!), ...op.shuffle32([0, 1, 4, 5]), ...op.v128Store(),
+    ...g(dp), ...plusRows(rows, 3), ...g(t[1]!), ...g(t[3]!), ...op.shuffle32([2, 3, 6, 7]), ...op.v128Store(),
+  ];
+  const minus3 = (x: number): Bytes => [...g(x), ...op.i32(3), ...op.i32Sub];
+  const body: Bytes = [
+    ...g(batch), ...op.i32(1), ...op.i32LtS, ...op.if, 0x0f /* return */, ...op.end,
+    ...g(batch), ...op.set(left),
+    ...op.loop,
+    ...op.i32(0), ...op.set(r),
+    // Rows in fours: 4x4 blocks, then the last columns one by one.
+    ...whileLt(r, minus3(rows), [
+      ...op.i32(0), ...op.set(c),
+      ...whileLt(c, minus3(cols), [...block4x4, ...inc(c, 4)]),
+      ...whileLt(c, g(cols), [...scalarCopy(0), ...scalarCopy(1), ...scalarCopy(2), ...scalarCopy(3), ...inc(c, 1)]),
+      ...inc(r, 4),
+    ]),
+    // The last rows one by one.
+    ...whileLt(r, g(rows), [
+      ...op.i32(0), ...op.set(c),
+      ...whileLt(c, g(cols), [...scalarCopy(0), ...inc(c, 1)]),
+      ...inc(r, 1),
+    ]),
+    ...g(src), ...mul(rows, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(src),
+    ...g(dst), ...mul(rows, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(dst),
+    ...g(left), ...op.i32(1), ...op.i32Sub, ...op.tee(left), ...op.brIf(0),
+    ...op.end,
+  ];
+  return { params, locals, body };
+}
+
+export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number) => void;
+
 export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, sak: number,
   b: number, sbk: number, c: number, scm: number, accumulate: number) => void;
 
 /** The module's bytes for an unshared (single-threaded build) or shared (threaded build) memory. */
 export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = TILING): Uint8Array {
-  return encodeModule([{ name: 'gemm', ...buildGemm(tiling) }], sharedMemory);
+  return encodeModule([{ name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() }], sharedMemory);
 }
 
 interface WebAssemblyApi {
@@ -150,18 +226,29 @@ interface WebAssemblyApi {
 }
 const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-const instances = new WeakMap<object, GemmFn>();
+export interface GemmModule {
+  gemm: GemmFn;
+  transpose: TransposeFn;
+}
 
-/** `gemm` instantiated on `memory` (a WebAssembly.Memory), once per memory. */
-export function gemmOn(memory: { buffer: ArrayBufferLike }, tiling?: GemmTiling): GemmFn {
-  let fn = tiling ? undefined : instances.get(memory);
-  if (fn == null) {
+const instances = new WeakMap<object, GemmModule>();
+
+/** The module instantiated on `memory` (a WebAssembly.Memory), once per memory and tiling. */
+export function gemmModuleOn(memory: { buffer: ArrayBufferLike }, tiling?: GemmTiling): GemmModule {
+  let mod = tiling ? undefined : instances.get(memory);
+  if (mod == null) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const module = new webAssembly.Module(gemmModuleBytes(shared, tiling));
-    fn = new webAssembly.Instance(module, { env: { memory } }).exports['gemm'] as GemmFn;
-    if (!tiling) instances.set(memory, fn);
+    const exports = new webAssembly.Instance(module, { env: { memory } }).exports;
+    mod = { gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn };
+    if (!tiling) instances.set(memory, mod);
   }
-  return fn;
+  return mod;
+}
+
+/** `gemm` instantiated on `memory`. */
+export function gemmOn(memory: { buffer: ArrayBufferLike }, tiling?: GemmTiling): GemmFn {
+  return gemmModuleOn(memory, tiling).gemm;
 }
 
 /**

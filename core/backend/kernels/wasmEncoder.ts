@@ -55,6 +55,8 @@ export const op = {
   i32: (v: number): Bytes => [0x41, ...sleb(v)],
   i32Add: [0x6a], i32Sub: [0x6b], i32Mul: [0x6c], i32Shl: [0x74],
   i32Eqz: [0x45], i32Ne: [0x47], i32LtS: [0x48], i32GtS: [0x4a], i32LeS: [0x4c], i32GeS: [0x4e],
+  i32Load: (offset = 0): Bytes => [0x28, 2, ...uleb(offset)],
+  i32Store: (offset = 0): Bytes => [0x36, 2, ...uleb(offset)],
   f32Load: (offset = 0): Bytes => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0): Bytes => [0x38, 2, ...uleb(offset)],
   f32Const0: [0x43, 0, 0, 0, 0],
@@ -63,6 +65,8 @@ export const op = {
   v128Load32Splat: (offset = 0): Bytes => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
   v128Store: (offset = 0): Bytes => [0xfd, ...uleb(0x0b), 0, ...uleb(offset)],
   v128Const0: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  /** i8x16.shuffle written with 32-bit lanes: 0-3 from the first operand, 4-7 from the second. */
+  shuffle32: (lanes: readonly number[]): Bytes => [0xfd, ...uleb(0x0d), ...lanes.flatMap(l => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], else: [0x05], end: [0x0b],

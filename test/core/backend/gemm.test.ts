@@ -7,7 +7,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGraftKernels } from '../../../core/backend/index.ts';
-import { gemmBlocked, gemmModuleBytes, gemmOn } from '../../../core/backend/kernels/gemmModule.ts';
+import { gemmBlocked, gemmModuleBytes, gemmModuleOn, gemmOn } from '../../../core/backend/kernels/gemmModule.ts';
 import { wasmMemoryOf, type WasmBackendLike } from '../../../core/backend/kernels/heap.ts';
 import { assertClose, initBackends, prng, randomValues, run, size } from './helpers.ts';
 
@@ -70,6 +70,33 @@ test.serial('gemm: bit-exact running sums for every tile remainder, block bounda
         heap._free(bPtr);
         heap._free(cPtr);
       }
+    }
+  }
+});
+
+test.serial('transpose: every 4x4-block remainder, batches, bit patterns kept', async t => {
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const { transpose } = gemmModuleOn(wasmMemoryOf(backend));
+  for (const [batch, rows, cols] of [[1, 1, 1], [1, 4, 4], [2, 5, 7], [3, 8, 3], [1, 2048 / 16, 32], [2, 13, 1], [1, 1, 9], [0, 4, 4]]) {
+    const n = batch * rows * cols;
+    const heap = backend.wasm;
+    const src = heap._malloc(Math.max(n, 1) * 4) >>> 0;
+    const dst = heap._malloc(Math.max(n, 1) * 4) >>> 0;
+    try {
+      // Distinct bit patterns, NaN payloads included, must arrive unchanged.
+      const bits = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0x7f800001);
+      new Int32Array(heap.HEAPU8.buffer, src, n).set(bits);
+      transpose(batch, rows, cols, src, dst);
+      const got = new Int32Array(heap.HEAPU8.buffer, dst, n).slice();
+      const want = new Int32Array(n);
+      for (let b = 0; b < batch; b++) {
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[b * rows * cols + c * rows + r] = bits[b * rows * cols + r * cols + c]!;
+      }
+      t.deepEqual(got, want, `batch ${batch} rows ${rows} cols ${cols}`);
+    } finally {
+      heap._free(src);
+      heap._free(dst);
     }
   }
 });
