@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ParameterStore, Rng, type Batch, type ForwardContext } from '../core/index.ts';
+import { fusedAdamw, ParameterStore, Rng, type Batch, type ForwardContext } from '../core/index.ts';
 import { lmLogits } from '../plugins/heads/index.ts';
 import { causalMask } from '../plugins/models/gpt/causalMask.ts';
 import { createGptParameters } from '../plugins/models/gpt/createGptParameters.ts';
@@ -11,8 +11,8 @@ import { applyReferenceWeights } from './plugins/applyReferenceWeights.ts';
 /**
  * The same GPT training step without Graft's trainer: tf.variableGrads over the same model
  * functions (`gptBackbone`, tied `lmLogits`, `tokenCrossEntropy` with the objective's default
- * ignore index -1) and AdamW written inline with the same ops, in the same order, as
- * `adamwUpdate`. From the same weights and batches it gives the same losses as the trainer, so the
+ * ignore index -1) and AdamW as `adamwUpdate` runs it: graft's fused kernel where the backend has
+ * it, else written inline with the same ops, in the same order. From the same weights and batches it gives the same losses as the trainer, so the
  * time difference between the two is the trainer's machinery.
  */
 export class BareGptLoop {
@@ -54,6 +54,14 @@ export class BareGptLoop {
       for (let i = 0; i < this.vars.length; i++) {
         const p = this.vars[i]!;
         const g = grads[p.name]!;
+        // The trainer's adamwUpdate runs graft's fused kernel where the backend has it: so does this loop.
+        const fused = fusedAdamw(p, g, this.m[i]!, this.v[i]!, { lr, beta1, beta2, eps, weightDecay: this.decays[i] ? weightDecay : 0, t });
+        if (fused != null) {
+          p.assign(fused.param);
+          this.m[i]!.assign(fused.m);
+          this.v[i]!.assign(fused.v);
+          continue;
+        }
         const m1 = tf.add(tf.mul(this.m[i]!, beta1), tf.mul(g, 1 - beta1));
         const v1 = tf.add(tf.mul(this.v[i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
         const mhat = tf.div(m1, 1 - beta1 ** t);

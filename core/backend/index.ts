@@ -12,6 +12,7 @@ export {
   type GraftKernelInfo,
 } from './kernels/registry.ts';
 export { CPU_BRIDGED_KERNELS } from './kernels/cpuFallback.ts';
+export { fusedAdamw, type AdamwAttrs } from './fusedAdamw.ts';
 export type { GraftKernelSpec } from './kernels/spec.ts';
 export {
   BACKEND_ORDER,

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { KernelPurpose } from '../types.ts';
+import { adamwWasm } from './Adamw.ts';
 import { batchMatMulWasm } from './BatchMatMul.ts';
 import { castWasm } from './Cast.ts';
 import { clipByValueWasm } from './ClipByValue.ts';
@@ -51,6 +52,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   identityWasm,
   castWasm,
   gatherV2Wasm,
+  adamwWasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,
   transposeCpu,
