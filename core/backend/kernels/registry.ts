@@ -16,6 +16,7 @@ import { adamwWasm } from './Adamw.ts';
 import { batchMatMulWasm } from './BatchMatMul.ts';
 import { castWasm } from './Cast.ts';
 import { clipByValueWasm } from './ClipByValue.ts';
+import { concatWasm } from './Concat.ts';
 import { cpuFallbackSpecs } from './cpuFallback.ts';
 import { expCpu, expWasm } from './Exp.ts';
 import { fusedMatMulWasm } from './FusedMatMul.ts';
@@ -52,6 +53,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   identityWasm,
   castWasm,
   gatherV2Wasm,
+  concatWasm,
   adamwWasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,

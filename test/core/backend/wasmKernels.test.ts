@@ -307,6 +307,25 @@ test.serial('Cast: same dtype shares the data (it outlives its input), conversio
   }
 });
 
+test.serial('Concat: axes, dtypes, empty and single inputs, short and long runs, equal to stock cpu', async t => {
+  const rand = prng(71);
+  const cases: { shapes: number[][]; axis: number; dtype: 'float32' | 'int32' | 'bool' }[] = [
+    { shapes: [[2048 / 16, 128], [2048 / 16, 128], [2048 / 16, 128]], axis: 1, dtype: 'float32' }, // qkv gradient
+    { shapes: [[3, 2], [3, 5]], axis: -1, dtype: 'int32' },
+    { shapes: [[2, 3, 4], [2, 1, 4], [2, 0, 4]], axis: 1, dtype: 'float32' },
+    { shapes: [[2, 3], [4, 3]], axis: 0, dtype: 'bool' },
+    { shapes: [[0, 3], [2, 3]], axis: 0, dtype: 'float32' }, // one non-empty input: stock's identity
+    { shapes: [[0, 3], [0, 3]], axis: 0, dtype: 'float32' },
+    { shapes: [[5]], axis: 0, dtype: 'float32' },
+  ];
+  for (const c of cases) {
+    const vals = c.shapes.map(s => (c.dtype === 'float32' ? randomValues(rand, size(s))
+      : Int32Array.from({ length: size(s) }, () => randInt(rand, c.dtype === 'bool' ? 0 : -9, c.dtype === 'bool' ? 1 : 9))));
+    const f = () => tf.concat(c.shapes.map((s, i) => tf.tensor(vals[i]!, s, c.dtype)), c.axis);
+    t.deepEqual(await run('wasm-graft', f), await run('cpu-stock', f), `concat [${c.shapes.map(s => `[${s}]`)}] axis ${c.axis} ${c.dtype}`);
+  }
+});
+
 test.serial('graft wasm kernels leak neither tensors nor backend data', async t => {
   await tf.setBackend('wasm');
   registerGraftKernels('wasm', { fastKernels: true });
@@ -332,6 +351,7 @@ test.serial('graft wasm kernels leak neither tensors nor backend data', async t 
     ['fused matMul', () => tf.fused.matMul({ a: rows, b: rows, transposeB: true, bias: bias5 })],
     ['gather', () => tf.gather(rows, rowIds)],
     ['cast same dtype', () => tf.cast(rows, 'float32')],
+    ['concat', () => tf.concat([rows, rows, rows], 1)],
   ];
   for (const [name, op] of ops) {
     tf.tidy(() => { op(); }); // warm-up: lazily created wasm wrappers, etc.
