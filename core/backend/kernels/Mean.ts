@@ -7,7 +7,7 @@
 import { backend_util, Mean, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, MeanAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocOutput, view } from './heap.ts';
-import { reduceRows, reductionBlock } from './reduceImpl.ts';
+import { reduceTensorRows, reductionBlock } from './reduceImpl.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 function mean(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
@@ -32,7 +32,7 @@ function mean(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | T
   }
   const { outer, reduce, inner } = block;
   if (outer * inner === 0) return out;
-  reduceRows(view(backend, x), o, outer, reduce, inner, 1 / reduce);
+  reduceTensorRows(backend, x, out, outer, reduce, inner, 1 / reduce);
   return out;
 }
 

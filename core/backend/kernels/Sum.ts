@@ -12,7 +12,7 @@
 import { backend_util, Sum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocOutput, view } from './heap.ts';
-import { reduceRows, reductionBlock } from './reduceImpl.ts';
+import { reduceTensorRows, reductionBlock } from './reduceImpl.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 function sum(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
@@ -37,7 +37,7 @@ function sum(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | Te
   }
   const { outer, reduce, inner } = block;
   if (outer * inner === 0) return out;
-  reduceRows(view(backend, x), o, outer, reduce, inner);
+  reduceTensorRows(backend, x, out, outer, reduce, inner);
   return out;
 }
 

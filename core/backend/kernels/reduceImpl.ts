@@ -1,5 +1,7 @@
 /** Reduction over a contiguous block of axes, shared by the Sum and Mean kernels. */
-import type { NumericArray } from './heap.ts';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapOffset, isWasmBackend, view, wasmMemoryOf, type NumericArray } from './heap.ts';
+import { reduceRowsOn } from './reduceModule.ts';
 
 /** Splits `shape` into [outer, reduce, inner] if `axes` (ignoring size-1 dims) are one block. */
 export function reductionBlock(shape: readonly number[], axes: readonly number[]):
@@ -56,4 +58,23 @@ export function reduceRows(
     if (scale === 1) o.set(acc, base);
     else for (let i = 0; i < inner; i++) o[base + i] = acc[i] * scale;
   }
+}
+
+/**
+ * reduceRows from tensor `x` into tensor `out`: float32 on wasm in the SIMD module (same float64
+ * arithmetic in the same order, bit-identical), everything else in the JS loop.
+ */
+export function reduceTensorRows(
+  backend: KernelBackend, x: TensorInfo, out: TensorInfo, outer: number, reduce: number, inner: number, scale = 1,
+): void {
+  if (isWasmBackend(backend) && x.dtype === 'float32') {
+    const acc = backend.wasm._malloc(inner * 8) >>> 0;
+    try {
+      reduceRowsOn(wasmMemoryOf(backend))(outer, reduce, inner, heapOffset(backend, x), heapOffset(backend, out), acc, scale);
+    } finally {
+      backend.wasm._free(acc);
+    }
+    return;
+  }
+  reduceRows(view(backend, x), view(backend, out), outer, reduce, inner, scale);
 }

@@ -44,8 +44,9 @@ function section(id: number, body: Bytes): Bytes {
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Instructions, each returning its bytes. Memory accesses take a byte offset immediate. */
 export const op = {
@@ -61,6 +62,13 @@ export const op = {
   f32Store: (offset = 0): Bytes => [0x38, 2, ...uleb(offset)],
   f32Const0: [0x43, 0, 0, 0, 0],
   f32Add: [0x92], f32Sub: [0x93], f32Mul: [0x94], f32Div: [0x95], f32Sqrt: [0x91],
+  f64Load: (offset = 0): Bytes => [0x2b, 3, ...uleb(offset)],
+  f64Store: (offset = 0): Bytes => [0x39, 3, ...uleb(offset)],
+  f64Add: [0xa0], f64Mul: [0xa2], f64PromoteF32: [0xbb], f32DemoteF64: [0xb6],
+  f64Const0: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  f64x2Add: [0xfd, ...uleb(0xf0)],
+  f64x2PromoteLowF32x4: [0xfd, ...uleb(0x5f)],
+  i32And: [0x71],
   f32x4Splat: [0xfd, ...uleb(0x13)],
   f32x4Sub: [0xfd, ...uleb(0xe5)],
   f32x4Div: [0xfd, ...uleb(0xe7)],

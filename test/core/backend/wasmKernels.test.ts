@@ -265,6 +265,18 @@ test.serial('Einsum (missing on wasm) runs via the cpu bridge', async t => {
 
 // --- memory --------------------------------------------------------------------------------------
 
+test.serial('Sum and Mean on wasm (SIMD float64 rows) equal the cpu JS loop bit for bit', async t => {
+  const rand = prng(73);
+  // inner around the 4-column vectors, reduce around the 8-row groups, several outer blocks.
+  for (const [outer, reduce, inner] of [[1, 2048, 128], [2, 17, 9], [3, 8, 4], [1, 7, 5], [2, 1, 3], [1, 9, 1 + 4], [1, 300, 17]]) {
+    const v = randomValues(rand, outer * reduce * inner, 100);
+    for (const op of ['sum', 'mean'] as const) {
+      const f = () => tf[op](tf.tensor(v, [outer, reduce, inner]), 1);
+      t.deepEqual(await run('wasm-graft', f), await run('cpu-graft', f), `${op} [${outer},${reduce},${inner}] axis 1`);
+    }
+  }
+});
+
 // --- GatherV2, Cast ------------------------------------------------------------------------------
 
 test.serial('GatherV2: axes, batchDims, dtypes, repeated and empty indices, equal to stock cpu', async t => {
