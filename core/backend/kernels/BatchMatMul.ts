@@ -127,20 +127,19 @@ export function matMulOnGemm(
     }
     const threads = gemmThreadsOf(backend);
     if (threads > 1 && 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS) {
-      const pool = gemmPoolOn(memory, threads);
-      const plan = pool.plan;
-      const parts = products.length >= threads ? 1 : threads;
-      products.forEach(([rows, a0, b0, c0], p) => {
-        // Whole products per thread when there are enough of them, else row ranges (multiples of
-        // the 4-row tile) of each.
+      const plan = gemmPoolOn(memory, threads).plan;
+      // Tasks for whichever thread is free: whole products when there are several per thread,
+      // else row ranges (multiples of the 4-row tile, at least 32 rows), a few per thread.
+      const parts = products.length >= 2 * threads ? 1 : Math.max(1, Math.min(4 * threads, Math.floor(products[0]![0] / 32)));
+      for (const [rows, a0, b0, c0] of products) {
         for (let j = 0; j < parts; j++) {
-          const r0 = parts === 1 ? 0 : Math.floor((rows * j) / parts / 4) * 4;
-          const r1 = parts === 1 ? rows : j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
+          const r0 = j === 0 ? 0 : Math.floor((rows * j) / parts / 4) * 4;
+          const r1 = j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
           if (r1 <= r0) continue;
-          plan.thread = parts === 1 ? Math.floor((p * threads) / products.length) : j;
+          plan.task();
           gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, n * 4, c0 + r0 * n * 4, n * 4, accumulate);
         }
-      });
+      }
       plan.finish();
     } else {
       const gemm = gemmOn(memory);

@@ -1,8 +1,14 @@
 /**
  * Runs graft's GEMM on several threads of a threaded wasm backend (shared memory): the main thread
  * plus helper workers (gemmWorker.cjs), each with its own instance of the GEMM module on the same
- * memory. A product is planned as a list of raw `gemm` calls, each tagged with the thread that runs
- * it; calls on one output region stay on one thread, in order (k-blocks accumulate).
+ * memory. A product is planned as tasks (an output region each: a whole product, or a range of its
+ * rows), each a list of raw `gemm` calls run in order by one thread (k-blocks accumulate).
+ *
+ * Tasks are claimed, not assigned: every thread, the main one included, takes the next unclaimed
+ * task until none is left. On a shared machine a helper may wake late or not get a core at all;
+ * the main thread then simply does the work itself, never slower than on its own (plus a wake-up).
+ * A claim is a compare-and-swap on (generation, next task), so a helper still finishing an old
+ * round can never claim tasks of a new one.
  *
  * Results are bit-identical to one thread: every output element is still one running sum in
  * increasing k, computed by one thread.
@@ -13,41 +19,82 @@ import { gemmModuleBytes, gemmOn, type GemmFn } from './gemmModule.ts';
 import { wasmThreadsOf } from '../wasmThreads.ts';
 import { wasmMemoryOf, type WasmBackendLike, type WasmMemoryLike } from './heap.ts';
 
-const LAYOUT = { GEN: 0, DONE: 1, COUNT: 2, STOP: 3, ERROR: 4, HEADER: 5, STRIDE: 12 };
-/** Calls per round; longer plans run in several rounds. */
-const CAPACITY = 4096;
+/**
+ * Control words, then task starts (call index of each task, plus one past the last), then calls.
+ * GEN: round number (bumped to wake helpers); NEXT: (round & 0x7fff) << 16 | next task;
+ * FINISHED: tasks done this round; TASKS: tasks this round; ERROR: a helper that trapped.
+ */
+const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 11 };
+/** Tasks and calls per round; longer plans run in several rounds. */
+const MAX_TASKS = 1024;
+const MAX_CALLS = 4096;
+const CALLS_AT = LAYOUT.HEADER + MAX_TASKS + 1;
 
-/** A plan of gemm calls, each tagged with a thread (0 = the calling thread). */
+/** Tasks of gemm calls, recorded for a pool to run. */
 export class GemmPlan {
-  readonly calls: Int32Array = new Int32Array(CAPACITY * LAYOUT.STRIDE);
+  readonly calls = new Int32Array(MAX_CALLS * LAYOUT.STRIDE);
+  /** starts[t]: index of task t's first call; starts[tasks] = calls. */
+  readonly starts = new Int32Array(MAX_TASKS + 1);
+  tasks = 0;
   count = 0;
-  /** The thread the next recorded calls go to. */
-  thread = 0;
 
   /** `flush` runs and empties the plan (when it is full, and at the end). */
   constructor(private readonly flush: (plan: GemmPlan) => void) {}
 
-  /** A GemmFn that records calls for the current `thread` instead of running them. */
+  /** Starts a task: the calls recorded until the next one run in order on one thread. */
+  task(): void {
+    if (this.tasks === MAX_TASKS || this.count > MAX_CALLS - 64) this.flush(this);
+    this.starts[this.tasks++] = this.count;
+  }
+
+  /** A GemmFn that records a call of the current task instead of running it. */
   readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate) => {
-    // Rounds run one after another, so a region's calls stay in order across a flush.
-    if (this.count === CAPACITY) this.flush(this);
+    if (this.count === MAX_CALLS) {
+      // A task longer than a round: run what precedes it, then continue it as a new task (rounds
+      // run one after another, so its calls keep their order).
+      this.flush(this);
+      this.starts[this.tasks++] = 0;
+    }
     const o = this.count++ * LAYOUT.STRIDE;
     const v = this.calls;
-    v[o] = this.thread; v[o + 1] = m; v[o + 2] = n; v[o + 3] = k; v[o + 4] = a; v[o + 5] = sam; v[o + 6] = sak;
-    v[o + 7] = b; v[o + 8] = sbk; v[o + 9] = c; v[o + 10] = scm; v[o + 11] = accumulate;
+    v[o] = m; v[o + 1] = n; v[o + 2] = k; v[o + 3] = a; v[o + 4] = sam; v[o + 5] = sak;
+    v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate;
   };
 
   /** Runs what is left. */
   finish(): void {
-    if (this.count > 0) this.flush(this);
+    if (this.tasks > 0) this.flush(this);
+  }
+}
+
+/** Claims tasks of round `round` from `ctrl` and runs their calls until none is left (gemmWorker.cjs mirrors it). */
+function claimAndRun(ctrl: Int32Array, round: number, gemm: GemmFn): void {
+  const { NEXT, FINISHED, TASKS, HEADER, STRIDE } = LAYOUT;
+  const tag = (round & 0x7fff) << 16;
+  const tasks = ctrl[TASKS]!;
+  for (;;) {
+    const cur = Atomics.load(ctrl, NEXT);
+    if ((cur & ~0xffff) !== tag) return;
+    const t = cur & 0xffff;
+    if (t >= tasks) return;
+    if (Atomics.compareExchange(ctrl, NEXT, cur, cur + 1) !== cur) continue;
+    const end = ctrl[HEADER + t + 1]!;
+    for (let i = ctrl[HEADER + t]!; i < end; i++) {
+      const o = CALLS_AT + i * STRIDE;
+      gemm(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
+        ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!);
+    }
+    Atomics.add(ctrl, FINISHED, 1);
+    Atomics.notify(ctrl, FINISHED);
   }
 }
 
 export class GemmPool {
-  private readonly control = new SharedArrayBuffer((LAYOUT.HEADER + CAPACITY * LAYOUT.STRIDE) * 4);
+  private readonly control = new SharedArrayBuffer((CALLS_AT + MAX_CALLS * LAYOUT.STRIDE) * 4);
   private readonly ctrl = new Int32Array(this.control);
   private readonly workers: Worker[] = [];
   private readonly gemm: GemmFn;
+  private round = 0;
   /** The one plan of this pool (kernels run one at a time). */
   readonly plan = new GemmPlan(p => this.run(p));
 
@@ -55,40 +102,39 @@ export class GemmPool {
     this.gemm = gemmOn(memory);
     const bytes = gemmModuleBytes(true);
     const file = fileURLToPath(new URL('./gemmWorker.cjs', import.meta.url));
+    const layout = { ...LAYOUT, CALLS_AT };
     for (let index = 1; index < threads; index++) {
-      const worker = new Worker(file, { workerData: { bytes, memory, control: this.control, index, layout: LAYOUT } });
+      const worker = new Worker(file, { workerData: { bytes, memory, control: this.control, layout } });
       // Asleep in Atomics.wait between products: it must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
     }
   }
 
-  /** Runs `plan`'s calls (thread 0's here, the others' on the workers) and waits for all. */
+  /** Runs `plan`'s tasks on this thread and any helper that wakes in time, and waits for all. */
   run(plan: GemmPlan): void {
     const { ctrl } = this;
-    const { GEN, DONE, COUNT, ERROR, HEADER, STRIDE } = LAYOUT;
-    const n = plan.count;
-    ctrl.set(plan.calls.subarray(0, n * STRIDE), HEADER);
-    ctrl[COUNT] = n;
-    Atomics.store(ctrl, DONE, 0);
-    Atomics.add(ctrl, GEN, 1);
-    Atomics.notify(ctrl, GEN);
-    const v = plan.calls;
-    const gemm = this.gemm;
-    for (let i = 0; i < n; i++) {
-      const o = i * STRIDE;
-      if (v[o] !== 0) continue;
-      gemm(v[o + 1]!, v[o + 2]!, v[o + 3]!, v[o + 4]!, v[o + 5]!, v[o + 6]!, v[o + 7]!, v[o + 8]!, v[o + 9]!, v[o + 10]!, v[o + 11]!);
-    }
-    const helpers = this.workers.length;
+    const { GEN, NEXT, FINISHED, TASKS, ERROR, HEADER, STRIDE } = LAYOUT;
+    const tasks = plan.tasks;
+    plan.starts[tasks] = plan.count;
+    ctrl.set(plan.starts.subarray(0, tasks + 1), HEADER);
+    ctrl.set(plan.calls.subarray(0, plan.count * STRIDE), CALLS_AT);
+    ctrl[TASKS] = tasks;
+    Atomics.store(ctrl, FINISHED, 0);
+    const round = ++this.round;
+    Atomics.store(ctrl, NEXT, (round & 0x7fff) << 16);
+    Atomics.store(ctrl, GEN, round);
+    if (tasks > 1) Atomics.notify(ctrl, GEN);
+    claimAndRun(ctrl, round, this.gemm);
     for (;;) {
-      const done = Atomics.load(ctrl, DONE);
-      if (done >= helpers) break;
-      Atomics.wait(ctrl, DONE, done, 1000);
+      const done = Atomics.load(ctrl, FINISHED);
+      if (done >= tasks) break;
+      Atomics.wait(ctrl, FINISHED, done, 1000);
     }
+    plan.tasks = 0;
     plan.count = 0;
     const failed = Atomics.exchange(ctrl, ERROR, 0);
-    if (failed !== 0) throw new Error(`graft gemm: helper thread ${failed} trapped`);
+    if (failed !== 0) throw new Error('graft gemm: a helper thread trapped');
   }
 }
 

@@ -1,34 +1,43 @@
 /**
  * A GEMM helper thread for graft's threaded wasm backend (gemmThreads.ts): instantiates the
- * generated GEMM module on the backend's shared memory, then runs, each time the main thread bumps
- * the generation word, the calls tagged with its index, and counts itself done. It sleeps in
- * Atomics.wait between rounds (no spinning: the machine may have no core to spare).
+ * generated GEMM module on the backend's shared memory, then, each time the main thread bumps the
+ * round word, claims and runs tasks of that round like the main thread does (`claimAndRun` in
+ * gemmThreads.ts; this loop mirrors it). It sleeps in Atomics.wait between rounds, no spinning:
+ * the machine may have no core to spare. A task always counts as finished, even if it trapped
+ * (then ERROR is set), so the main thread never waits forever.
  */
 'use strict';
 const { workerData } = require('node:worker_threads');
 
-const { bytes, memory, control, index, layout } = workerData;
-const { GEN, DONE, COUNT, STOP, ERROR, HEADER, STRIDE } = layout;
+const { bytes, memory, control, layout } = workerData;
+const { GEN, NEXT, FINISHED, TASKS, ERROR, HEADER, STRIDE, CALLS_AT } = layout;
 const ctrl = new Int32Array(control);
 const gemm = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.gemm;
 
 let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, GEN, seen);
-  seen = Atomics.load(ctrl, GEN);
-  if (Atomics.load(ctrl, STOP) !== 0) break;
-  const count = ctrl[COUNT];
-  try {
-    for (let i = 0; i < count; i++) {
-      const o = HEADER + i * STRIDE;
-      if (ctrl[o] !== index) continue;
-      gemm(ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7], ctrl[o + 8],
-        ctrl[o + 9], ctrl[o + 10], ctrl[o + 11]);
+  const round = Atomics.load(ctrl, GEN);
+  seen = round;
+  const tag = (round & 0x7fff) << 16;
+  const tasks = ctrl[TASKS];
+  for (;;) {
+    const cur = Atomics.load(ctrl, NEXT);
+    if ((cur & ~0xffff) !== tag) break;
+    const t = cur & 0xffff;
+    if (t >= tasks) break;
+    if (Atomics.compareExchange(ctrl, NEXT, cur, cur + 1) !== cur) continue;
+    try {
+      const end = ctrl[HEADER + t + 1];
+      for (let i = ctrl[HEADER + t]; i < end; i++) {
+        const o = CALLS_AT + i * STRIDE;
+        gemm(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7],
+          ctrl[o + 8], ctrl[o + 9], ctrl[o + 10]);
+      }
+    } catch {
+      Atomics.store(ctrl, ERROR, 1);
     }
-  } catch {
-    // A trap (a bad pointer): the main thread must not wait forever, and must know.
-    Atomics.store(ctrl, ERROR, index);
+    Atomics.add(ctrl, FINISHED, 1);
+    Atomics.notify(ctrl, FINISHED);
   }
-  Atomics.add(ctrl, DONE, 1);
-  Atomics.notify(ctrl, DONE);
 }
