@@ -13,6 +13,7 @@ export {
 } from './kernels/registry.ts';
 export { CPU_BRIDGED_KERNELS } from './kernels/cpuFallback.ts';
 export { fusedAdamw, type AdamwAttrs } from './fusedAdamw.ts';
+export { fusedGelu } from './fusedGelu.ts';
 export type { GraftKernelSpec } from './kernels/spec.ts';
 export {
   BACKEND_ORDER,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGelu } from '../backend/fusedGelu.ts';
 import type { ParameterStore } from '../params/index.ts';
 import type { Rng } from '../random/index.ts';
 import { constantInit, glorotUniform, normalInit } from './initializers.ts';
@@ -74,8 +75,13 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng,
   return tf.mul(x, tf.tensor(m, shape, 'float32'));
 }
 
-/** GELU, tanh approximation (as GPT-2), written with a sigmoid: 0.5(1+tanh(z)) = sigmoid(2z). */
+/**
+ * GELU, tanh approximation (as GPT-2), written with a sigmoid: 0.5(1+tanh(z)) = sigmoid(2z). On
+ * wasm graft's fused kernels compute it (same value; the gradient in one pass, see fusedGelu).
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  const fused = fusedGelu(x);
+  if (fused != null) return fused;
   const z = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI) * 2);
   return tf.mul(x, tf.sigmoid(z));
 }

@@ -21,6 +21,7 @@ import { cpuFallbackSpecs } from './cpuFallback.ts';
 import { expCpu, expWasm } from './Exp.ts';
 import { fusedMatMulWasm } from './FusedMatMul.ts';
 import { gatherV2Wasm } from './GatherV2.ts';
+import { geluGradWasm, geluPreWasm } from './Gelu.ts';
 import { identityWasm } from './Identity.ts';
 import { meanCpu, meanWasm } from './Mean.ts';
 import { oneHotWasm } from './OneHot.ts';
@@ -55,6 +56,8 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   gatherV2Wasm,
   concatWasm,
   adamwWasm,
+  geluPreWasm,
+  geluGradWasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,
   transposeCpu,
