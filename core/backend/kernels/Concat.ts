@@ -2,13 +2,13 @@
  * Concat for wasm as heap-to-heap run copies. Stock tfjs-backend-wasm 4.22 copies each input's
  * run per outer index through a fresh `subarray` view (an allocation per run): the gradient of the
  * qkv split in GPT attention, three [2048, 128] inputs into [2048, 384], took 2.8-5 ms a call.
- * Here the runs are copied with copyWithin / a short loop on one heap view, as int32 / uint8 bit
- * patterns. Strings, and a single non-empty input (stock returns it as an Identity), go to stock.
+ * Here all runs of an input are copied by one wasm call (copyModule.ts, memory.copy), bytes as
+ * they are. Strings, and a single non-empty input (stock returns it as an Identity), go to stock.
  */
 import { backend_util, Concat, util } from '@tensorflow/tfjs-core';
 import type { ConcatAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { isWasmBackend } from './heap.ts';
-import { copyRun, elementIndex, heapElements } from './sliceImpl.ts';
+import { copyRunsOn } from './copyModule.ts';
+import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 function concat(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
@@ -27,14 +27,13 @@ function concat(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo |
   const outer = util.sizeFromShape(parts[0]!.shape.slice(0, axis));
   const runs = parts.map(t => util.sizeFromShape(t.shape.slice(axis)));
   const width = runs.reduce((a, b) => a + b, 0);
-  // Views after the allocation (a malloc may grow the heap and detach older views).
-  const { heap, bytes } = heapElements(backend, dtype);
-  const dst = elementIndex(backend, out, bytes);
+  const bytes = dtype === 'bool' ? 1 : 4;
+  const copyRuns = copyRunsOn(wasmMemoryOf(backend));
+  const dst = heapOffset(backend, out);
   let col = 0;
   for (let i = 0; i < parts.length; i++) {
-    const src = elementIndex(backend, parts[i]!, bytes);
-    const run = runs[i]!;
-    for (let b = 0; b < outer; b++) copyRun(heap, src + b * run, dst + b * width + col, run);
+    const run = runs[i]! * bytes;
+    copyRuns(outer, run, heapOffset(backend, parts[i]!), run, dst + col, width * bytes);
     col += run;
   }
   return out;

@@ -3,13 +3,13 @@
  *
  * tfjs-backend-wasm 4.22's C++ gather computes every element's position separately: gathering
  * 2,048 rows of 128 floats from a [96, 128] embedding measured 17.6 ms, a copy's worth of work.
- * Here each index copies its `sliceSize` elements as one run (copyWithin for long runs), as int32
- * / uint8 bit patterns. Indices are checked as stock does, with its message.
+ * Here each index copies its `sliceSize` elements as one run, all in one wasm call per outer block
+ * (copyModule.ts: memory.copy), bytes as they are. Indices are checked as stock does, with its message.
  */
 import { backend_util, GatherV2, util } from '@tensorflow/tfjs-core';
 import type { GatherV2Attrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { isWasmBackend } from './heap.ts';
-import { copyRun, elementIndex, heapElements } from './sliceImpl.ts';
+import { copyModuleOn } from './copyModule.ts';
+import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 function gatherV2(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
@@ -32,20 +32,18 @@ function gatherV2(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo
   }
   const out = backend.makeOutput(info.outputShape, x.dtype);
   if (util.sizeFromShape(info.outputShape) === 0) return out;
-  // Views after the allocation (a malloc may grow the heap and detach older views).
-  const idx = backend.typedArrayFromHeap(indices) as Int32Array;
-  const { heap, bytes } = heapElements(backend, x.dtype);
-  const src = elementIndex(backend, x, bytes);
-  let dst = elementIndex(backend, out, bytes);
+  const bytes = x.dtype === 'bool' ? 1 : 4;
+  const gatherRows = copyModuleOn(wasmMemoryOf(backend)).gatherRows;
   const { batchSize, outerSize, dimSize, sliceSize } = info;
-  const perBatch = idx.length / batchSize;
+  const perBatch = util.sizeFromShape(indices.shape) / batchSize;
+  const row = sliceSize * bytes;
+  const src = heapOffset(backend, x);
+  const idx = heapOffset(backend, indices);
+  let dst = heapOffset(backend, out);
   for (let b = 0; b < batchSize; b++) {
     for (let o = 0; o < outerSize; o++) {
-      const base = src + (b * outerSize + o) * dimSize * sliceSize;
-      for (let j = 0; j < perBatch; j++) {
-        copyRun(heap, base + idx[b * perBatch + j]! * sliceSize, dst, sliceSize);
-        dst += sliceSize;
-      }
+      gatherRows(perBatch, idx + b * perBatch * 4, row, src + (b * outerSize + o) * dimSize * row, dst);
+      dst += perBatch * row;
     }
   }
   return out;

@@ -1,12 +1,13 @@
 /**
- * SplitV (tf.split) for wasm that copies each piece's range once. The stock kernel slices once per
+ * SplitV (tf.split) for wasm that copies each piece's range once, all its runs in one wasm call
+ * (copyModule.ts). The stock kernel slices once per
  * piece with a Slice that copies the whole input first (pieces x input size). Used by the
  * gradient of concat and by fused projections split into parts. Strings stay on the stock kernel.
  */
 import { backend_util, SplitV, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { isWasmBackend } from './heap.ts';
-import { copySlice, elementIndex, heapElements } from './sliceImpl.ts';
+import { copyRunsOn } from './copyModule.ts';
+import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 function splitV(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
@@ -30,14 +31,14 @@ function splitV(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo |
     return backend.makeOutput(shape, x.dtype);
   });
   if (outer * inner * total === 0) return outs;
-  const { heap, bytes } = heapElements(backend, x.dtype);
-  const src = elementIndex(backend, x, bytes);
+  const bytes = x.dtype === 'bool' ? 1 : 4;
+  const copyRuns = copyRunsOn(wasmMemoryOf(backend));
+  const src = heapOffset(backend, x);
   let offset = 0;
   for (let i = 0; i < sizes.length; i++) {
-    // Piece i: `outer` runs of sizes[i] * inner elements, total * inner apart.
-    copySlice(heap, src, elementIndex(backend, outs[i], bytes), {
-      start: offset * inner, run: sizes[i] * inner, outer: outer > 1 ? [outer] : [], strides: outer > 1 ? [total * inner] : [],
-    });
+    // Piece i: `outer` runs of sizes[i] * inner elements, total * inner apart (one wasm call).
+    const run = sizes[i] * inner * bytes;
+    if (run > 0) copyRuns(outer, run, src + offset * inner * bytes, total * inner * bytes, heapOffset(backend, outs[i]), run);
     offset += sizes[i];
   }
   return outs;

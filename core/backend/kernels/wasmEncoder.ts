@@ -69,6 +69,8 @@ export const op = {
   f64x2Add: [0xfd, ...uleb(0xf0)],
   f64x2PromoteLowF32x4: [0xfd, ...uleb(0x5f)],
   i32And: [0x71],
+  /** memory.copy (bulk memory): dst, src, bytes on the stack. */
+  memoryCopy: [0xfc, ...uleb(10), 0x00, 0x00],
   f32x4Splat: [0xfd, ...uleb(0x13)],
   f32x4Sub: [0xfd, ...uleb(0xe5)],
   f32x4Div: [0xfd, ...uleb(0xe7)],
