@@ -32,6 +32,7 @@ import { stridedSliceFixWasm, stridedSliceWasm } from './StridedSlice.ts';
 import { sumCpu, sumWasm } from './Sum.ts';
 import { tanhCpu, tanhWasm } from './Tanh.ts';
 import { transposeCpu } from './Transpose.ts';
+import { transposeWasm } from './TransposeWasm.ts';
 import { unpackWasm } from './Unpack.ts';
 import { unsortedSegmentSumCpu, unsortedSegmentSumWasm } from './UnsortedSegmentSum.ts';
 
@@ -55,6 +56,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   castWasm,
   gatherV2Wasm,
   concatWasm,
+  transposeWasm,
   adamwWasm,
   geluPreWasm,
   geluGradWasm,

@@ -277,6 +277,25 @@ test.serial('Sum and Mean on wasm (SIMD float64 rows) equal the cpu JS loop bit 
   }
 });
 
+test.serial('Transpose with the last axis kept (head split/merge): every such perm, dtypes, empty, against stock', async t => {
+  const rand = prng(79);
+  const cases: { shape: number[]; perm: number[]; dtype: 'float32' | 'int32' }[] = [
+    { shape: [2, 16, 4, 32], perm: [0, 2, 1, 3], dtype: 'float32' }, // [B,T,H,d] -> [B,H,T,d]
+    { shape: [2, 4, 16, 32], perm: [0, 2, 1, 3], dtype: 'float32' },
+    { shape: [3, 5, 7, 4], perm: [2, 0, 1, 3], dtype: 'int32' },
+    { shape: [3, 1, 5, 6], perm: [2, 1, 0, 3], dtype: 'float32' }, // size-1 axis
+    { shape: [2, 3, 4, 5, 6], perm: [4, 2, 0, 1, 3], dtype: 'float32' }, // last axis moves: stock
+    { shape: [2, 3, 2], perm: [1, 0, 2], dtype: 'float32' }, // run of 2: stock
+    { shape: [4, 6, 8], perm: [1, 0, 2], dtype: 'float32' },
+    { shape: [4, 0, 8], perm: [1, 0, 2], dtype: 'float32' },
+  ];
+  for (const c of cases) {
+    const v = c.dtype === 'float32' ? randomValues(rand, size(c.shape)) : Int32Array.from({ length: size(c.shape) }, (_, i) => i * 7 - 50);
+    const f = () => tf.transpose(tf.tensor(v, c.shape, c.dtype), c.perm);
+    t.deepEqual(await run('wasm-graft', f), await run('wasm-stock', f), `[${c.shape}] perm [${c.perm}] ${c.dtype}`);
+  }
+});
+
 // --- GatherV2, Cast ------------------------------------------------------------------------------
 
 test.serial('GatherV2: axes, batchDims, dtypes, repeated and empty indices, equal to stock cpu', async t => {
@@ -364,6 +383,7 @@ test.serial('graft wasm kernels leak neither tensors nor backend data', async t 
     ['gather', () => tf.gather(rows, rowIds)],
     ['cast same dtype', () => tf.cast(rows, 'float32')],
     ['concat', () => tf.concat([rows, rows, rows], 1)],
+    ['transpose heads', () => tf.transpose(a, [1, 0, 2])],
   ];
   for (const [name, op] of ops) {
     tf.tidy(() => { op(); }); // warm-up: lazily created wasm wrappers, etc.
