@@ -151,6 +151,25 @@ export function matMulOnGemm(
   return out;
 }
 
+/** Right operands (by dataId) already multiplied once; see `reusesWeights`. */
+const seenRightOperands = new WeakSet<object>();
+
+/**
+ * True when stock's XNNPACK path should take this product: a plain 2-D product (the only layout
+ * stock runs on XNNPACK) on one thread whose right operand was already used before. XNNPACK then
+ * keeps its packed copy of b (keyed by tensor), and packed it computes ~10% faster than the GEMM
+ * reading b in place (measured: [512,512]² 14.7 vs 16.3 ms): inference with fixed weights. In
+ * training every b is new and packing it would cost more than that; those stay on the GEMM. Both
+ * paths sum in the same order, so the choice never changes a result.
+ */
+export function reusesWeights(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
+  if (transposeA || transposeB || util.sizeFromShape(a.shape.slice(0, -2)) !== 1 || util.sizeFromShape(b.shape.slice(0, -2)) !== 1) return false;
+  if (gemmThreadsOf(backend) > 1) return false;
+  if (seenRightOperands.has(b.dataId)) return true;
+  seenRightOperands.add(b.dataId);
+  return false;
+}
+
 function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
   const backend = args.backend;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
@@ -158,6 +177,7 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
   if (!isWasmBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return runStock(stock, args);
   }
+  if (reusesWeights(backend, a, b, transposeA, transposeB)) return runStock(stock, args);
   return matMulOnGemm(backend, a, b, transposeA, transposeB, null);
 }
 

@@ -8,7 +8,7 @@
  */
 import { _FusedMatMul, util } from '@tensorflow/tfjs-core';
 import type { _FusedMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { matMulOnGemm } from './BatchMatMul.ts';
+import { matMulOnGemm, reusesWeights } from './BatchMatMul.ts';
 import { isWasmBackend } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
@@ -25,6 +25,8 @@ function fusedMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
     preluActivationWeights != null || (activation != null && activation !== 'linear')) {
     return runStock(stock, args);
   }
+  // Fixed weights used again (inference): stock's XNNPACK with its cached packing, same sums.
+  if ((bias == null || bias.shape.length === 1) && reusesWeights(backend, a, b, transposeA, transposeB)) return runStock(stock, args);
   return matMulOnGemm(backend, a, b, transposeA, transposeB, bias ?? null);
 }
 

@@ -169,3 +169,19 @@ test.serial('_FusedMatMul: transposes, batches, bias shapes and activations, aga
   const full = () => tf.fused.matMul({ a: tf.ones([20, 30]), b: tf.ones([30, 9]), bias: tf.ones([20, 9]) });
   await t.throwsAsync(() => run('wasm-graft', full), { message: /only supports rank-1 bias/ });
 });
+
+test.serial('fixed weights used again go to stock XNNPACK (cached packing): results unchanged, bit for bit', async t => {
+  await tf.setBackend('wasm');
+  registerGraftKernels('wasm', { fastKernels: true });
+  const rand = prng(83);
+  const w = tf.tensor(randomValues(rand, 64 * 48), [64, 48]);
+  const bias = tf.tensor(randomValues(rand, 48), [48]);
+  const x = tf.tensor(randomValues(rand, 33 * 64), [33, 64]);
+  const plain = [0, 1, 2].map(() => tf.matMul(x, w));
+  const fused = [0, 1, 2].map(() => tf.fused.matMul({ a: x, b: w, bias }));
+  for (let i = 1; i < 3; i++) {
+    t.deepEqual(await plain[i]!.data(), await plain[0]!.data(), `matMul call ${i + 1}`);
+    t.deepEqual(await fused[i]!.data(), await fused[0]!.data(), `fused call ${i + 1}`);
+  }
+  tf.dispose([w, bias, x, ...plain, ...fused]);
+});
