@@ -16,7 +16,7 @@
  */
 import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { gemmBlocked, gemmModuleOn, gemmOn } from './gemmModule.ts';
+import { gemmBlocked, gemmModuleOn, gemmOn, KC } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf, type WasmBackendLike } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
@@ -26,6 +26,11 @@ import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from '.
  * a thread asleep in Atomics.wait) costs tens of microseconds.
  */
 const MIN_PARALLEL_FLOPS = 2e6;
+
+/** Whether the float32 at heap byte offset `off` is +0 or -0. */
+function zeroAt(backend: WasmBackendLike, off: number): boolean {
+  return (new Int32Array(backend.wasm.HEAPU8.buffer, off, 1)[0]! & 0x7fffffff) === 0;
+}
 
 /** For each flattened output batch, the flattened batch index into a and b (numpy broadcasting). */
 function broadcastBatchIndices(outer: number[], outerA: number[], outerB: number[]): [Int32Array, Int32Array] {
@@ -101,6 +106,7 @@ export function matMulOnGemm(
 
   const wasm = backend.wasm;
   let tmpB = 0;
+  let tmpR = 0;
   try {
     // B's rows must be contiguous along n: a transposed B is materialised (A is read in place).
     if (transposeB) tmpB = wasm._malloc(batchB * k * n * 4) >>> 0;
@@ -116,37 +122,51 @@ export function matMulOnGemm(
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
     const sam = transposeA ? 4 : k * 4;
     const sak = transposeA ? m * 4 : 4;
-    // Products as [rows, a, b, out] offsets: a's batches are contiguous rows against a shared,
-    // untransposed-a b (one product of batch*m rows), else one product per output batch.
-    const products: [number, number, number, number][] = [];
+    // Products as [rows, a, b, out, ranges] offsets: a's batches are contiguous rows against a
+    // shared, untransposed-a b (one product of batch*m rows), else one product per output batch.
+    const products: [number, number, number, number, number][] = [];
     if (batchB === 1 && !transposeA) {
-      products.push([batch * m, aOff, bOff, outOff]);
+      products.push([batch * m, aOff, bOff, outOff, 0]);
     } else {
       const [ia, ib] = broadcastBatchIndices(outer, outerA, outerB);
-      for (let t = 0; t < batch; t++) products.push([m, aOff + ia[t] * m * k * 4, bOff + ib[t] * k * n * 4, outOff + t * m * n * 4]);
+      for (let t = 0; t < batch; t++) products.push([m, aOff + ia[t] * m * k * 4, bOff + ib[t] * k * n * 4, outOff + t * m * n * 4, 0]);
+    }
+    const rows0 = products[0]![0];
+    if (bias == null && k <= KC && rows0 >= 8 && (zeroAt(backend, aOff + (k - 1) * sak) || zeroAt(backend, aOff + (rows0 - 1) * sam))) {
+      // A corner is zero: maybe a triangular A (causal attention's probabilities and their
+      // gradient). Per-row ranges of non-zero A let the GEMM skip the zero stretches; skipping
+      // terms 0*b is exact when b is finite, so only then (see rowRanges in gemmModule.ts).
+      const mod = gemmModuleOn(memory);
+      tmpR = wasm._malloc(products.length * rows0 * 8) >>> 0;
+      products.forEach((pr, i) => {
+        if (mod.allFinite(k * n, pr[2]) === 0) return;
+        pr[4] = tmpR + i * rows0 * 8;
+        mod.rowRanges(pr[0], k, pr[1], sam, sak, pr[4]);
+      });
     }
     const threads = gemmThreadsOf(backend);
     if (threads > 1 && 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS) {
       const plan = gemmPoolOn(memory, threads).plan;
       // Tasks for whichever thread is free: whole products when there are several per thread,
       // else row ranges (multiples of the 4-row tile, at least 32 rows), a few per thread.
-      const parts = products.length >= 2 * threads ? 1 : Math.max(1, Math.min(4 * threads, Math.floor(products[0]![0] / 32)));
-      for (const [rows, a0, b0, c0] of products) {
+      const parts = products.length >= 2 * threads ? 1 : Math.max(1, Math.min(4 * threads, Math.floor(rows0 / 32)));
+      for (const [rows, a0, b0, c0, r] of products) {
         for (let j = 0; j < parts; j++) {
           const r0 = j === 0 ? 0 : Math.floor((rows * j) / parts / 4) * 4;
           const r1 = j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
           if (r1 <= r0) continue;
           plan.task();
-          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, n * 4, c0 + r0 * n * 4, n * 4, accumulate);
+          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, n * 4, c0 + r0 * n * 4, n * 4, accumulate, r === 0 ? 0 : r + r0 * 8);
         }
       }
       plan.finish();
     } else {
       const gemm = gemmOn(memory);
-      for (const [rows, a0, b0, c0] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, n * 4, c0, n * 4, accumulate);
+      for (const [rows, a0, b0, c0, r] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, n * 4, c0, n * 4, accumulate, r);
     }
   } finally {
     if (tmpB !== 0) wasm._free(tmpB);
+    if (tmpR !== 0) wasm._free(tmpR);
   }
   return out;
 }

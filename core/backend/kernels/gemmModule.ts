@@ -27,8 +27,8 @@
 import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
 
 /** Parameter indices of `gemm`. */
-const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10 };
-const PARAMS: ValType[] = new Array<ValType>(11).fill(I32);
+const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
+const PARAMS: ValType[] = new Array<ValType>(12).fill(I32);
 
 export interface GemmTiling {
   /** Rows of the main tile. */
@@ -52,6 +52,9 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
   const cs = Array.from({ length: MR }, () => local(F32));
   const as = local(F32);
   const bs = local(F32);
+  const klo = local(I32);
+  const khi = local(I32);
+  const t = local(I32);
   const g = op.get;
 
   /** Address of C row i of the tile: cp + i * scm. */
@@ -63,12 +66,22 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
     const cols = scalar ? 1 : nr / 4;
     const acc = (i: number, j: number) => (scalar ? cs[i]! : cv[i * NV + j]!);
     const out: Bytes = [];
+    // k range of the tile: all of K, or the union of its rows' ranges of non-zero A (see `ranges`).
+    out.push(...op.i32(0), ...op.set(klo), ...g(P.K), ...op.set(khi));
+    out.push(...g(P.ranges), ...op.if);
+    out.push(...g(P.K), ...op.set(klo), ...op.i32(0), ...op.set(khi));
+    for (let i = 0; i < mr; i++) {
+      const row: Bytes = [...g(P.ranges), ...g(m0), ...(i > 0 ? [...op.i32(i), ...op.i32Add] : []), ...op.i32(3), ...op.i32Shl, ...op.i32Add];
+      out.push(...row, ...op.i32Load(), ...op.tee(t), ...g(klo), ...g(t), ...g(klo), ...op.i32LtS, ...op.select, ...op.set(klo));
+      out.push(...row, ...op.i32Load(4), ...op.tee(t), ...g(khi), ...g(t), ...g(khi), ...op.i32GtS, ...op.select, ...op.set(khi));
+    }
+    out.push(...op.end);
     for (let i = 0; i < mr; i++) {
       out.push(...g(P.a), ...g(m0));
       if (i > 0) out.push(...op.i32(i), ...op.i32Add);
-      out.push(...g(P.sam), ...op.i32Mul, ...op.i32Add, ...op.set(ap[i]!));
+      out.push(...g(P.sam), ...op.i32Mul, ...op.i32Add, ...g(klo), ...g(P.sak), ...op.i32Mul, ...op.i32Add, ...op.set(ap[i]!));
     }
-    out.push(...g(P.b), ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(bp));
+    out.push(...g(P.b), ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...g(klo), ...g(P.sbk), ...op.i32Mul, ...op.i32Add, ...op.set(bp));
     out.push(...g(P.c), ...g(m0), ...g(P.scm), ...op.i32Mul, ...op.i32Add, ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(cp));
     // Accumulators start from C (accumulate) or zero.
     out.push(...g(P.acc), ...op.if);
@@ -80,7 +93,7 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
       for (let j = 0; j < cols; j++) out.push(...(scalar ? op.f32Const0 : op.v128Const0), ...op.set(acc(i, j)));
     }
     out.push(...op.end);
-    out.push(...g(P.K), ...op.set(kk));
+    out.push(...g(khi), ...g(klo), ...op.i32Sub, ...op.tee(kk), ...op.i32(0), ...op.i32GtS, ...op.if);
     out.push(...op.loop);
     if (scalar) out.push(...g(bp), ...op.f32Load(), ...op.set(bs));
     else for (let j = 0; j < cols; j++) out.push(...g(bp), ...op.v128Load(16 * j), ...op.set(bv[j]!));
@@ -94,7 +107,7 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
     }
     for (let i = 0; i < mr; i++) out.push(...g(ap[i]!), ...g(P.sak), ...op.i32Add, ...op.set(ap[i]!));
     out.push(...g(bp), ...g(P.sbk), ...op.i32Add, ...op.set(bp));
-    out.push(...g(kk), ...op.i32(1), ...op.i32Sub, ...op.tee(kk), ...op.brIf(0), ...op.end);
+    out.push(...g(kk), ...op.i32(1), ...op.i32Sub, ...op.tee(kk), ...op.brIf(0), ...op.end, ...op.end);
     for (let i = 0; i < mr; i++) {
       for (let j = 0; j < cols; j++) out.push(...cRow(i), ...g(acc(i, j)), ...(scalar ? op.f32Store() : op.v128Store(16 * j)));
     }
@@ -210,14 +223,88 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
   return { params, locals, body };
 }
 
+/**
+ * rowRanges(M, K, a, sam, sak, out): for each row m of A (strides as gemm's), out[2m] / out[2m+1]
+ * = the first / one past the last k with a non-zero A[m, k] (bit pattern, so -0 counts as zero);
+ * K / 0 for a row of zeros. gemm's `ranges` argument.
+ *
+ * allFinite(n, p): 1 when none of n float32s at p is an infinity or NaN.
+ */
+function buildRowRanges(): { params: ValType[]; locals: ValType[]; body: Bytes } {
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32];
+  const [M, K, a, sam, sak, out] = [0, 1, 2, 3, 4, 5];
+  const locals: ValType[] = [];
+  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const m = local(I32);
+  const row = local(I32);
+  const lo = local(I32);
+  const hi = local(I32);
+  const g = op.get;
+  /** Non-zero test of A[m, k] for k in local `k` (row start in `row`). */
+  const nonZero = (k: number): Bytes => [...g(row), ...g(k), ...g(sak), ...op.i32Mul, ...op.i32Add, ...op.i32Load(), ...op.i32(0x7fffffff), ...op.i32And];
+  // Forward from 0 to the first non-zero, backward from K-1 to the last: each stops at the first
+  // non-zero it meets, so a triangular A costs about half its elements, a dense one almost none.
+  const body: Bytes = [
+    ...op.i32(0), ...op.set(m),
+    ...op.block, ...op.loop,
+    ...g(m), ...g(M), ...op.i32GeS, ...op.brIf(1),
+    ...g(a), ...g(m), ...g(sam), ...op.i32Mul, ...op.i32Add, ...op.set(row),
+    ...op.i32(0), ...op.set(lo),
+    ...op.block, ...op.loop,
+    ...g(lo), ...g(K), ...op.i32GeS, ...op.brIf(1),
+    ...nonZero(lo), ...op.brIf(1),
+    ...g(lo), ...op.i32(1), ...op.i32Add, ...op.set(lo), ...op.br(0),
+    ...op.end, ...op.end,
+    ...g(K), ...op.set(hi),
+    ...op.block, ...op.loop,
+    ...g(hi), ...g(lo), ...op.i32LeS, ...op.brIf(1),
+    ...g(hi), ...op.i32(1), ...op.i32Sub, ...op.set(hi),
+    ...nonZero(hi), ...op.if, ...g(hi), ...op.i32(1), ...op.i32Add, ...op.set(hi), ...op.br(2), ...op.end,
+    ...op.br(0),
+    ...op.end, ...op.end,
+    // A row of zeros: lo = K (from the forward scan) and hi = 0 (the backward scan ran down to lo... set it).
+    ...g(lo), ...g(K), ...op.i32GeS, ...op.if, ...op.i32(0), ...op.set(hi), ...op.end,
+    ...g(out), ...g(m), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...g(lo), ...op.i32Store(),
+    ...g(out), ...g(m), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...g(hi), ...op.i32Store(4),
+    ...g(m), ...op.i32(1), ...op.i32Add, ...op.set(m), ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  return { params, locals, body };
+}
+
+function buildAllFinite(): { params: ValType[]; locals: ValType[]; body: Bytes; results: ValType[] } {
+  const params: ValType[] = [I32, I32];
+  const [n, ptr] = [0, 1];
+  const g = op.get;
+  const body: Bytes = [
+    ...op.block, ...op.loop,
+    ...g(n), ...op.i32(1), ...op.i32LtS, ...op.brIf(1),
+    ...g(ptr), ...op.i32Load(), ...op.i32(0x7f800000), ...op.i32And, ...op.i32(0x7f800000), ...op.i32Eq, ...op.if,
+    ...op.i32(0), ...op.return,
+    ...op.end,
+    ...g(ptr), ...op.i32(4), ...op.i32Add, ...op.set(ptr),
+    ...g(n), ...op.i32(1), ...op.i32Sub, ...op.set(n), ...op.br(0),
+    ...op.end, ...op.end,
+    ...op.i32(1),
+  ];
+  return { params, locals: [], body, results: [I32] };
+}
+
+export type RowRangesFn = (m: number, k: number, a: number, sam: number, sak: number, out: number) => void;
+export type AllFiniteFn = (n: number, p: number) => number;
+
 export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number) => void;
 
+/** `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block). */
 export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number, accumulate: number) => void;
+  b: number, sbk: number, c: number, scm: number, accumulate: number, ranges?: number) => void;
 
 /** The module's bytes for an unshared (single-threaded build) or shared (threaded build) memory. */
 export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = TILING): Uint8Array {
-  return encodeModule([{ name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() }], sharedMemory);
+  return encodeModule([
+    { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
+    { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },
+  ], sharedMemory);
 }
 
 interface WebAssemblyApi {
@@ -229,6 +316,8 @@ const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 export interface GemmModule {
   gemm: GemmFn;
   transpose: TransposeFn;
+  rowRanges: RowRangesFn;
+  allFinite: AllFiniteFn;
 }
 
 const instances = new WeakMap<object, GemmModule>();
@@ -240,7 +329,10 @@ export function gemmModuleOn(memory: { buffer: ArrayBufferLike }, tiling?: GemmT
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const module = new webAssembly.Module(gemmModuleBytes(shared, tiling));
     const exports = new webAssembly.Instance(module, { env: { memory } }).exports;
-    mod = { gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn };
+    mod = {
+      gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
+      rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
+    };
     if (!tiling) instances.set(memory, mod);
   }
   return mod;
@@ -256,7 +348,7 @@ export function gemmOn(memory: { buffer: ArrayBufferLike }, tiling?: GemmTiling)
  * L2 while all row tiles pass over it, and one KC x 8 panel (4 KiB) in L1. Measured on 2048-deep
  * products: 11-13 GFLOP/s unblocked, 16-19 blocked; shallow ones (K = 128) are unaffected.
  */
-const KC = 128;
+export const KC = 128;
 const NC = 256;
 
 /**
@@ -264,11 +356,13 @@ const NC = 256;
  * K > 0, in cache blocks; with `accumulate` the sums start from C's values.
  */
 export function gemmBlocked(gemm: GemmFn, m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number, accumulate = false): void {
+  b: number, sbk: number, c: number, scm: number, accumulate = false, ranges = 0): void {
+  // Row ranges are absolute k indices: they apply to a single k-block only.
+  if (k > KC) ranges = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = k - k0 < KC ? k - k0 : KC;
     for (let n0 = 0; n0 < n; n0 += NC) {
-      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm, k0 > 0 || accumulate ? 1 : 0);
+      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm, k0 > 0 || accumulate ? 1 : 0, ranges);
     }
   }
 }

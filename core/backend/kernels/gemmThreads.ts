@@ -24,7 +24,7 @@ import { wasmMemoryOf, type WasmBackendLike, type WasmMemoryLike } from './heap.
  * GEN: round number (bumped to wake helpers); NEXT: (round & 0x7fff) << 16 | next task;
  * FINISHED: tasks done this round; TASKS: tasks this round; ERROR: a helper that trapped.
  */
-const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 11 };
+const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 12 };
 /** Tasks and calls per round; longer plans run in several rounds. */
 const MAX_TASKS = 1024;
 const MAX_CALLS = 4096;
@@ -48,7 +48,7 @@ export class GemmPlan {
   }
 
   /** A GemmFn that records a call of the current task instead of running it. */
-  readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate) => {
+  readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate, ranges = 0) => {
     if (this.count === MAX_CALLS) {
       // A task longer than a round: run what precedes it, then continue it as a new task (rounds
       // run one after another, so its calls keep their order).
@@ -58,7 +58,7 @@ export class GemmPlan {
     const o = this.count++ * LAYOUT.STRIDE;
     const v = this.calls;
     v[o] = m; v[o + 1] = n; v[o + 2] = k; v[o + 3] = a; v[o + 4] = sam; v[o + 5] = sak;
-    v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate;
+    v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate; v[o + 11] = ranges;
   };
 
   /** Runs what is left. */
@@ -82,7 +82,7 @@ function claimAndRun(ctrl: Int32Array, round: number, gemm: GemmFn): void {
     for (let i = ctrl[HEADER + t]!; i < end; i++) {
       const o = CALLS_AT + i * STRIDE;
       gemm(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
-        ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!);
+        ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!);
     }
     Atomics.add(ctrl, FINISHED, 1);
     Atomics.notify(ctrl, FINISHED);

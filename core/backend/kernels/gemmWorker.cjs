@@ -32,7 +32,7 @@ for (;;) {
       for (let i = ctrl[HEADER + t]; i < end; i++) {
         const o = CALLS_AT + i * STRIDE;
         gemm(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7],
-          ctrl[o + 8], ctrl[o + 9], ctrl[o + 10]);
+          ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11]);
       }
     } catch {
       Atomics.store(ctrl, ERROR, 1);

@@ -55,7 +55,7 @@ export const op = {
   tee: (i: number): Bytes => [0x22, ...uleb(i)],
   i32: (v: number): Bytes => [0x41, ...sleb(v)],
   i32Add: [0x6a], i32Sub: [0x6b], i32Mul: [0x6c], i32Shl: [0x74],
-  i32Eqz: [0x45], i32Ne: [0x47], i32LtS: [0x48], i32GtS: [0x4a], i32LeS: [0x4c], i32GeS: [0x4e],
+  i32Eqz: [0x45], i32LtU: [0x49], i32GtU: [0x4b], select: [0x1b], return: [0x0f], i32Ne: [0x47], i32Eq: [0x46], i32LtS: [0x48], i32GtS: [0x4a], i32LeS: [0x4c], i32GeS: [0x4e],
   i32Load: (offset = 0): Bytes => [0x28, 2, ...uleb(offset)],
   i32Store: (offset = 0): Bytes => [0x36, 2, ...uleb(offset)],
   f32Load: (offset = 0): Bytes => [0x2a, 2, ...uleb(offset)],
@@ -93,14 +93,16 @@ export interface FuncDef {
   params: ValType[];
   locals: ValType[];
   body: Bytes;
+  /** Result types (none by default). */
+  results?: ValType[];
 }
 
 /**
  * A module importing `env.memory` (shared when the host's memory is: the threaded wasm build) and
- * exporting `funcs` (no results).
+ * exporting `funcs`.
  */
 export function encodeModule(funcs: FuncDef[], sharedMemory: boolean): Uint8Array {
-  const types = funcs.map(f => [0x60, ...vec(f.params.map(p => [p])), ...vec([])]);
+  const types = funcs.map(f => [0x60, ...vec(f.params.map(p => [p])), ...vec((f.results ?? []).map(r => [r]))]);
   // Limits: shared memories must declare a maximum; 65536 pages (4 GiB) admits any host memory.
   const limits = sharedMemory ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
   const imports = vec([[...str('env'), ...str('memory'), 0x02, ...limits]]);

@@ -185,3 +185,43 @@ test.serial('fixed weights used again go to stock XNNPACK (cached packing): resu
   }
   tf.dispose([w, bias, x, ...plain, ...fused]);
 });
+
+test.serial('zero-skipping row ranges: triangular, banded and zero rows, -0, both A layouts, bit-exact', async t => {
+  await tf.setBackend('wasm');
+  registerGraftKernels('wasm', { fastKernels: true });
+  const rand = prng(89);
+  // [batch, m, k] x [batch, k, n] with A lower-triangular (causal probabilities), its transpose
+  // (their gradient), a band, rows of zeros and -0 entries; k within one cache block.
+  const shapes: [number, number, number, number][] = [[3, 20, 24, 9], [2, 37, 37, 33], [1, 8, 128, 5], [2, 9, 9, 1]];
+  for (const [batch, m, k, n] of shapes) {
+    for (const pattern of ['lower', 'upper', 'band', 'zero rows'] as const) {
+      for (const aT of [false, true]) {
+        const a = randomValues(rand, batch * m * k);
+        for (let b = 0; b < batch; b++) {
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < k; j++) {
+              const keep = pattern === 'lower' ? j <= i : pattern === 'upper' ? j >= i : pattern === 'band' ? Math.abs(i - j) <= 2 : i % 3 !== 1;
+              if (!keep) a[b * m * k + i * k + j] = (i + j) % 2 === 0 ? 0 : -0;
+            }
+          }
+        }
+        // Stored transposed when aT: the same logical A.
+        const stored = aT ? new Float32Array(batch * m * k) : a;
+        if (aT) for (let b = 0; b < batch; b++) for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) stored[b * m * k + j * m + i] = a[b * m * k + i * k + j]!;
+        const bv = randomValues(rand, batch * k * n);
+        const got = await run('wasm-graft', () => tf.matMul(tf.tensor(stored, aT ? [batch, k, m] : [batch, m, k]), tf.tensor(bv, [batch, k, n]), aT, false));
+        const want = new Float32Array(batch * m * n);
+        for (let b = 0; b < batch; b++) {
+          want.set(reference(a.subarray(b * m * k, (b + 1) * m * k), bv.subarray(b * k * n, (b + 1) * k * n), m, n, k, false), b * m * n);
+        }
+        t.deepEqual(Float32Array.from(got.values), want, `${pattern} aT=${aT} [${batch},${m},${k}] x [${k},${n}]`);
+      }
+    }
+  }
+  // An infinite b: 0 * inf is NaN, so nothing may be skipped (lower-triangular [8, 4] A).
+  const tri = new Float32Array(32).map((_, i) => (i % 4 <= Math.floor(i / 4) % 4 ? 1 : 0));
+  const bInf = new Float32Array(8).fill(1);
+  bInf[7] = Infinity;
+  const g = () => tf.matMul(tf.tensor(tri, [1, 8, 4]), tf.tensor(bInf, [1, 4, 2]));
+  t.deepEqual((await run('wasm-graft', g)).values.map(String), (await run('cpu-stock', g)).values.map(String), 'NaN where 0 * inf');
+});
