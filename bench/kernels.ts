@@ -153,6 +153,17 @@ const cases: Case[] = [
     inputs: () => [randIntOf([1 << 20], 1000, -1000)], run: ([x]) => tf.clipByValue(x, -100, 100) },
   { kernel: 'ClipByValue', backend: 'wasm', label: 'float32 [1048576] (stock kept)', fullStock: true,
     inputs: () => [randn([1 << 20])], run: ([x]) => tf.clipByValue(x, -0.5, 0.5) },
+  // Run copies through the wasm copy module (heads transpose, gather, concat) and shared-data Cast.
+  { kernel: 'Transpose', backend: 'wasm', label: '[16,128,4,32] perm 0,2,1,3 (heads, graft run copy)', inputs: () => [randn([16, 128, 4, 32])], run: ([x]) => tf.transpose(x, [0, 2, 1, 3]) },
+  { kernel: 'GatherV2', backend: 'wasm', label: '[96,128] x 2048 ids (embedding)', inputs: () => [randn([96, 128]), randInt(2048, 96)], run: ([x, ids]) => tf.gather(x, ids as tf.Tensor1D) },
+  { kernel: 'Concat', backend: 'wasm', label: '3 x [2048,128] axis 1 (qkv gradient)', inputs: () => [randn([2048, 128]), randn([2048, 128]), randn([2048, 128])], run: xs => tf.concat(xs, 1) },
+  { kernel: 'Cast', backend: 'wasm', label: 'float32 [2048,512] to float32 (gradients of mul)', inputs: () => [randn([2048, 512])], run: ([x]) => tf.cast(x, 'float32') },
+  // Training conditions: the weights are a new tensor each call (stock XNNPACK repacks them; tf.add
+  // makes the new tensor in both variants alike). Causal attention: A is lower-triangular.
+  { kernel: '_FusedMatMul', backend: 'wasm', label: 'dense fwd [2048,128]x[128,512]+bias, new weights', flops: 2 * 2048 * 128 * 512,
+    inputs: () => [randn([2048, 128]), randn([128, 512]), randn([512])], run: ([x, w, b]) => tf.fused.matMul({ a: x, b: tf.add(w, 0), bias: b }) },
+  { kernel: 'BatchMatMul', backend: 'wasm', label: 'causal attn PV a[64,128,128] (lower-triangular) b[64,128,32]', flops: 2 * 64 * 128 * 128 * 32,
+    inputs: () => [tf.tidy(() => tf.mul(randn([64, 128, 128]), tf.linalg.bandPart(tf.ones([128, 128]), -1, 0))), randn([64, 128, 32])], run: ([p, v]) => tf.matMul(p, v) },
   // Stock OneHot on wasm writes int32 bit patterns into float32 outputs: maxAbsDiff 1 is that bug.
   { kernel: 'OneHot', backend: 'wasm', label: '[4096] depth 1000 float32', fullStock: true,
     inputs: () => [randInt(4096, 1000)], run: ([ids]) => tf.oneHot(ids as tf.Tensor1D, 1000, 1, 0, 'float32') },

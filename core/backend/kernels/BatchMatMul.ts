@@ -18,7 +18,10 @@ import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmBlocked, gemmModuleOn, gemmOn, KC } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
-import { heapOffset, isWasmBackend, wasmMemoryOf, type WasmBackendLike } from './heap.ts';
+import {
+  heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmMemoryOf, wasmTensorId,
+  type WasmBackendLike,
+} from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
 /**
@@ -26,6 +29,35 @@ import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from '.
  * a thread asleep in Atomics.wait) costs tens of microseconds.
  */
 const MIN_PARALLEL_FLOPS = 2e6;
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+/**
+ * out[rows, N] = a[rows, K] x b[K, N] on XNNPACK through the backend's BatchMatMul entry point,
+ * operands by heap offset. `bId` is b's real tensor id when b is an unmodified input: XNNPACK then
+ * caches its packed copy on it as the stock kernel does (tensors are immutable, ids never reused);
+ * scratch b gets a temporary id whose release also drops its operator.
+ */
+function xnnMatMul(
+  backend: WasmBackendLike, aOff: number, rows: number, k: number,
+  bOff: number, bId: number, n: number, outOff: number,
+): void {
+  const fn = wasmFunction(backend, BatchMatMul, null,
+    ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  const aId = registerTempId(backend, aOff, rows * k);
+  const tempB = bId === 0;
+  const bUse = tempB ? registerTempId(backend, bOff, k * n) : bId;
+  const outId = registerTempId(backend, outOff, rows * n);
+  try {
+    fn(aId, shapeBytes([1, rows, k]), 3, bUse, shapeBytes([1, k, n]), 3, 0, 0, outId);
+  } finally {
+    releaseTempId(backend, aId);
+    if (tempB) releaseTempId(backend, bUse);
+    releaseTempId(backend, outId);
+  }
+}
 
 /** Whether the float32 at heap byte offset `off` is +0 or -0. */
 function zeroAt(backend: WasmBackendLike, off: number): boolean {
@@ -118,6 +150,12 @@ export function matMulOnGemm(
       gemmModuleOn(memory).transpose(batchB, n, k, bOff, tmpB);
       bOff = tmpB;
     }
+    if (bias == null && xnnpackTakes(backend, a, b, transposeA, transposeB)) {
+      // a's batches stacked as rows against the one b (materialised above when transposed: a new
+      // operand XNNPACK packs, as it does any new tensor).
+      xnnMatMul(backend, aOff, batch * m, k, bOff, transposeB ? 0 : wasmTensorId(backend, b), n, outOff);
+      return out;
+    }
     const accumulate = bias != null;
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
     const sam = transposeA ? 4 : k * 4;
@@ -171,20 +209,31 @@ export function matMulOnGemm(
   return out;
 }
 
-/** Right operands (by dataId) already multiplied once; see `reusesWeights`. */
+/** Right operands (by dataId) already multiplied once; see `xnnpackTakes`. */
 const seenRightOperands = new WeakSet<object>();
 
 /**
- * True when stock's XNNPACK path should take this product: a plain 2-D product (the only layout
- * stock runs on XNNPACK) on one thread whose right operand was already used before. XNNPACK then
- * keeps its packed copy of b (keyed by tensor), and packed it computes ~10% faster than the GEMM
- * reading b in place (measured: [512,512]² 14.7 vs 16.3 ms): inference with fixed weights. In
- * training every b is new and packing it would cost more than that; those stay on the GEMM. Both
- * paths sum in the same order, so the choice never changes a result.
+ * From this many rows XNNPACK's fully-connected operator beats the GEMM even when it must pack
+ * a new right operand: packing costs ~13 ns per element of b (K x N), the product ~0.1 ns per
+ * multiply-add (rows x K x N), and on packed panels its compute measured ~20% faster than the
+ * GEMM reading b in place (dense forward [2048,128]x[128,512] with new weights: 13.5 vs 16.7 ms,
+ * bench/kernels.ts). Packing is then ~130/rows of the product: 6% at 2,048 rows.
  */
-export function reusesWeights(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
-  if (transposeA || transposeB || util.sizeFromShape(a.shape.slice(0, -2)) !== 1 || util.sizeFromShape(b.shape.slice(0, -2)) !== 1) return false;
-  if (gemmThreadsOf(backend) > 1) return false;
+const XNNPACK_MIN_ROWS = 1024;
+
+/**
+ * True when XNNPACK should take a plain product (no transposed a, one right matrix, one thread):
+ * tall ones (see XNNPACK_MIN_ROWS), and ones whose right operand was used before (inference with
+ * fixed weights: XNNPACK keeps its packed copy, keyed by tensor). In training the weight
+ * gradients (transposed a) and attention's per-head products stay on the GEMM. XNNPACK and the
+ * GEMM sum in the same order, so the choice never changes a result.
+ */
+export function xnnpackTakes(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
+  if (transposeA || util.sizeFromShape(b.shape.slice(0, -2)) !== 1 || gemmThreadsOf(backend) > 1) return false;
+  const rows = util.sizeFromShape(a.shape.slice(0, -1));
+  if (rows >= XNNPACK_MIN_ROWS) return true;
+  // A transposed b is materialised anew each call: no packed copy to reuse.
+  if (transposeB) return false;
   if (seenRightOperands.has(b.dataId)) return true;
   seenRightOperands.add(b.dataId);
   return false;
@@ -197,7 +246,6 @@ function batchMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
   if (!isWasmBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return runStock(stock, args);
   }
-  if (reusesWeights(backend, a, b, transposeA, transposeB)) return runStock(stock, args);
   return matMulOnGemm(backend, a, b, transposeA, transposeB, null);
 }
 

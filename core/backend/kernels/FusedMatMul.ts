@@ -8,7 +8,7 @@
  */
 import { _FusedMatMul, util } from '@tensorflow/tfjs-core';
 import type { _FusedMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { matMulOnGemm, reusesWeights } from './BatchMatMul.ts';
+import { matMulOnGemm, xnnpackTakes } from './BatchMatMul.ts';
 import { isWasmBackend } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
 
@@ -25,8 +25,10 @@ function fusedMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
     preluActivationWeights != null || (activation != null && activation !== 'linear')) {
     return runStock(stock, args);
   }
-  // Fixed weights used again (inference): stock's XNNPACK with its cached packing, same sums.
-  if ((bias == null || bias.shape.length === 1) && reusesWeights(backend, a, b, transposeA, transposeB)) return runStock(stock, args);
+  // Tall products and fixed weights used again: stock's XNNPACK (same sums; see xnnpackTakes).
+  // (Stock runs XNNPACK only for untransposed operands without batches.)
+  const plain = !transposeA && !transposeB && util.sizeFromShape(a.shape.slice(0, -2)) === 1;
+  if (plain && (bias == null || bias.shape.length === 1) && xnnpackTakes(backend, a, b, false, false)) return runStock(stock, args);
   return matMulOnGemm(backend, a, b, transposeA, transposeB, bias ?? null);
 }
 

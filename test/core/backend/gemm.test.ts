@@ -225,3 +225,15 @@ test.serial('zero-skipping row ranges: triangular, banded and zero rows, -0, bot
   const g = () => tf.matMul(tf.tensor(tri, [1, 8, 4]), tf.tensor(bInf, [1, 4, 2]));
   t.deepEqual((await run('wasm-graft', g)).values.map(String), (await run('cpu-stock', g)).values.map(String), 'NaN where 0 * inf');
 });
+
+test.serial('tall products on XNNPACK (new, transposed and stacked-batch right operands): the same running sums', async t => {
+  const rand = prng(97);
+  for (const [batch, m, k, n, tb] of [[1, 1030, 70, 37, false], [1, 1030, 70, 37, true], [2, 515, 70, 37, true], [1, 1024, 3, 1, false]] as [number, number, number, number, boolean][]) {
+    const av = randomValues(rand, batch * m * k);
+    const bv = randomValues(rand, k * n);
+    const bStored = tb ? Float32Array.from({ length: k * n }, (_, i) => bv[(i % k) * n + Math.floor(i / k)]!) : bv;
+    const f = () => tf.matMul(tf.tensor(av, [batch, m, k]), tf.tensor(bStored, tb ? [n, k] : [k, n]), false, tb);
+    const got = await run('wasm-graft', f);
+    t.deepEqual(Float32Array.from(got.values), reference(av, bv, batch * m, n, k, false), `[${batch},${m},${k}] x ${tb ? `[${n},${k}]T` : `[${k},${n}]`}`);
+  }
+});
