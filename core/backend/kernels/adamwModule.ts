@@ -14,6 +14,7 @@
  * Four elements at a time with f32x4 (IEEE-exact like the scalar ops), the tail one at a time.
  */
 import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { perMemory } from './moduleOnMemory.ts';
 
 const P = { n: 0, p: 1, g: 2, m: 3, v: 4, po: 5, mo: 6, vo: 7, b1: 8, c1: 9, b2: 10, c2: 11, bc1: 12, bc2: 13, eps: 14, wd: 15, lr: 16 };
 const PARAMS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32];
@@ -82,22 +83,8 @@ export function adamwModuleBytes(sharedMemory: boolean): Uint8Array {
   return encodeModule([{ name: 'adamw', ...buildAdamw(true) }, { name: 'adamwNoDecay', ...buildAdamw(false) }], sharedMemory);
 }
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-const instances = new WeakMap<object, { adamw: AdamwFn; adamwNoDecay: AdamwFn }>();
-
 /** The module instantiated on `memory` (a WebAssembly.Memory), once per memory. */
-export function adamwOn(memory: { buffer: ArrayBufferLike }): { adamw: AdamwFn; adamwNoDecay: AdamwFn } {
-  let fns = instances.get(memory);
-  if (fns == null) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const exports = new webAssembly.Instance(new webAssembly.Module(adamwModuleBytes(shared)), { env: { memory } }).exports;
-    fns = { adamw: exports['adamw'] as AdamwFn, adamwNoDecay: exports['adamwNoDecay'] as AdamwFn };
-    instances.set(memory, fns);
-  }
-  return fns;
-}
+export const adamwOn: (memory: { buffer: ArrayBufferLike }) => { adamw: AdamwFn; adamwNoDecay: AdamwFn } = perMemory(
+  adamwModuleBytes,
+  (exports) => ({ adamw: exports['adamw'] as AdamwFn, adamwNoDecay: exports['adamwNoDecay'] as AdamwFn }),
+);

@@ -6,6 +6,7 @@
  * hot in isolation); one wasm call does the whole loop.
  */
 import { encodeModule, I32, op, type Bytes, type ValType } from './wasmEncoder.ts';
+import { perMemory } from './moduleOnMemory.ts';
 
 function buildCopyRuns(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const params: ValType[] = [I32, I32, I32, I32, I32, I32];
@@ -50,25 +51,11 @@ export function copyModuleBytes(sharedMemory: boolean): Uint8Array {
   return encodeModule([{ name: 'copyRuns', ...buildCopyRuns() }, { name: 'gatherRows', ...buildGatherRows() }], sharedMemory);
 }
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-const instances = new WeakMap<object, { copyRuns: CopyRunsFn; gatherRows: GatherRowsFn }>();
-
 /** The module instantiated on `memory` (a WebAssembly.Memory), once per memory. */
-export function copyModuleOn(memory: { buffer: ArrayBufferLike }): { copyRuns: CopyRunsFn; gatherRows: GatherRowsFn } {
-  let fns = instances.get(memory);
-  if (fns == null) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const exports = new webAssembly.Instance(new webAssembly.Module(copyModuleBytes(shared)), { env: { memory } }).exports;
-    fns = { copyRuns: exports['copyRuns'] as CopyRunsFn, gatherRows: exports['gatherRows'] as GatherRowsFn };
-    instances.set(memory, fns);
-  }
-  return fns;
-}
+export const copyModuleOn: (memory: { buffer: ArrayBufferLike }) => { copyRuns: CopyRunsFn; gatherRows: GatherRowsFn } = perMemory(
+  copyModuleBytes,
+  (exports) => ({ copyRuns: exports['copyRuns'] as CopyRunsFn, gatherRows: exports['gatherRows'] as GatherRowsFn }),
+);
 
 export function copyRunsOn(memory: { buffer: ArrayBufferLike }): CopyRunsFn {
   return copyModuleOn(memory).copyRuns;

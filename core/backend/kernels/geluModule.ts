@@ -10,6 +10,7 @@
  * one pass instead of the ~14 ops autodiff makes of gelu's graph.
  */
 import { encodeModule, I32, op, type Bytes, type ValType } from './wasmEncoder.ts';
+import { perMemory } from './moduleOnMemory.ts';
 
 export const GELU_K1 = Math.fround(0.044715);
 export const GELU_C = Math.fround(Math.sqrt(2 / Math.PI) * 2);
@@ -102,22 +103,8 @@ export function geluModuleBytes(sharedMemory: boolean): Uint8Array {
   return encodeModule([{ name: 'geluPre', ...buildPre() }, { name: 'geluGrad', ...buildGrad() }], sharedMemory);
 }
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-const instances = new WeakMap<object, { geluPre: GeluPreFn; geluGrad: GeluGradFn }>();
-
 /** The module instantiated on `memory` (a WebAssembly.Memory), once per memory. */
-export function geluOn(memory: { buffer: ArrayBufferLike }): { geluPre: GeluPreFn; geluGrad: GeluGradFn } {
-  let fns = instances.get(memory);
-  if (fns == null) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const exports = new webAssembly.Instance(new webAssembly.Module(geluModuleBytes(shared)), { env: { memory } }).exports;
-    fns = { geluPre: exports['geluPre'] as GeluPreFn, geluGrad: exports['geluGrad'] as GeluGradFn };
-    instances.set(memory, fns);
-  }
-  return fns;
-}
+export const geluOn: (memory: { buffer: ArrayBufferLike }) => { geluPre: GeluPreFn; geluGrad: GeluGradFn } = perMemory(
+  geluModuleBytes,
+  (exports) => ({ geluPre: exports['geluPre'] as GeluPreFn, geluGrad: exports['geluGrad'] as GeluGradFn }),
+);

@@ -25,6 +25,7 @@
  * 3x12 and 2x16 tiles were within 10% of it, 8x4 30% slower (`GemmTiling` keeps them measurable).
  */
 import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
@@ -307,12 +308,6 @@ export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = TILI
   ], sharedMemory);
 }
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
 export interface GemmModule {
   gemm: GemmFn;
   transpose: TransposeFn;
@@ -320,22 +315,18 @@ export interface GemmModule {
   allFinite: AllFiniteFn;
 }
 
-const instances = new WeakMap<object, GemmModule>();
+function pickGemm(exports: Record<string, unknown>): GemmModule {
+  return {
+    gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
+    rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
+  };
+}
 
-/** The module instantiated on `memory` (a WebAssembly.Memory), once per memory and tiling. */
+const defaultGemmOn = perMemory((shared) => gemmModuleBytes(shared), pickGemm);
+
+/** The module instantiated on `memory` (a WebAssembly.Memory): once per memory at the default tiling, afresh for another. */
 export function gemmModuleOn(memory: { buffer: ArrayBufferLike }, tiling?: GemmTiling): GemmModule {
-  let mod = tiling ? undefined : instances.get(memory);
-  if (mod == null) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new webAssembly.Module(gemmModuleBytes(shared, tiling));
-    const exports = new webAssembly.Instance(module, { env: { memory } }).exports;
-    mod = {
-      gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
-      rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
-    };
-    if (!tiling) instances.set(memory, mod);
-  }
-  return mod;
+  return tiling ? pickGemm(instantiateOn(memory, (shared) => gemmModuleBytes(shared, tiling))) : defaultGemmOn(memory);
 }
 
 /** `gemm` instantiated on `memory`. */

@@ -11,6 +11,7 @@
  * step sum ~30 M elements.
  */
 import { encodeModule, F64, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { perMemory } from './moduleOnMemory.ts';
 
 const P = { outer: 0, reduce: 1, inner: 2, x: 3, o: 4, acc: 5, scale: 6 };
 const PARAMS: ValType[] = [I32, I32, I32, I32, I32, I32, F64];
@@ -103,21 +104,8 @@ export function reduceModuleBytes(sharedMemory: boolean): Uint8Array {
   return encodeModule([{ name: 'reduceRows', ...buildReduceRows() }], sharedMemory);
 }
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-const instances = new WeakMap<object, ReduceRowsFn>();
-
 /** `reduceRows` instantiated on `memory` (a WebAssembly.Memory), once per memory. */
-export function reduceRowsOn(memory: { buffer: ArrayBufferLike }): ReduceRowsFn {
-  let fn = instances.get(memory);
-  if (fn == null) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    fn = new webAssembly.Instance(new webAssembly.Module(reduceModuleBytes(shared)), { env: { memory } }).exports['reduceRows'] as ReduceRowsFn;
-    instances.set(memory, fn);
-  }
-  return fn;
-}
+export const reduceRowsOn: (memory: { buffer: ArrayBufferLike }) => ReduceRowsFn = perMemory(
+  reduceModuleBytes,
+  (exports) => exports['reduceRows'] as ReduceRowsFn,
+);
