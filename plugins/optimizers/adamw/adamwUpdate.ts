@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamw } from '../../../core/index.ts';
+import { fusedAdamw, type AdamwAttrs } from '../../../core/index.ts';
 
-export interface AdamwHyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** Decoupled decay: subtracted as `lr * weightDecay * p`, not added to the gradient. */
-  weightDecay: number;
-  /** Update count of this parameter, from 1 (bias correction). */
-  t: number;
-}
+/** One parameter's step constants (the fused kernel's attributes); decay is decoupled: `lr * weightDecay * p`. */
+export type AdamwHyper = AdamwAttrs;
 
 /**
  * One AdamW step (Loshchilov & Hutter, "Decoupled Weight Decay Regularization"):
