@@ -169,6 +169,7 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
     plugins: (ctx: StageContext) => {
       const vocabFrom = checkpointOf('target-lm', ctx);
       const examples = () => trainExamples(c, trainSize);
+      const { unfreezeEvery } = runLength();
       return [
         new LabelledTextDataset({
           ...taskData(c),
@@ -196,7 +197,7 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
           ? [
               new FromCheckpointInit({ path: checkpointOf(variant.encoderFrom!, ctx), select: 'backbone.**', remapVocab: false }),
               new DiscriminativeLrGroups({ factor: c['task.lrFactor'] }),
-              ...(runLength().unfreezeEvery > 0 ? [new GradualUnfreezing({ unfreezeEvery: runLength().unfreezeEvery })] : []),
+              ...(unfreezeEvery > 0 ? [new GradualUnfreezing({ unfreezeEvery })] : []),
             ]
           : []),
         new GradClipCallback({ maxNorm: 1 }),
