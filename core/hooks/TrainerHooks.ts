@@ -26,43 +26,59 @@ import type {
  *       beforeEpoch(ctx)                     async
  *       for batch in dataset.batches('train', {epoch, from: resume position}):
  *         beforeStep(ctx)                    sync; ctx.control.skipBatch() cancels the step
- *         batch = transformBatch(batch, ctx) sync waterfall (MLM masking, augmentation)
+ *         batch = transformBatch(batch, ctx) sync waterfall, in a tf.tidy (MLM masking, augmentation)
  *         ┌ inside the gradient tape ──────────────────────────────────────────────┐
  *         │ outputs = head(model(batch))                                           │
  *         │ outputs = afterForward(outputs, ctx)   sync waterfall                   │
  *         │ loss = objective(outputs, batch)                                       │
  *         │ loss = onLoss(loss, ctx)               sync waterfall: add regularisers │
  *         └────────────────────────────────────────────────────────────────────────┘
- *         grads = afterBackward(grads, ctx)  sync waterfall: clip, accumulate, inspect
- *         beforeOptimizerStep(ctx)           sync: schedulers set the learning rate
- *         optimizer.step(grads)              (skipped if ctx.control.skipOptimizerStep())
- *         afterOptimizerStep(ctx)            sync
+ *         ┌ in one tf.tidy ────────────────────────────────────────────────────────┐
+ *         │ grads = afterBackward(grads, ctx)      sync waterfall: accumulate, clip │
+ *         │ beforeOptimizerStep(ctx)               sync: schedulers set the rate    │
+ *         │ optimizer.step(grads)                  unless control.skipOptimizerStep │
+ *         │ afterOptimizerStep(ctx)                sync, also when skipped          │
+ *         └────────────────────────────────────────────────────────────────────────┘
+ *         state.step++                       unless the update was skipped (so every hook
+ *                                            above sees the old step, afterStep the new one)
  *         afterStep(ctx)                     async: log, evaluate, checkpoint; reverse order
  *         (if cancelled: afterCancelStep(ctx), sync, always)
  *         shouldStop(ctx)                    sync bail: return a reason to stop the run
- *       afterEpoch(ctx)                      async, always runs; reverse order
+ *       afterEpoch(ctx)                      async; reverse order; runs when the epoch ends or is ended
+ *                                            (endEpoch, stopRun, maxSteps, shouldStop), not after an error
  *   catch error:
- *     onError(ctx)                           async; then the error is rethrown
+ *     onError({phase: 'fit'})                async; then the error is rethrown
  *   finally:
- *     afterRun(ctx)                          async, always runs; reverse order
+ *     afterRun(ctx)                          async, always runs (after an error too); reverse order
  *
  * trainer.evaluate(split)
- *   beforeEval(ctx)                          async
- *   for batch:
- *     batch = transformEvalBatch(batch, ctx)                  sync waterfall (MLM masking, fixed per evaluation)
- *     outputs, loss (no gradients); evalBatch(ctx)            sync: metrics accumulate
- *   metrics = afterEval({loss, perplexity}, ctx)              async waterfall: metrics add theirs
+ *   try:
+ *     beforeEval(ctx)                        async
+ *     for batch:
+ *       batch = transformEvalBatch(batch, ctx)              sync waterfall, in a tf.tidy (MLM masking, fixed per evaluation)
+ *       outputs, loss (no gradients); evalBatch(ctx)        sync: metrics accumulate
+ *     metrics = afterEval({<split>_loss}, ctx)              async waterfall: plugins add theirs
+ *                                                           (<split>_perplexity, <split>_accuracy, ...)
+ *   catch error:
+ *     onError({phase: 'evaluate'})           async: release what beforeEval set up; then rethrown
  *
- * trainer.save(dir) / trainer.load(dir)
- *   beforeSave(ctx) → write → afterSave(ctx)       async
- *   read → afterLoad(ctx)                          async
+ * trainer.save(dir)   try: beforeSave(ctx) → write → afterSave(ctx)   catch: onError({phase: 'save'})
+ * trainer.load(dir)   try: read → afterLoad(ctx)                      catch: onError({phase: 'load'})
+ * (setup: catch: onError({phase: 'setup'}). An evaluate or save run from inside fit that fails is
+ * reported twice, with its own phase first, then with 'fit': the same error object.)
  * ```
+ *
+ * Evaluation pairing: every `beforeEval` is closed by exactly one of `afterEval` (the evaluation
+ * succeeded) or `onError` with phase `'evaluate'` (anything after `beforeEval` began threw: a
+ * `beforeEval` tap, a batch, an `afterEval` tap). A plugin that swaps something in on `beforeEval`
+ * (averaged weights, a mode, a masking stream) swaps it back on both; its `onError` must cope with
+ * its own `beforeEval` not having run, or its `afterEval` having already run (make it idempotent).
  *
  * Order of taps: by named stage (`Stages`, the same order on every hook, so `observe` always
  * sees final values), then by the order plugins were applied. Hooks named `after*` that pair with
- * a `before*` (afterRun, afterEpoch, afterStep, afterSave) run the taps of one stage in reverse
- * application order, so a plugin can undo in `afterX` what it did in `beforeX` while the others'
- * changes are still in place. Tap with `trainer.tap(...)` to get stages, reverse
+ * a `before*` (afterRun, afterEpoch, afterStep, afterSave; not afterEval, a waterfall where metrics
+ * add values) run the taps of one stage in reverse application order, so a plugin can undo in
+ * `afterX` what it did in `beforeX` while the others' changes are still in place. Tap with `trainer.tap(...)` to get stages, reverse
  * order and checks; `hooks.X.tap` is tapable's raw API and bypasses them.
  */
 export class TrainerHooks {

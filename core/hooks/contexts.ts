@@ -7,7 +7,7 @@ import type { Control } from './Control.ts';
 /** Gradients keyed by parameter name. A hook may replace, scale or drop entries. */
 export type GradMap = Record<string, tf.Tensor>;
 
-/** Metrics by name: `val_loss`, `val_perplexity`, `accuracy`, ... */
+/** Metrics by name, prefixed with the split: `validation_loss`, `validation_perplexity`, `test_accuracy`, ... */
 export type Metrics = Record<string, number>;
 
 /** Passed to every run-level hook. One object per run, updated in place (no per-step allocation). */
@@ -59,9 +59,15 @@ export interface CheckpointContext extends RunContext {
   readonly dir: string;
 }
 
-/** Passed to `onError`. */
+/**
+ * Passed to `onError`, after which the error is rethrown. An evaluate or save that fails inside
+ * `fit` is reported twice: with its own phase, then with `fit` (the same error object).
+ */
 export interface ErrorContext extends RunContext {
   readonly error: unknown;
-  /** Where it happened: `setup`, `step`, `eval`, `checkpoint`, ... */
-  readonly phase: string;
+  /**
+   * Where it happened: `setup`, `fit` (the loop: a step or a hook of the run), `evaluate` (the
+   * closing half of `beforeEval` on failure: release what it set up), `save` or `load`.
+   */
+  readonly phase: 'setup' | 'fit' | 'evaluate' | 'save' | 'load';
 }

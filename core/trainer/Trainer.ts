@@ -5,7 +5,7 @@ import type { Logger } from 'winston';
 import { TOKENS } from '../di/tokens.ts';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 import { disposeBatch, type Batch, type Outputs, type Split } from '../data/Batch.ts';
-import type { EvalBatchContext, EvalContext, GradMap, LossContext, Metrics, RunContext, StepContext } from '../hooks/contexts.ts';
+import type { ErrorContext, EvalBatchContext, EvalContext, GradMap, LossContext, Metrics, RunContext, StepContext } from '../hooks/contexts.ts';
 import { CancelStep, Control } from '../hooks/Control.ts';
 import { describeHooks, formatDescription, traceHooks, type HookDescription } from '../hooks/describe.ts';
 import { tapHook } from '../hooks/tapHook.ts';
@@ -185,7 +185,7 @@ export class Trainer implements TrainerApi {
     } catch (error) {
       failed = true;
       control.stopRun('error');
-      await hooks.onError.promise({ ...runContext, error, phase: 'fit' });
+      await this.reportError(error, 'fit');
       throw error;
     } finally {
       state.training = false;
@@ -219,7 +219,8 @@ export class Trainer implements TrainerApi {
     let consumed = false;
     try {
       hooks.beforeStep.call(ctx);
-      transformed = hooks.transformBatch.call(batch0, ctx);
+      // In a tidy: tensors of a batch one tap made and the next replaced are freed here.
+      transformed = tf.tidy(() => hooks.transformBatch.call(batch0, ctx));
       ctx.batch = transformed;
       this.refreshTrainable();
       if (this.trainableVars.length === 0) {
@@ -300,48 +301,63 @@ export class Trainer implements TrainerApi {
     return outputs;
   }
 
+  /**
+   * Evaluate on a split. Every `beforeEval` is closed by exactly one of `afterEval` (success) or
+   * `onError` with phase `'evaluate'` (anything after `beforeEval` began threw, its own taps and
+   * `afterEval`'s included); the trainer frees its own tensors (batches, the running loss) either way.
+   */
   async evaluate(split: Split = 'validation'): Promise<Metrics> {
     const dataset = this.role('dataset');
     const objective = this.role('objective');
     await this.setup();
     const ctx: EvalContext = { ...this.runContext, split };
-    await this.hooks.beforeEval.promise(ctx);
-    let total = tf.scalar(0);
-    let weight = 0;
-    for (const raw of dataset.batches(split, { epoch: 0 })) {
-      let batch = raw;
+    return this.guard('evaluate', async () => {
+      await this.hooks.beforeEval.promise(ctx);
+      let total = tf.scalar(0);
+      let weight = 0;
+      let sum = 0;
       try {
-        batch = this.hooks.transformEvalBatch.call(raw, ctx);
-        const w = Object.values(batch)[0]?.shape[0] ?? 1;
-        const next = tf.tidy(() => {
-          const outputs = this.forward(batch, false);
-          const loss = objective.loss(outputs, batch, this.evalCtx);
-          const bctx: EvalBatchContext = { ...ctx, batch, outputs, loss };
-          this.hooks.evalBatch.call(bctx);
-          return tf.add(total, tf.mul(loss, w)) as tf.Scalar;
-        });
-        total.dispose();
-        total = next;
-        weight += w;
+        for (const raw of dataset.batches(split, { epoch: 0 })) {
+          let batch = raw;
+          try {
+            // In a tidy: tensors of a batch one tap made and the next replaced are freed here.
+            batch = tf.tidy(() => this.hooks.transformEvalBatch.call(raw, ctx));
+            const w = Object.values(batch)[0]?.shape[0] ?? 1;
+            const next = tf.tidy(() => {
+              const outputs = this.forward(batch, false);
+              const loss = objective.loss(outputs, batch, this.evalCtx);
+              const bctx: EvalBatchContext = { ...ctx, batch, outputs, loss };
+              this.hooks.evalBatch.call(bctx);
+              return tf.add(total, tf.mul(loss, w)) as tf.Scalar;
+            });
+            total.dispose();
+            total = next;
+            weight += w;
+          } finally {
+            if (batch !== raw) disposeBatch(batch);
+            disposeBatch(raw);
+          }
+        }
+        sum = (await total.data())[0]!;
       } finally {
-        if (batch !== raw) disposeBatch(batch);
-        disposeBatch(raw);
+        total.dispose();
       }
-    }
-    const sum = (await total.data())[0]!;
-    total.dispose();
-    if (weight === 0) this.logger.warn(`evaluate: split "${split}" of ${dataset.meta.name} has no batches; no loss computed`);
-    const base: Metrics = weight > 0 ? { [`${split}_loss`]: sum / weight } : {};
-    const metrics = await this.hooks.afterEval.promise(base, ctx);
-    Object.assign(this.state.metrics, metrics);
-    return metrics;
+      if (weight === 0) this.logger.warn(`evaluate: split "${split}" of ${dataset.meta.name} has no batches; no loss computed`);
+      const base: Metrics = weight > 0 ? { [`${split}_loss`]: sum / weight } : {};
+      const metrics = await this.hooks.afterEval.promise(base, ctx);
+      Object.assign(this.state.metrics, metrics);
+      return metrics;
+    });
   }
 
+  /** Save a checkpoint folder; an error in `beforeSave`, the write or `afterSave` reaches `onError` (phase `'save'`). */
   async save(dir: string): Promise<void> {
     await this.setup();
-    await this.hooks.beforeSave.promise({ ...this.runContext, dir });
-    await saveCheckpoint(dir, this, this.resources.get(CoreResources.config));
-    await this.hooks.afterSave.promise({ ...this.runContext, dir });
+    await this.guard('save', async () => {
+      await this.hooks.beforeSave.promise({ ...this.runContext, dir });
+      await saveCheckpoint(dir, this, this.resources.get(CoreResources.config));
+      await this.hooks.afterSave.promise({ ...this.runContext, dir });
+    });
   }
 
   /**
@@ -351,8 +367,10 @@ export class Trainer implements TrainerApi {
    */
   async load(dir: string, opts: LoadOptions = {}): Promise<void> {
     await this.setup();
-    await loadCheckpoint(dir, this, opts);
-    await this.hooks.afterLoad.promise({ ...this.runContext, dir });
+    await this.guard('load', async () => {
+      await loadCheckpoint(dir, this, opts);
+      await this.hooks.afterLoad.promise({ ...this.runContext, dir });
+    });
   }
 
   /**
@@ -378,12 +396,22 @@ export class Trainer implements TrainerApi {
     if (s.dropout !== undefined) this.dropoutRng.setState(s.dropout);
   }
 
-  private async guard<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  /** Run `fn`; if it throws, run `onError` with `phase`, then rethrow the original error. */
+  private async guard<T>(phase: ErrorContext['phase'], fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      await this.hooks.onError.promise({ ...this.runContext, error, phase });
+      await this.reportError(error, phase);
       throw error;
+    }
+  }
+
+  /** `onError` for `error`; a failing `onError` tap is logged, never hides the error being reported. */
+  private async reportError(error: unknown, phase: ErrorContext['phase']): Promise<void> {
+    try {
+      await this.hooks.onError.promise({ ...this.runContext, error, phase });
+    } catch (e) {
+      this.logger.error(`onError (phase ${phase}) failed while reporting "${(error as Error)?.message ?? String(error)}": ${(e as Error)?.message ?? String(e)}`);
     }
   }
 

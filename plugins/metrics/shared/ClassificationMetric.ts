@@ -17,7 +17,8 @@ import { CLASSIFICATION_METRIC_OPTIONS, type ClassificationMetricOptionsInput } 
 /**
  * Wiring shared by the classification metrics: reset on `beforeEval`, accumulate a confusion
  * matrix on `evalBatch`, and on `afterEval` (stage default) hand the counts to `report`, which
- * returns the metrics to add. A metric keeps nothing between evaluations, so it has no state.
+ * returns the metrics to add; an evaluation that fails (`onError`, phase `evaluate`) frees the
+ * counts. A metric keeps nothing between evaluations, so it has no state.
  */
 export abstract class ClassificationMetric implements GraftPlugin {
   abstract readonly meta: PluginMeta;
@@ -34,6 +35,9 @@ export abstract class ClassificationMetric implements GraftPlugin {
     trainer.tap('beforeEval', this, () => this.acc.reset());
     trainer.tap('evalBatch', this, (ctx) => this.add(ctx));
     trainer.tap('afterEval', this, async (metrics, ctx) => this.finish(metrics, ctx.split));
+    trainer.tap('onError', this, (ctx) => {
+      if (ctx.phase === 'evaluate') this.acc.reset();
+    });
   }
 
   private add(ctx: EvalBatchContext): void {

@@ -155,6 +155,24 @@ test.serial('metric plugins write {split}_accuracy, _f1, _precision, _recall and
   trainer.dispose();
 });
 
+test.serial('an evaluation that fails after some batches frees the counts (onError, phase evaluate)', async (t) => {
+  let batches = 0;
+  const failSecond: GraftPlugin = {
+    meta: { name: 'callback:fail-second', kind: 'callback' },
+    apply(tr) {
+      tr.tap('evalBatch', this, () => {
+        if (++batches === 2) throw new Error('second batch fails');
+      }, { stage: 'observe' });
+    },
+  };
+  const trainer = metricTrainer([new AccuracyMetric(), new ConfusionMatrixMetric(), failSecond]);
+  await trainer.setup();
+  const before = tf.memory().numTensors;
+  await t.throwsAsync(() => trainer.evaluate(), { message: 'second batch fails' });
+  t.is(tf.memory().numTensors, before);
+  trainer.dispose();
+});
+
 test('labels outside the logits fail the evaluation with a clear error', async (t) => {
   const trainer = metricTrainer([new AccuracyMetric()], 1); // class 3 becomes 4, with 4 logits
   await trainer.setup();
