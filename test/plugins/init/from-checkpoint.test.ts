@@ -258,4 +258,6 @@ test.serial('a missing checkpoint folder is an error naming it', async (t) => {
 pluginConformance(test, {
   make: () => new FromCheckpointInit({ path: dir, ...VOCAB_OPTS }),
   recipe: () => newRecipe(),
+  // what this process's setup did: a resumed run restores the checkpoint instead of warm-starting
+  ignoreFields: ['report'],
 });

@@ -190,6 +190,8 @@ test.serial('an unknown parameter or a model without a tokenizer is an error nam
 pluginConformance(test, {
   make: () => new PretrainedEmbeddingsInit({ source: glove, param: 'backbone.embed', freeze: true }),
   recipe: () => recipe(),
+  // what this process's setup did: a resumed run restores the checkpoint instead of reading the vectors
+  ignoreFields: ['report'],
 });
 
 function escape(s: string): string {

@@ -20,4 +20,6 @@ pluginConformance(test, {
     new ToySgd(0.1),
     new ToyClassificationDataset({ batchSize: 4 }),
   ],
+  // no other objective reads class labels: no run of this recipe trains without it
+  without: false,
 });

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Findings } from '../failure.ts';
+import { numTensors, resolveSpec, type ConformanceSpec } from '../spec.ts';
+
+/**
+ * The recipe builds and trains 3N steps; the loss stays finite; the tensor count is the same
+ * after every step but the first (no leak); disposing the trainer frees every tensor.
+ */
+export async function checkTrainsWithoutLeak(spec: ConformanceSpec): Promise<void> {
+  const r = resolveSpec(spec);
+  const f = new Findings('trains without leaking tensors, and frees them on dispose', r.name);
+  const start = numTensors();
+  const tr = r.build(r.steps * 3);
+  try {
+    const counts: number[] = [];
+    const losses: number[] = [];
+    tr.tap('afterStep', 'conformance:probe', async (ctx) => {
+      losses.push((await ctx.loss!.data())[0]!);
+      counts.push(tf.memory().numTensors);
+    }, { stage: 'last' });
+    await tr.fit();
+    f.expect(losses.length === r.steps * 3, `trained ${losses.length} steps, expected ${r.steps * 3}`);
+    f.expect(losses.every(Number.isFinite), `losses ${losses.join(', ')} are not all finite`);
+    const settled = counts.slice(1);
+    f.expect(settled.every((c) => c === settled[0]), `tensor counts after each step grow: ${counts.join(', ')}`);
+  } finally {
+    tr.dispose();
+  }
+  const end = numTensors();
+  f.expect(end === start, `${end - start} tensors left after dispose`);
+  f.done();
+}
