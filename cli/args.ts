@@ -13,6 +13,7 @@ const FLAGS: Record<string, Record<string, 'value' | 'bool'>> = {
   run: { set: 'value', out: 'value', backend: 'value', seed: 'value', force: 'bool', quiet: 'bool' },
   describe: { set: 'value' },
   list: {},
+  new: { kind: 'value', dir: 'value' },
   generate: { prompt: 'value', 'max-tokens': 'value', temperature: 'value', 'top-k': 'value', seed: 'value', backend: 'value' },
   help: {},
 };

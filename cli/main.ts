@@ -17,6 +17,7 @@ import { pluginCatalog } from '../plugins/catalog.ts';
 import { sampleText } from '../presets/runner/sampleText.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
 import { intFlag, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
+import { newPlugin } from './newPlugin.ts';
 
 const HELP = `graft: transfer learning with language models
 
@@ -26,6 +27,8 @@ Usage:
   graft describe <preset> [--set key=value ...]
                                       the resolved configuration and the loop with each plugin in place
   graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
+  graft new plugin <name> [--kind KIND] [--dir DIR]
+                                      scaffold a plugin package (its tests run Graft's conformance suite)
 
 Exit codes: 0 success, 1 failure while running, 2 bad usage or configuration.`;
 
@@ -52,6 +55,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await run(args, io);
       case 'generate':
         return await generate(args, io);
+      case 'new':
+        return scaffold(args, io);
     }
     return 0;
   } catch (e) {
@@ -90,6 +95,18 @@ async function describe(args: ParsedArgs, io: Io): Promise<number> {
     io.out(`\nstage ${stage.name}: ${stage.description}\nplugins: ${trainer.plugins.map((p) => p.meta.name).join(', ')}\n${trainer.describeText()}`);
     trainer.dispose();
   }
+  return 0;
+}
+
+function scaffold(args: ParsedArgs, io: Io): number {
+  const [what, name, extra] = args.positional;
+  if (what !== 'plugin' || !name || extra !== undefined) {
+    throw new GraftError(ErrorCodes.USAGE, '"graft new" takes: plugin <name>', { received: args.positional.join(' ') });
+  }
+  const kind = typeof args.flags.kind === 'string' ? args.flags.kind : undefined;
+  const dir = typeof args.flags.dir === 'string' ? args.flags.dir : undefined;
+  const made = newPlugin({ name, kind, dir });
+  io.out(`created ${made.dir}:\n${made.files.map((f) => `  ${f}`).join('\n')}\nnext: cd ${path.relative(process.cwd(), made.dir) || '.'} && npm install && npm test`);
   return 0;
 }
 

@@ -3,6 +3,13 @@
  */
 import 'reflect-metadata';
 
+/**
+ * The one tfjs every plugin must use: `import { tf } from 'graftml'`. Importing
+ * '@tensorflow/tfjs-core' from a plugin's own dependencies can load a second copy, whose tensors,
+ * kernels and gradients the trainer does not know.
+ */
+export * as tf from '@tensorflow/tfjs-core';
+
 export * from './errors/index.ts';
 export * from './options/index.ts';
 export * from './random/index.ts';

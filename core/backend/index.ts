@@ -1,5 +1,6 @@
 /** graft's backend layer: backend selection and the kernels graft adds to tfjs. */
-export { selectBackend, parseBackendPreference } from './selectBackend.ts';
+export { selectBackend, selectedBackend, parseBackendPreference } from './selectBackend.ts';
+export { ensureBackend, BACKEND_PREFERENCES, type BackendPreference } from './ensureBackend.ts';
 export { wrapWasmFactory } from './loaders.ts';
 export { createThreadedWasmBackend, parseThreads, wasmThreadsOf, MAX_WASM_THREADS } from './wasmThreads.ts';
 export {

@@ -6,6 +6,7 @@
  * GRAFT_BACKEND) never falls back: if it cannot load, selectBackend throws naming it and why.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
 import { registerGraftKernels } from './kernels/registry.ts';
 import { describeError, LOADERS } from './loaders.ts';
 import {
@@ -32,7 +33,9 @@ const ALIASES: Record<string, BackendName | 'auto'> = {
 export function parseBackendPreference(value: string, source: string): BackendName | 'auto' {
   const name = ALIASES[value.trim().toLowerCase()];
   if (name == null) {
-    throw new Error(`${source}: unknown backend '${value}'; expected one of auto, ${BACKEND_ORDER.join(', ')}`);
+    throw new GraftError(ErrorCodes.CONFIG, `${source}: unknown backend '${value.slice(0, 40)}'`, {
+      expected: `one of auto, ${BACKEND_ORDER.join(', ')}`,
+    });
   }
   return name;
 }
@@ -68,8 +71,17 @@ async function activate(name: BackendName, threads: number | undefined): Promise
 /** Serialises calls: backend switching and kernel registration are process-global. */
 let queue: Promise<unknown> = Promise.resolve();
 
+/** What the last successful selectBackend chose (process-global, like tfjs's own backend). */
+let lastSelected: BackendInfo | undefined;
+
+/** The backend graft selected last, if tfjs is still running on it. */
+export function selectedBackend(): BackendInfo | undefined {
+  const active = tf.engine().backendName as string | null;
+  return lastSelected != null && active === lastSelected.tfjsBackend ? lastSelected : undefined;
+}
+
 export function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
-  const run = queue.then(() => doSelect(opts));
+  const run = queue.then(() => doSelect(opts)).then((info) => (lastSelected = info));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -91,7 +103,12 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
     try {
       await activate(prefer, threads);
     } catch (err) {
-      throw new Error(`graft: backend '${prefer}' could not be loaded: ${(err as Error).message}`);
+      // Asked for by name and not loadable: bad configuration (exit 2), never a silent fallback.
+      throw new GraftError(ErrorCodes.CONFIG, `backend '${prefer}' could not be loaded: ${(err as Error).message}`, {
+        hint: prefer === 'node' || prefer === 'node-gpu'
+          ? `Install the optional peer (npm install @tensorflow/tfjs-${prefer === 'node' ? 'node' : 'node-gpu'}@${tf.version_core}) or choose auto`
+          : 'Choose another backend, or auto',
+      });
     }
     chosen = prefer;
   } else {
@@ -110,7 +127,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
       }
     }
     if (chosen == null) {
-      throw new Error(`graft: no backend could be loaded: ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')}`);
+      throw new GraftError(ErrorCodes.BACKEND, `no backend could be loaded: ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')}`);
     }
   }
 
@@ -121,9 +138,11 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   const kernels = registerGraftKernels(tfjsBackend, { fastKernels });
   const info: BackendInfo = { name: chosen, tfjsBackend, skipped, kernels };
   if (tfjsBackend === 'wasm') info.threads = wasmThreadsOf(tf.backend());
-  const skippedText = skipped.length > 0
-    ? ` (skipped ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')})`
-    : '';
+  // Absent optional peers are the usual case: named, not explained (the reasons are in the meta).
+  const absent = skipped.filter(s => s.reason.startsWith('not installed')).map(s => s.name);
+  const broken = skipped.filter(s => !s.reason.startsWith('not installed')).map(s => `${s.name}: ${s.reason}`);
+  const notes = [...(absent.length > 0 ? [`${absent.join(', ')} not installed`] : []), ...broken.map(b => `skipped ${b}`)];
+  const skippedText = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   opts.logger?.info(`graft: using backend '${chosen}'${skippedText}`, { ...info, fastKernels });
   return info;
 }

@@ -19,6 +19,7 @@ import { Rng } from '../random/index.ts';
 import { loadCheckpoint, type LoadOptions } from '../checkpoint/loadCheckpoint.ts';
 import { saveCheckpoint } from '../checkpoint/saveCheckpoint.ts';
 import { readCheckpoint } from '../checkpoint/readCheckpoint.ts';
+import { ensureBackend } from '../backend/ensureBackend.ts';
 import { CoreResources, Resources } from './Resources.ts';
 import type { OutputInterceptor, TapFn, TapOptions, TrainerApi } from './TrainerApi.ts';
 import type { TrainerOptions } from './TrainerOptions.ts';
@@ -145,7 +146,10 @@ export class Trainer implements TrainerApi {
     if (this.setupDone) return;
     // Only the model is needed to set up (inference); fit and evaluate check their own roles.
     this.role('model');
-    await this.guard('setup', () => this.hooks.setup.promise(this.runContext));
+    await this.guard('setup', async () => {
+      await ensureBackend(this.options.backend, this.logger);
+      await this.hooks.setup.promise(this.runContext);
+    });
     this.setupDone = true;
     this.logger.info(`parameters: ${this.params.count()} (${this.params.count({ trainableOnly: true })} trainable)`);
   }

@@ -4,6 +4,12 @@ export const TRAINER_OPTIONS = {
   seed: { type: 'integer', default: 42, min: 0, doc: 'Seed for weights, shuffling, dropout and sampling.' },
   epochs: { type: 'integer', default: 1, min: 0, doc: 'Epochs to train at most.' },
   maxSteps: { type: 'integer', default: 0, min: 0, doc: 'Optimizer steps at most (0: no limit).' },
+  backend: {
+    type: 'enum',
+    values: ['auto', 'node-gpu', 'node', 'wasm', 'cpu', 'keep'],
+    default: 'auto',
+    doc: "Backend to run on, chosen at setup: 'auto' the fastest that loads (node-gpu, node, wasm, cpu; env GRAFT_BACKEND overrides), a name that one or an error, 'keep' whatever tfjs runs now.",
+  },
   checkFiniteEvery: {
     type: 'integer',
     default: 50,

@@ -84,24 +84,25 @@ test('a failure while running exits 1', async (t) => {
   t.regex(c.err.join('\n'), /\/nonexistent\/corpus\.txt/);
 });
 
+// The sources in a child process (the compiled bin is tested from the packed tarball, in test/package).
 test('the graft command: a tiny run, then generate from its checkpoint; exit codes from the process', async (t) => {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'graft-cli-')), 'run');
-  const bin = path.join(root, 'bin/graft.js');
+  const bin = path.join(root, 'cli/main.ts');
   const sets = ['data.maxChars=30000', 'model.nLayers=1', 'model.dModel=32', 'model.nHeads=2', 'model.contextLength=32', 'train.batchSize=4',
     'train.maxSteps=6', 'train.evalEvery=3', 'train.checkpointEvery=3', 'sample.maxTokens=10', 'data.maxValidationBatches=2'].flatMap((s) => ['--set', s]);
-  const r = await run(process.execPath, [bin, 'run', 'gpt-next-token-pretrain', ...sets, '--out', out, '--quiet'], { cwd: root });
+  const r = await run(process.execPath, ['--import=tsx', bin, 'run', 'gpt-next-token-pretrain', ...sets, '--out', out, '--quiet'], { cwd: root });
   t.regex(r.stdout, /stage pretrain/);
   t.regex(r.stdout, /steps: 6/);
   const result = JSON.parse(readFileSync(path.join(out, 'pretrain/result.json'), 'utf8'));
   t.is(result.steps, 6);
   t.true(Number.isFinite(result.metrics.validation_loss));
   t.true(result.sample.startsWith('Call me Ishmael. '));
-  const g = await run(process.execPath, [bin, 'generate', path.join(out, 'pretrain/checkpoint'), '--prompt', 'The whale', '--max-tokens', '8'], { cwd: root });
+  const g = await run(process.execPath, ['--import=tsx', bin, 'generate', path.join(out, 'pretrain/checkpoint'), '--prompt', 'The whale', '--max-tokens', '8'], { cwd: root });
   t.true(g.stdout.startsWith('The whale'));
   t.true(g.stdout.trim().length > 'The whale'.length);
   // Re-running the same command skips the finished stage.
-  const again = await run(process.execPath, [bin, 'run', 'gpt-next-token-pretrain', ...sets, '--out', out, '--quiet'], { cwd: root });
+  const again = await run(process.execPath, ['--import=tsx', bin, 'run', 'gpt-next-token-pretrain', ...sets, '--out', out, '--quiet'], { cwd: root });
   t.regex(again.stdout, /already complete, skipped/);
-  const bad = await run(process.execPath, [bin, 'run', 'nope'], { cwd: root }).catch((e) => e);
+  const bad = await run(process.execPath, ['--import=tsx', bin, 'run', 'nope'], { cwd: root }).catch((e) => e);
   t.is(bad.code, 2);
 });

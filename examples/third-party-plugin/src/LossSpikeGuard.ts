@@ -1,6 +1,6 @@
 /**
- * A third-party plugin, written only against Graft's public API ('graftml'; here the relative
- * path to core/index.ts, which is what 'graftml' resolves to).
+ * A third-party plugin, written only against Graft's public API: it imports 'graftml' and nothing
+ * else (tfjs too comes from 'graftml', so the plugin and the trainer share one tfjs).
  *
  * It guards against loss spikes: it keeps an exponential moving average of the loss and, when a
  * step's loss exceeds `factor` times the average, cancels that step before the optimizer update
@@ -10,8 +10,7 @@
  * It reads the loss in `afterBackward`, a synchronous read: acceptable for a guard that must decide
  * before the update, and the reason this plugin is opt-in.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import { resolveOptions, type GraftPlugin, type PluginState, type TrainerApi } from '../../core/index.ts';
+import { resolveOptions, type GraftPlugin, type PluginState, type TrainerApi, type tf } from 'graftml';
 import { updateEma } from './updateEma.ts';
 
 const OPTIONS = {
@@ -20,6 +19,12 @@ const OPTIONS = {
   warmup: { type: 'integer', default: 5, min: 0, doc: 'Steps before the guard starts judging.' },
 } as const;
 
+export interface LossSpikeGuardOptions {
+  factor?: number;
+  decay?: number;
+  warmup?: number;
+}
+
 export class LossSpikeGuard implements GraftPlugin {
   readonly meta = { name: 'callback:loss-spike-guard', kind: 'callback', description: 'Skips steps whose loss spikes far above its moving average.' } as const;
   readonly options;
@@ -27,7 +32,7 @@ export class LossSpikeGuard implements GraftPlugin {
   private seen = 0;
   skipped = 0;
 
-  constructor(options: { factor?: number; decay?: number; warmup?: number } = {}) {
+  constructor(options: LossSpikeGuardOptions = {}) {
     this.options = resolveOptions(this.meta.name, OPTIONS, options);
   }
 

@@ -1,14 +1,9 @@
 import test from 'ava';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { createTrainer, silentLogger, GraftError, type GraftPlugin } from '../../core/index.ts';
-import { pluginConformance, toyPlugins } from '../../test/conformance/index.ts';
-import { LossSpikeGuard } from './LossSpikeGuard.ts';
-import { updateEma } from './updateEma.ts';
+import { createTrainer, silentLogger, GraftError, tf, type GraftPlugin } from 'graftml';
+import { pluginConformance, toyPlugins } from 'graftml/testing';
+import { LossSpikeGuard, updateEma } from '../src/index.ts';
 
-test.before(async () => {
-  await tf.setBackend('cpu');
-});
+// No backend set here: the trainer picks the fastest that loads, as it does for any user.
 
 pluginConformance(test, { make: () => new LossSpikeGuard() });
 

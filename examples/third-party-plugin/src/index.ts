@@ -1,0 +1,2 @@
+export { LossSpikeGuard, type LossSpikeGuardOptions } from './LossSpikeGuard.ts';
+export { updateEma } from './updateEma.ts';
