@@ -1,6 +1,6 @@
 import type { GraftPlugin } from '../core/index.ts';
 import { BottleneckAdapter, LoraAdapter } from './adapters/index.ts';
-import { EarlyStoppingCallback, EvaluateCallback, GradClipCallback } from './callbacks/index.ts';
+import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback } from './callbacks/index.ts';
 import { PeriodicCheckpoint } from './checkpoints/index.ts';
 import { LabelledTextDataset, TextCorpusDataset } from './datasets/index.ts';
 import { GradualUnfreezing, ParamFreezing } from './freezing/index.ts';
@@ -47,6 +47,7 @@ const FACTORIES: (() => GraftPlugin)[] = [
   () => new LoraAdapter(),
   () => new BottleneckAdapter(),
   () => new GradClipCallback(),
+  () => new GradAccumulation({ steps: 4 }),
   () => new EvaluateCallback(),
   () => new EarlyStoppingCallback(),
   () => new PeriodicCheckpoint(),

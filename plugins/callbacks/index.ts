@@ -8,3 +8,6 @@ export { EarlyStoppingCallback } from './early-stopping/EarlyStoppingCallback.ts
 export { earlyStoppingUpdate, INITIAL_EARLY_STOPPING, type EarlyStoppingState, type EarlyStoppingRule } from './early-stopping/earlyStoppingUpdate.ts';
 export { isImprovement } from './early-stopping/isImprovement.ts';
 export { EARLY_STOPPING_OPTIONS, type EarlyStoppingOptionsInput } from './early-stopping/options.ts';
+export { GradAccumulation } from './grad-accumulation/GradAccumulation.ts';
+export { addGrads, meanGrads, updateDue } from './grad-accumulation/accumulateGrads.ts';
+export { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './grad-accumulation/options.ts';
