@@ -10,12 +10,18 @@ export class ConformanceFailure extends GraftError {
     plugin: string,
     readonly problems: readonly string[],
   ) {
-    super(ErrorCodes.BAD_PLUGIN, `fails the conformance check "${check}": ${problems.join('; ')}`, {
+    super(ErrorCodes.BAD_PLUGIN, `fails the conformance check "${check}": ${summary(problems)}`, {
       plugin,
       hint: 'See CONTRIBUTING.md, "Rules of the house", and test/conformance/pluginConformance.ts for what each check runs',
     });
     this.name = 'ConformanceFailure';
   }
+}
+
+/** The first problems, and how many more there are (`problems` keeps them all). */
+function summary(problems: readonly string[], shown = 10): string {
+  const head = problems.slice(0, shown).join('; ');
+  return problems.length > shown ? `${head}; and ${problems.length - shown} more` : head;
 }
 
 /** Collects the problems a check finds, so one failure reports all of them. */

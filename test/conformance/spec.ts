@@ -152,7 +152,7 @@ export function paramDifferences(a: Record<string, Float32Array>, b: Record<stri
   return out;
 }
 
-/** Record the loss of every step (read asynchronously after the step, as a logger would). */
+/** Record the loss of every batch trained (read asynchronously after the step, as a logger would). */
 export function recordLosses(tr: Trainer): number[] {
   const losses: number[] = [];
   tr.tap('afterStep', 'conformance:losses', async (ctx) => {
@@ -163,11 +163,11 @@ export function recordLosses(tr: Trainer): number[] {
 
 /** Differences between two loss sequences beyond `tol`. */
 export function lossDifferences(a: number[], b: number[], tol: number, what: string): string[] {
-  if (a.length !== b.length) return [`${a.length} vs ${b.length} steps recorded (${what})`];
+  if (a.length !== b.length) return [`${a.length} vs ${b.length} batches trained (${what})`];
   const out: string[] = [];
   a.forEach((x, i) => {
     const same = x === b[i] || Math.abs(x - b[i]!) <= tol || (Number.isNaN(x) && Number.isNaN(b[i]!));
-    if (!same) out.push(`loss of step ${i + 1} is ${x} vs ${b[i]} (${what})`);
+    if (!same) out.push(`loss of batch ${i + 1} is ${x} vs ${b[i]} (${what})`);
   });
   return out;
 }

@@ -7,8 +7,9 @@ import { disposeAll, lossDifferences, paramDifferences, paramValues, pluginOf, r
 import { withTempDir } from '../tempDir.ts';
 
 /**
- * A run of N + N steps, saved at step N (at the end of the step, after every plugin), equals the
- * run resumed from that checkpoint in a fresh trainer and trained to 2N: the same
+ * A run of N + N steps, saved at step N (at the end of the step, after every plugin; of the last
+ * batch at step N if some batches skip the update), equals the run resumed from that checkpoint in
+ * a fresh trainer and trained to 2N: the same
  *  - parameters and buffers, and losses of steps N+1..2N;
  *  - run position (step, epoch, batch in epoch, examples, tokens), metrics and random streams;
  *  - `getState()` of the plugin under test (JSON and tensors);
@@ -29,9 +30,14 @@ export async function checkResumeState(spec: ConformanceSpec): Promise<void> {
       const a = straight;
       const lossA = recordLosses(a);
       let saved = false;
+      // Losses recorded up to the save: batches, which are more than N steps if some skip the update.
+      let before = 0;
+      // Saved after every batch at step N, so the checkpoint is the last of them: between two
+      // updates (mid-cycle) when a plugin skips updates, as gradient accumulation does.
       atEndOfStep(a, 'conformance:save', async (ctx) => {
-        if (ctx.state.step === N && !saved) {
+        if (ctx.state.step === N) {
           saved = true;
+          before = lossA.length;
           await a.save(dir);
         }
       });
@@ -46,8 +52,7 @@ export async function checkResumeState(spec: ConformanceSpec): Promise<void> {
       for (const k of ['step', 'epoch', 'batchInEpoch', 'examples', 'tokens'] as const) {
         f.expect(a.state[k] === b.state[k], `state.${k} is ${a.state[k]} straight but ${b.state[k]} resumed`);
       }
-      f.add(...lossDifferences(lossA.slice(lossA.length - lossB.length), lossB, tol, 'steps after the resume'));
-      f.expect(lossA.length - lossB.length === N, `the resumed run trained ${lossB.length} steps of ${lossA.length}, expected ${lossA.length - N}`);
+      f.add(...lossDifferences(lossA.slice(before), lossB, tol, 'batches after the resume'));
       f.add(...paramDifferences(await paramValues(a), await paramValues(b), tol, 'straight vs resumed'));
       const opts = { tol, root: 'trainer' };
       f.add(...differences(await observe(a.state.metrics), await observe(b.state.metrics), { ...opts, root: 'state.metrics' }));
