@@ -31,7 +31,7 @@ export function formatDescription(desc: HookDescription[]): string {
   return lines.join('\n');
 }
 
-/** Record every tap call as "hook:plugin" (for tests and `--trace`). Returns a function that stops it. */
+/** Record every tap call as "hook:plugin" (for tests; `trainer.trace(record)` in code). Returns a function that stops it. */
 export function traceHooks(hooks: TrainerHooks, record: string[]): () => void {
   let on = true;
   for (const hook of HOOK_NAMES) {

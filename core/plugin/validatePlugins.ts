@@ -34,7 +34,7 @@ export function validatePlugins(plugins: readonly GraftPlugin[]): void {
     if (dup) {
       throw new GraftError(ErrorCodes.CONFLICT, `plugin "${meta.name}" is in the recipe twice`, {
         plugin: meta.name,
-        hint: 'Remove one, or give the second a distinct name through its `id` option',
+        hint: 'Remove one: the name is the plugin\'s tap name and its key in checkpoints, so it appears once (to run the same logic twice, give a subclass its own meta.name)',
       });
     }
     byName.set(meta.name, p);

@@ -35,7 +35,7 @@ function model(c: Config): GraftPlugin[] {
   ];
 }
 
-/** The pre-training stage, shared with recipes that start from a GPT (fine-tuning presets). */
+/** The pre-training stage, exported (`graftml/presets`) for presets of your own that start from a GPT. */
 export function gptPretrainStage(c: Config): StageSpec {
   return {
     name: 'pretrain',

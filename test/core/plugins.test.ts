@@ -39,7 +39,9 @@ test('two plugins of a singleton kind is an error naming both', (t) => {
 });
 
 test('duplicate names, malformed names and missing apply are rejected', (t) => {
-  t.is(t.throws(() => build([...toyPlugins(), cb('x'), cb('x')]), { instanceOf: GraftError }).code, ErrorCodes.CONFLICT);
+  const dup = t.throws(() => build([...toyPlugins(), cb('x'), cb('x')]), { instanceOf: GraftError });
+  t.is(dup.code, ErrorCodes.CONFLICT);
+  t.regex(dup.message, /"callback:x" is in the recipe twice.*Remove one.*meta\.name/);
   const e = t.throws(() => build([...toyPlugins(), { meta: { name: 'Callback:X', kind: 'callback' }, apply() {} }]), { instanceOf: GraftError });
   t.is(e.code, ErrorCodes.BAD_PLUGIN);
   t.regex(e.message, /expected "callback:<name>"/);
