@@ -68,8 +68,8 @@ import type {
  * reported twice, with its own phase first, then with 'fit': the same error object.)
  * ```
  *
- * Evaluation pairing: every `beforeEval` is closed by exactly one of `afterEval` (the evaluation
- * succeeded) or `onError` with phase `'evaluate'` (anything after `beforeEval` began threw: a
+ * Evaluation pairing: every `beforeEval` is closed, by `afterEval` when the evaluation succeeds,
+ * by `onError` with phase `'evaluate'` whenever anything after `beforeEval` began throws (a
  * `beforeEval` tap, a batch, an `afterEval` tap). A plugin that swaps something in on `beforeEval`
  * (averaged weights, a mode, a masking stream) swaps it back on both; its `onError` must cope with
  * its own `beforeEval` not having run, or its `afterEval` having already run (make it idempotent).

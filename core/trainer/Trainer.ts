@@ -306,8 +306,8 @@ export class Trainer implements TrainerApi {
   }
 
   /**
-   * Evaluate on a split. Every `beforeEval` is closed by exactly one of `afterEval` (success) or
-   * `onError` with phase `'evaluate'` (anything after `beforeEval` began threw, its own taps and
+   * Evaluate on a split. Every `beforeEval` is closed: by `afterEval` on success, by `onError` with
+   * phase `'evaluate'` whenever anything after `beforeEval` began throws (its own taps and
    * `afterEval`'s included); the trainer frees its own tensors (batches, the running loss) either way.
    */
   async evaluate(split: Split = 'validation'): Promise<Metrics> {

@@ -96,9 +96,15 @@ test.serial('a later evaluation after a failed one works and leaks nothing', asy
   tr.dispose();
 });
 
-test('an evaluation failing inside fit is reported as evaluate, then as fit; afterRun still runs', async (t) => {
+test('an evaluation failing inside fit is reported as evaluate, then as fit; afterRun still runs, afterEpoch does not', async (t) => {
   const log: string[] = [];
-  const tail: GraftPlugin = { meta: { name: 'callback:tail', kind: 'callback' }, apply: (tr) => tr.tap('afterRun', 'callback:tail', () => void log.push('afterRun')) };
+  const tail: GraftPlugin = {
+    meta: { name: 'callback:tail', kind: 'callback' },
+    apply(tr) {
+      tr.tap('afterEpoch', this, () => void log.push('afterEpoch'));
+      tr.tap('afterRun', this, () => void log.push('afterRun'));
+    },
+  };
   const tr = trainer([swapper(log), thrower('evalBatch', 1), new EvaluateCallback({ every: 1 }), tail]);
   const kernel = async () => Array.from(await tr.params.get(PARAM).data());
   await t.throwsAsync(() => tr.fit(), { message: 'boom in evalBatch' });
@@ -140,5 +146,15 @@ test('a failing onError tap is logged and does not replace the error being repor
   await tr.setup();
   await t.throwsAsync(() => tr.evaluate(), { message: 'boom in evalBatch' });
   t.true(logged.some((l) => l.includes('cleanup failed') && l.includes('boom in evalBatch')));
+  tr.dispose();
+});
+
+test('a load that fails runs onError with phase load', async (t) => {
+  const log: string[] = [];
+  const watcher: GraftPlugin = { meta: { name: 'callback:watch', kind: 'callback' }, apply: (tr) => tr.tap('onError', 'callback:watch', (ctx) => void log.push(ctx.phase)) };
+  const tr = trainer([watcher]);
+  await tr.setup();
+  await t.throwsAsync(() => tr.load(path.join(tmpdir(), 'graft-no-such-checkpoint-' + process.pid)));
+  t.deepEqual(log, ['load']);
   tr.dispose();
 });
