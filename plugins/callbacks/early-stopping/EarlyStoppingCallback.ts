@@ -33,6 +33,11 @@ export class EarlyStoppingCallback implements GraftPlugin {
   }
 
   apply(trainer: TrainerApi): void {
+    // A run resumed from a checkpoint saved after the decision to stop (a periodic checkpoint of
+    // the step that ran out of patience) stops again before training, as the original run did.
+    trainer.tap('beforeRun', this, (ctx) => {
+      if (this.s.best !== null && this.s.wait >= this.options.patience) ctx.control.stopRun(this.stopReason());
+    });
     trainer.tap('afterEval', this, (metrics, ctx) => this.observe(metrics, ctx), { stage: 'observe' });
     // Stage `first` puts the restore before the final evaluation and checkpoint (stages
     // `default` and `last`), so they see the best parameters.
@@ -56,12 +61,12 @@ export class EarlyStoppingCallback implements GraftPlugin {
     const r = earlyStoppingUpdate(this.s, value, ctx.state.step, this.options);
     this.s = r.state;
     if (r.improved && this.options.restoreBest) this.snapshot(ctx.trainer);
-    if (r.stop) {
-      ctx.control.stopRun(
-        `early-stopping: ${monitor} has not improved for ${r.state.wait} evaluations (best ${r.state.best} at step ${r.state.bestStep})`,
-      );
-    }
+    if (r.stop) ctx.control.stopRun(this.stopReason());
     return metrics;
+  }
+
+  private stopReason(): string {
+    return `early-stopping: ${this.options.monitor} has not improved for ${this.s.wait} evaluations (best ${this.s.best} at step ${this.s.bestStep})`;
   }
 
   private snapshot(trainer: TrainerApi): void {
