@@ -43,6 +43,15 @@ pluginConformance(test, {
 });
 
 pluginConformance(test, {
+  title: 'callback:early-stopping (stopping at the resume point)',
+  // Out of patience at step 3, the step saved: the resumed run must stop before training, as the
+  // straight one did (4 batches an epoch, so the stop is not also an epoch's end).
+  make: () => new EarlyStoppingCallback({ patience: 2, minDelta: 10, restoreBest: true }),
+  extra: () => [...evaluateEveryStep(), new ToyDataset({ batches: 4 })],
+  steps: 3,
+});
+
+pluginConformance(test, {
   make: () => new PeriodicCheckpoint({ dir: path.join(tmp.dir, 'periodic'), every: 1, keep: 2, best: true }),
   extra: evaluateEveryStep,
 });
