@@ -68,8 +68,8 @@ export function tempFolder(prefix: string): { dir: string; remove: () => void } 
 }
 
 /** A tiny labelled CSV (text,label) of `n` rows in `dir`: label = whether the text mentions a whale. */
-export function writeLabelledCsv(dir: string, n = 40): string {
-  const file = path.join(dir, 'labelled.csv');
+export function writeLabelledCsv(dir: string, n = 40, name = 'labelled.csv'): string {
+  const file = path.join(dir, name);
   const rows = ['text,label'];
   for (let i = 0; i < n; i++) {
     const text = wordText(3 + (i % 5), i + 1);
