@@ -116,7 +116,29 @@ const leaky = (): GraftPlugin => {
 };
 
 test.serial('a plugin that keeps a tensor a step fails the leak check', async (t) => {
-  await t.throwsAsync(checkTrainsWithoutLeak({ make: leaky }), { message: /tensor counts after each update grow: \d+, \d+, \d+/ });
+  await t.throwsAsync(checkTrainsWithoutLeak({ make: leaky }), { message: /tensors alive after each batch, besides plugin state \(getState\), grow: \d+, \d+, \d+/ });
+});
+
+/** Keeps a running sum on the device, and hands out a fresh copy of it from every getState() call. */
+const copyingState = (): GraftPlugin => {
+  let sum: tf.Tensor | undefined;
+  return {
+    meta: { name: 'callback:copying-state', kind: 'callback' },
+    apply(trainer) {
+      trainer.tap('afterStep', 'callback:copying-state', (ctx) => {
+        const next = tf.keep(sum ? tf.add(sum, ctx.loss!) : tf.clone(ctx.loss!));
+        sum?.dispose();
+        sum = next;
+      });
+    },
+    getState: (): PluginState => ({ tensors: sum ? { sum: tf.clone(sum) } : {} }),
+    dispose: () => sum?.dispose(),
+  };
+};
+
+test.serial('a plugin whose getState allocates fails the leak check, while its lazily made state does not count as a leak', async (t) => {
+  const e = await t.throwsAsync(checkTrainsWithoutLeak({ make: copyingState }), { instanceOf: ConformanceFailure });
+  t.regex(e!.message, /getState\(\) allocates tensors that save\(\) never frees: callback:copying-state \(1 a call\)/);
 });
 
 /** Swaps the head's kernel for zeros at evaluation and forgets to swap it back. */

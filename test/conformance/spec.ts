@@ -178,3 +178,23 @@ export function disposeAll(...trainers: (Trainer | undefined)[]): void {
 }
 
 export const numTensors = (): number => tf.memory().numTensors;
+
+/**
+ * Tensors alive that no plugin's `getState()` accounts for (parameters included: their number does
+ * not change while training), so state allocated lazily (optimizer moments of a parameter unfrozen
+ * mid-run, early stopping's copy of the best parameters) is not taken for a leak. Also names the
+ * plugins whose `getState()` allocates tensors: `save()` never frees those.
+ */
+export function unaccountedTensors(tr: Trainer): { count: number; allocating: string[] } {
+  const alive = numTensors();
+  const ids = new Set<number>();
+  const allocating: string[] = [];
+  for (const p of tr.plugins) {
+    const before = numTensors();
+    const state = p.getState?.();
+    const made = numTensors() - before;
+    if (made > 0) allocating.push(`${p.meta.name} (${made} a call)`);
+    for (const t of Object.values(state?.tensors ?? {})) if (!t.isDisposed) ids.add(t.id);
+  }
+  return { count: alive - ids.size, allocating };
+}
