@@ -31,8 +31,9 @@ export function conformanceChecks(spec: ConformanceSpec): ConformanceCheck[] {
  * evaluates, saves, loads and resumes a small recipe containing the plugin (toy model, 2 steps a
  * phase by default) and checks what a plugin's author cannot easily see:
  *
- *  1. `checkTrainsWithoutLeak`: the recipe trains, the loss stays finite, the tensor count is flat
- *     across steps and back to the start after dispose.
+ *  1. `checkTrainsWithoutLeak`: the recipe trains, the loss stays finite, the tensors alive besides
+ *     plugin state (`getState()` tensors) are as many after every batch, `getState()` allocates
+ *     nothing, and dispose frees every tensor.
  *  2. `checkSaveLoadState`: save → load into a fresh trainer gives an equal `getState()`.
  *  3. `checkResumeState`: N + N steps straight equal N steps, save, resume in a fresh trainer, N
  *     steps: the same parameters, losses, run position, metrics, random streams, and the same
@@ -40,8 +41,9 @@ export function conformanceChecks(spec: ConformanceSpec): ConformanceCheck[] {
  *     describe the process, not the training). A plugin keeping a running average outside
  *     `getState()` fails here even if the parameters do not show it yet.
  *  4. `checkEvaluate`: `trainer.evaluate()` during training (after step N) and after it returns
- *     finite metrics, leaves parameters bit-identical, does not leak across evaluations, and a run
- *     with an evaluation in the middle trains exactly as one without.
+ *     finite metrics, the same twice in a row, leaves parameters bit-identical, does not leak across
+ *     evaluations, and a run with an evaluation in the middle trains exactly as one without (same
+ *     parameters, losses and random streams).
  *  5. `checkLoadWithoutPlugin`: the plugin added to a run that continues from a checkpoint written
  *     without it (`resume()` and `load()`) does not throw and trains on (core calls no `setState`
  *     for a plugin the checkpoint does not name). Skipped with `spec.without: false`.

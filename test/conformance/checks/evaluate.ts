@@ -6,7 +6,8 @@ import { disposeAll, lossDifferences, numTensors, paramDifferences, paramValues,
 /**
  * `trainer.evaluate()` with the plugin in the recipe, in the middle of training (at the end of
  * step N) and after it:
- *  - metrics are finite numbers, and there is at least one;
+ *  - metrics are finite numbers, there is at least one, and two evaluations in a row agree (no
+ *    drift from state an evaluation leaves behind, such as a random stream not reset);
  *  - parameters and buffers are identical before and after each evaluation (whatever a plugin
  *    swaps in for evaluation, it swaps back);
  *  - two evaluations in a row leave the tensor count where the first left it (no leak);
