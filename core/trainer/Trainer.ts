@@ -167,6 +167,8 @@ export class Trainer implements TrainerApi {
     let failed = false;
     try {
       await hooks.beforeRun.promise(runContext);
+      // A run resumed from its last step's checkpoint has nothing left to do.
+      if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');
       while (!control.stopping && state.epoch < state.maxEpochs) {
         control.epochEnding = false;
         await hooks.beforeEpoch.promise(runContext);
