@@ -13,6 +13,7 @@ import {
 import { PRESETS, findPreset } from '../presets/index.ts';
 import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
 import { runPreset } from '../presets/runner/runPreset.ts';
+import { openRunFolder } from '../presets/runner/runFolder.ts';
 import { pluginCatalog } from '../plugins/catalog.ts';
 import { sampleText } from '../presets/runner/sampleText.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
@@ -129,8 +130,22 @@ async function run(args: ParsedArgs, io: Io): Promise<number> {
   const backend = backendFlag(args);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : path.join('runs', `${preset.name}-${stamp}`));
-  const logger = createLogger({ file: path.join(outDir, 'log.jsonl'), level: args.flags.quiet ? 'warn' : undefined });
-  const info = await selectBackend({ prefer: backend as never, logger });
+  // Checked and locked before the log file is opened in it: a refused --out gets nothing written.
+  const folder = openRunFolder(outDir, { warn: (m) => io.err(`graft: ${m}`) });
+  let logFailure: GraftError | undefined;
+  let logger: ReturnType<typeof createLogger>;
+  let info: Awaited<ReturnType<typeof selectBackend>>;
+  try {
+    logger = createLogger({
+      file: path.join(outDir, 'log.jsonl'),
+      level: args.flags.quiet ? 'warn' : undefined,
+      onFileError: (e) => void io.err(`graft: ${(logFailure ??= e).message} [${e.code}]`),
+    });
+    info = await selectBackend({ prefer: backend as never, logger });
+  } catch (e) {
+    folder.release();
+    throw e;
+  }
   io.err(`graft: backend ${info.name}; run folder ${outDir}`);
 
   let current: Trainer | undefined;
@@ -148,6 +163,7 @@ async function run(args: ParsedArgs, io: Io): Promise<number> {
   try {
     const res = await runPreset(preset, config, seed, {
       outDir,
+      runFolder: folder,
       force: args.flags.force === true,
       logger,
       onTrainer: (t) => (current = t),
@@ -161,9 +177,11 @@ async function run(args: ParsedArgs, io: Io): Promise<number> {
       for (const [k, v] of Object.entries(o.result)) io.out(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
     if (res.experiment) io.out(JSON.stringify(res.experiment, null, 2));
+    if (logFailure) throw logFailure; // the run finished, but its log file is incomplete
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    folder.release();
   }
 }
 

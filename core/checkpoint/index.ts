@@ -4,3 +4,6 @@ export { readCheckpoint, type CheckpointData } from './readCheckpoint.ts';
 export { encodeSafetensors, decodeSafetensors, type NamedArray } from './safetensors.ts';
 export { writeDirAtomic, resolveCheckpointDir } from './atomicDir.ts';
 export { MANIFEST, PARAMS_FILE, STATE_FILE, type Manifest } from './manifest.ts';
+export { isLeftover, type FileWriter, type WriteDirOptions } from './atomicDir.ts';
+export { isProcessAlive, thisHost } from './processAlive.ts';
+export { newWriterTag, parseWriterTag, formatWriterTag, writerIsGone, type WriterTag } from './writerTag.ts';

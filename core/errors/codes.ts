@@ -35,6 +35,10 @@ export const ErrorCodes = {
   NON_FINITE: 'GRAFT_ERR_NON_FINITE',
   /** An internal invariant broke: a bug in Graft. */
   INTERNAL: 'GRAFT_ERR_INTERNAL',
+  /** Reading or writing a file failed (disk full, no permission, read-only file system, ...). */
+  IO: 'GRAFT_ERR_IO',
+  /** The run folder is in use by another Graft process (its lock file names it). */
+  LOCKED: 'GRAFT_ERR_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -51,4 +55,5 @@ export const USAGE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.BAD_PLUGIN,
   ErrorCodes.CONFIG,
   ErrorCodes.USAGE,
+  ErrorCodes.LOCKED,
 ]);

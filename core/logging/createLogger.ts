@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { GraftError, ioError } from '../errors/index.ts';
 
 export interface LoggerOptions {
   /** `error` | `warn` | `info` | `debug`; default from GRAFT_LOG_LEVEL, else `info`. */
@@ -7,6 +8,12 @@ export interface LoggerOptions {
   file?: string;
   /** Print to the terminal (stderr). Default true. */
   console?: boolean;
+  /**
+   * Called once if the log file cannot be written (no space, folder removed, a folder in its
+   * place), with a `GRAFT_ERR_IO` error naming it; the file is then dropped and logging goes on
+   * without it. Default: one line on stderr. (Without this, winston's 'error' event would crash.)
+   */
+  onFileError?: (error: GraftError) => void;
 }
 
 /**
@@ -35,7 +42,18 @@ export function createLogger(opts: LoggerOptions = {}): winston.Logger {
     transports.push(new winston.transports.File({ filename: opts.file, format: winston.format.combine(winston.format.timestamp(), winston.format.json()) }));
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
-  return winston.createLogger({ level, transports });
+  const logger = winston.createLogger({ level, transports });
+  logger.on('error', (e: unknown, transport?: winston.transport) => {
+    // A failed transport is dropped: writing to it again would raise an unhandled 'write after end'.
+    if (transport) logger.remove(transport);
+    if (logger.transports.length === 0) logger.add(new winston.transports.Console({ silent: true }));
+    if (opts.file && (!transport || transport instanceof winston.transports.File)) {
+      const err = ioError(e, { action: 'write the log file', file: opts.file });
+      if (opts.onFileError) opts.onFileError(err);
+      else process.stderr.write(`graft: ${err.message} [${err.code}]; logging goes on without the file\n`);
+    }
+  });
+  return logger;
 }
 
 /** A logger that drops everything (tests). */

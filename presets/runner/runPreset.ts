@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'winston';
 import {
@@ -7,12 +7,14 @@ import {
   createTrainer,
   ErrorCodes,
   GraftError,
+  ioError,
   type GraftPlugin,
   type OptionSchema,
   type ResolvedOptions,
   type Trainer,
 } from '../../core/index.ts';
 import type { Preset, StageContext, StageSpec } from './Preset.ts';
+import { openRunFolder, type RunFolder } from './runFolder.ts';
 
 export interface RunOptions {
   /** The run folder; created if absent. */
@@ -24,6 +26,12 @@ export interface RunOptions {
   extraPlugins?: (stageDir: string) => GraftPlugin[];
   /** Called with each trainer once built (the CLI wires Ctrl-C to it). */
   onTrainer?: (trainer: Trainer | undefined) => void;
+  /**
+   * The run folder, already opened (checked and locked) by the caller, as the CLI does before it
+   * opens its log file there; it is not released here. Default: `runPreset` opens `outDir` with
+   * `openRunFolder` (one Graft process per run folder) and releases it when done.
+   */
+  runFolder?: RunFolder;
 }
 
 export interface StageOutcome {
@@ -37,10 +45,17 @@ const RESULT = 'result.json';
 
 /** Write JSON via a temporary file and a rename, so a killed run never leaves half a file. */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  const text = JSON.stringify(value, null, 2) + '\n';
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    // A failed write (disk full) leaves no temporary file behind; the old file, if any, is intact.
+    rmSync(tmp, { force: true });
+    throw ioError(e, { action: `write ${path.basename(file)}`, file, bytes: Buffer.byteLength(text) });
+  }
 }
 
 /**
@@ -112,8 +127,27 @@ export async function runPreset<S extends OptionSchema>(
   opts: RunOptions,
 ): Promise<{ outcomes: StageOutcome[]; experiment?: Record<string, unknown> }> {
   const dir = path.resolve(opts.outDir);
-  mkdirSync(dir, { recursive: true });
-  const logger = opts.logger ?? createLogger({ file: path.join(dir, 'log.jsonl') });
+  // Checked and locked before anything is written there (config.json and the log included).
+  const early: string[] = [];
+  const folder = opts.runFolder ?? openRunFolder(dir, { warn: (m) => early.push(m) });
+  if (folder.dir !== dir) throw new GraftError(ErrorCodes.INTERNAL, `runFolder ${folder.dir} is not outDir ${dir}`);
+  try {
+    const logger = opts.logger ?? createLogger({ file: path.join(dir, 'log.jsonl') });
+    for (const m of early) logger.warn(m);
+    return await runPresetLocked(preset, config, seed, opts, dir, logger);
+  } finally {
+    if (!opts.runFolder) folder.release();
+  }
+}
+
+async function runPresetLocked<S extends OptionSchema>(
+  preset: Preset<S>,
+  config: ResolvedOptions<S>,
+  seed: number,
+  opts: RunOptions,
+  dir: string,
+  logger: Logger,
+): Promise<{ outcomes: StageOutcome[]; experiment?: Record<string, unknown> }> {
   const record = { preset: preset.name, seed, config };
   const cfgFile = path.join(dir, 'config.json');
   if (existsSync(cfgFile) && !opts.force) {

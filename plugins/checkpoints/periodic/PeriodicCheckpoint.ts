@@ -13,6 +13,7 @@ import {
   type TrainerApi,
 } from '../../../core/index.ts';
 import { isImprovement } from '../../callbacks/early-stopping/isImprovement.ts';
+import { isLeftover } from '../../../core/checkpoint/atomicDir.ts';
 import { checkpointsToPrune } from './checkpointsToPrune.ts';
 import { writeLatest } from './latestPointer.ts';
 import { PERIODIC_CHECKPOINT_OPTIONS, type PeriodicCheckpointOptionsInput } from './options.ts';
@@ -98,7 +99,8 @@ export class PeriodicCheckpoint implements GraftPlugin {
     this.s.lastSavedStep = step;
     await ctx.trainer.save(path.join(dir, name));
     await writeLatest(dir, { dir: name, step });
-    for (const e of checkpointsToPrune(await fs.readdir(dir), this.options.keep, step)) {
+    // Temporary folders of a live writer (another process saving here) are never pruned.
+    for (const e of checkpointsToPrune(await fs.readdir(dir), this.options.keep, step).filter((e) => !/\.(tmp|old)-/.test(e) || isLeftover(dir, e))) {
       await fs.rm(path.join(dir, e), { recursive: true, force: true });
     }
     ctx.trainer.logger.info(`${NAME}: saved ${path.join(dir, name)}`);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, GraftError } from '../../../core/index.ts';
+import { ErrorCodes, GraftError, ioError } from '../../../core/index.ts';
 
 /** The pointer file in a checkpoint folder naming the newest complete checkpoint. */
 export const LATEST_FILE = 'latest.json';
@@ -20,14 +20,20 @@ export interface LatestPointer {
 export async function writeLatest(dir: string, pointer: LatestPointer): Promise<void> {
   const file = path.join(dir, LATEST_FILE);
   const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fs.open(tmp, 'w');
   try {
-    await fh.writeFile(JSON.stringify(pointer) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(pointer) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    // A failed write (disk full) leaves no temporary file; the old pointer stays.
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError(e, { action: 'write the latest-checkpoint pointer', file });
   }
-  await fs.rename(tmp, file);
 }
 
 /** The pointer in `dir`, or undefined if there is none yet. */
