@@ -1,4 +1,4 @@
-import { ErrorCodes, GraftError } from '../core/index.ts';
+import { clip, ErrorCodes, GraftError } from '../core/index.ts';
 
 export interface ParsedArgs {
   command: string | undefined;
@@ -28,7 +28,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   const allowed = FLAGS[command];
   if (!allowed) {
-    throw new GraftError(ErrorCodes.USAGE, `unknown command "${command}"`, { expected: `one of ${Object.keys(FLAGS).join(', ')}` });
+    throw new GraftError(ErrorCodes.USAGE, `unknown command "${clip(command)}"`, { expected: `one of ${Object.keys(FLAGS).join(', ')}` });
   }
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -40,7 +40,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const kind = allowed[name];
     if (!kind) {
-      throw new GraftError(ErrorCodes.USAGE, `unknown flag --${name} for "graft ${command}"`, {
+      throw new GraftError(ErrorCodes.USAGE, `unknown flag --${clip(name)} for "graft ${command}"`, {
         expected: Object.keys(allowed).length ? `one of ${Object.keys(allowed).map((f) => `--${f}`).join(', ')}` : 'no flags',
       });
     }
@@ -51,17 +51,24 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       else throw new GraftError(ErrorCodes.USAGE, `--${name} needs a value`);
     }
     if (name === 'set') out.sets.push(value as string);
-    else out.flags[name] = value;
+    else if (name in out.flags) {
+      // Keeping the last of two values silently runs something the user did not read twice.
+      throw new GraftError(ErrorCodes.USAGE, `--${name} is given twice`, {
+        expected: 'each flag once (only --set repeats, once per key)',
+        received: [out.flags[name], value],
+      });
+    } else out.flags[name] = value;
   }
   return out;
 }
 
-export function intFlag(flags: ParsedArgs['flags'], name: string, fallback: number): number {
+/** A non-negative integer flag, at most `max` (default 2^53 - 1: larger ones are not exact). */
+export function intFlag(flags: ParsedArgs['flags'], name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = flags[name];
   if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0) {
-    throw new GraftError(ErrorCodes.USAGE, `--${name} must be a non-negative integer`, { received: v });
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) {
+    throw new GraftError(ErrorCodes.USAGE, `--${name} must be a non-negative integer`, { expected: `an integer from 0 to ${max}`, received: v });
   }
   return n;
 }
@@ -69,7 +76,10 @@ export function intFlag(flags: ParsedArgs['flags'], name: string, fallback: numb
 export function numberFlag(flags: ParsedArgs['flags'], name: string, fallback: number): number {
   const v = flags[name];
   if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new GraftError(ErrorCodes.USAGE, `--${name} must be a number`, { received: v });
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new GraftError(ErrorCodes.USAGE, `--${name} must be a number`, { received: v });
   return n;
 }
+
+/** Seeds are 32-bit (see Rng): a larger one would silently run as another seed. */
+export const MAX_SEED = 0xffffffff;

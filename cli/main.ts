@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  clip,
   createLogger,
   createTrainer,
   ErrorCodes,
@@ -12,12 +13,13 @@ import {
 } from '../core/index.ts';
 import { PRESETS, findPreset } from '../presets/index.ts';
 import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
+import { placeholderContext, validateRun } from '../presets/runner/validateRun.ts';
 import { runPreset } from '../presets/runner/runPreset.ts';
 import { openRunFolder } from '../presets/runner/runFolder.ts';
 import { pluginCatalog } from '../plugins/catalog.ts';
 import { sampleText } from '../presets/runner/sampleText.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
-import { intFlag, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
+import { intFlag, MAX_SEED, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
 import { newPlugin } from './newPlugin.ts';
 
 const HELP = `graft: transfer learning with language models
@@ -73,7 +75,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
 function presetArg(args: ParsedArgs) {
   const name = args.positional[0];
   if (!name) throw new GraftError(ErrorCodes.USAGE, `"graft ${args.command}" needs a preset name`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
-  if (args.positional.length > 1) throw new GraftError(ErrorCodes.USAGE, `unexpected argument "${args.positional[1]}"`);
+  if (args.positional.length > 1) throw new GraftError(ErrorCodes.USAGE, `unexpected argument "${clip(args.positional[1]!)}"`);
   return findPreset(name);
 }
 
@@ -88,10 +90,11 @@ function list(io: Io): number {
 async function describe(args: ParsedArgs, io: Io): Promise<number> {
   const preset = presetArg(args);
   const config = resolveConfig(preset.name, preset.config, args.sets);
+  for (const w of validateRun(preset, config).warnings) io.err(`graft: warning: ${w}`);
   io.out(`preset ${preset.name}: ${preset.description}\n\nconfiguration:\n${describeConfig(preset.config, config)}`);
   const stages = preset.stages(config);
   for (const stage of stages) {
-    const ctx = { runDir: '<out>', stageDir: `<out>/${stage.name}`, checkpoints: Object.fromEntries(stages.map((s) => [s.name, `<out>/${s.name}/checkpoint`])), results: {}, seed: 42 };
+    const ctx = { ...placeholderContext(stages), stageDir: `<out>/${stage.name}` };
     const trainer = createTrainer({ plugins: stage.plugins(ctx), options: stage.options(ctx), logger: createLogger({ console: false }) });
     io.out(`\nstage ${stage.name}: ${stage.description}\nplugins: ${trainer.plugins.map((p) => p.meta.name).join(', ')}\n${trainer.describeText()}`);
     trainer.dispose();
@@ -126,8 +129,12 @@ async function run(args: ParsedArgs, io: Io): Promise<number> {
   // Everything that can be wrong with the command line is checked before anything is written.
   const preset = presetArg(args);
   const config = resolveConfig(preset.name, preset.config, args.sets);
-  const seed = intFlag(args.flags, 'seed', 42);
+  const seed = intFlag(args.flags, 'seed', 42, MAX_SEED);
   const backend = backendFlag(args);
+  // Pre-flight, before the run folder is touched: every stage's plugins, options and data sources
+  // (validateRun), then the backend (one asked for that cannot load is a CONFIG error, exit 2).
+  for (const w of validateRun(preset, config).warnings) io.err(`graft: warning: ${w}`);
+  await selectBackend({ prefer: backend as never });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : path.join('runs', `${preset.name}-${stamp}`));
   // Checked and locked before the log file is opened in it: a refused --out gets nothing written.

@@ -36,7 +36,7 @@ export type {
   Metrics,
 } from './hooks/contexts.ts';
 
-export { SINGLETON_KINDS, kindOf, type GraftPlugin, type PluginMeta, type PluginKind, type PluginState } from './plugin/Plugin.ts';
+export { SINGLETON_KINDS, kindOf, type GraftPlugin, type PluginMeta, type PluginKind, type PluginState, type PreflightReport } from './plugin/Plugin.ts';
 export { validatePlugins } from './plugin/validatePlugins.ts';
 export {
   ROLE_METHODS,

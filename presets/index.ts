@@ -1,5 +1,5 @@
 /** Presets: recipes that bundle plugins, runnable from code and from `graft run`. */
-import { ErrorCodes, GraftError } from '../core/index.ts';
+import { clip, ErrorCodes, GraftError } from '../core/index.ts';
 import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
 import type { Preset } from './runner/Preset.ts';
 import { transferVsScratchPreset } from './transfer-vs-scratch/transferVsScratchPreset.ts';
@@ -12,9 +12,9 @@ export const PRESETS: Record<string, Preset> = {
 };
 
 export function findPreset(name: string): Preset {
-  const p = PRESETS[name];
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!p) {
-    throw new GraftError(ErrorCodes.CONFIG, `unknown preset "${name}"`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
+    throw new GraftError(ErrorCodes.CONFIG, `unknown preset "${clip(name)}"`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
   }
   return p;
 }
@@ -33,4 +33,5 @@ export { classifierRunLength } from './ulmfit-3-stage/classifierRunLength.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';
+export { validateRun, placeholderContext, type RunValidation } from './runner/validateRun.ts';
 export { sampleText } from './runner/sampleText.ts';

@@ -8,7 +8,7 @@ import { ErrorCodes, GraftError } from '../errors/index.ts';
 export type OptionSpec =
   | { type: 'number'; default?: number; min?: number; max?: number; exclusiveMin?: boolean; doc: string }
   | { type: 'integer'; default?: number; min?: number; max?: number; doc: string }
-  | { type: 'string'; default?: string; doc: string; pattern?: RegExp }
+  | { type: 'string'; default?: string; doc: string; pattern?: RegExp; minLength?: number }
   | { type: 'boolean'; default?: boolean; doc: string }
   | { type: 'enum'; values: readonly string[]; default?: string; doc: string }
   | { type: 'number[]'; default?: number[]; doc: string }
@@ -78,10 +78,17 @@ export function checkValue(plugin: string, key: string, spec: OptionSpec, v: unk
       if (spec.min !== undefined && (exclusive ? n <= spec.min : n < spec.min))
         fail(`a ${spec.type} ${exclusive ? '>' : '>='} ${spec.min}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`);
       if (spec.max !== undefined && n > spec.max) fail(`a ${spec.type} <= ${spec.max}`);
+      // 1e20 is an integer to JavaScript, but a count of steps or examples that large is not exact.
+      if (spec.type === 'integer' && !Number.isSafeInteger(n)) {
+        fail(`an integer from ${spec.min ?? -Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`);
+      }
       return n;
     }
     case 'string':
       if (typeof v !== 'string') fail('a string');
+      if (spec.minLength !== undefined && (v as string).length < spec.minLength) {
+        fail(spec.minLength === 1 ? 'a non-empty string' : `a string of at least ${spec.minLength} characters`);
+      }
       if (spec.pattern && !spec.pattern.test(v as string)) fail(`a string matching ${spec.pattern}`);
       return v;
     case 'boolean':
@@ -95,6 +102,8 @@ export function checkValue(plugin: string, key: string, spec: OptionSpec, v: unk
       return v;
     case 'string[]':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail('an array of strings');
+      // An empty entry is never meant: as a path it would name the current folder.
+      if ((v as string[]).some((x) => x.trim() === '')) fail('an array of non-empty strings');
       return v;
     case 'any':
       return v;
@@ -121,12 +130,16 @@ export function parseOptionValue(plugin: string, key: string, spec: OptionSpec, 
       v = text === 'true';
       break;
     case 'number[]':
-      v = text.split(',').map((s) => Number(s));
-      if ((v as number[]).some((x) => !Number.isFinite(x))) bad('comma-separated numbers');
+    case 'string[]': {
+      // An empty value is the empty list; an empty entry (`a,,b`, `a,`, `,`) is a mistake.
+      const items = text === '' ? [] : text.split(',');
+      const empty = items.findIndex((s) => s.trim() === '');
+      const what = spec.type === 'number[]' ? 'numbers' : 'values';
+      if (empty >= 0) bad(`comma-separated ${what} with no empty entry (entry ${empty + 1} of ${items.length} is empty; an empty value is the empty list)`);
+      v = spec.type === 'number[]' ? items.map((s) => Number(s)) : items;
+      if (spec.type === 'number[]' && (v as number[]).some((x) => !Number.isFinite(x))) bad('comma-separated numbers');
       break;
-    case 'string[]':
-      v = text === '' ? [] : text.split(',');
-      break;
+    }
     case 'any':
       try {
         v = JSON.parse(text);

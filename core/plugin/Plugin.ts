@@ -68,6 +68,18 @@ export interface GraftPlugin {
   setState?(state: PluginState): void;
   /** Free tensors the plugin owns; called when the trainer is disposed. */
   dispose?(): void;
+  /**
+   * Cheap checks of what the plugin will read from outside the run (files exist and are text,
+   * labelled data has two classes or more), made before a run writes anything: `validateRun`
+   * (`graft run`, `graft describe`) calls it; the trainer does not. Throws a GraftError naming the
+   * file and line; returns warnings (e.g. bytes that are not UTF-8).
+   */
+  preflight?(): PreflightReport | void;
+}
+
+/** What a plugin's `preflight` found that is not an error. */
+export interface PreflightReport {
+  warnings: string[];
 }
 
 export function kindOf(name: string): string {

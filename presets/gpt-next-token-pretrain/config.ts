@@ -24,7 +24,7 @@ export const GPT_PRETRAIN_CONFIG = {
   'train.clip': { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: 'Gradient clipping: max global norm.' },
   'train.evalEvery': { type: 'integer', default: 100, min: 0, doc: 'Evaluate every N steps (0: only at the end).' },
   'train.checkpointEvery': { type: 'integer', default: 100, min: 0, doc: 'Checkpoint every N steps (0: only at the end).' },
-  'sample.prompt': { type: 'string', default: 'Call me Ishmael. ', doc: 'Prompt of the sample printed after training.' },
+  'sample.prompt': { type: 'string', default: 'Call me Ishmael. ', minLength: 1, doc: 'Prompt of the sample printed after training.' },
   'sample.maxTokens': { type: 'integer', default: 200, min: 0, doc: 'Tokens to sample.' },
   'sample.temperature': { type: 'number', default: 0.8, min: 0, doc: 'Sampling temperature (0: greedy).' },
   'sample.topK': { type: 'integer', default: 20, min: 0, doc: 'Sample from the top k tokens (0: all).' },

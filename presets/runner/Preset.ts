@@ -43,6 +43,11 @@ export interface Preset<S extends OptionSchema = OptionSchema> {
   config: S;
   stages(config: ResolvedOptions<S>): StageSpec[];
   /**
+   * Rules across keys the schema cannot express, checked before the run writes anything
+   * (`validateRun`); throws a GraftError with a usage code (CONFIG) naming the key.
+   */
+  validate?(config: ResolvedOptions<S>): void;
+  /**
    * Optional driver for experiments that are not a straight sequence of stages (several sizes ×
    * seeds): receives a function running one stage list in a sub-folder, and the run folder (for
    * the experiment's own outputs: tables, plots).

@@ -19,12 +19,14 @@ export function cellDir(size: number, seed: number): string {
   return path.join('runs', `n${size}-s${seed}`);
 }
 
-function checkGrid(c: TransferVsScratchConfig): void {
-  const bad = (key: string, v: unknown) =>
-    new GraftError(ErrorCodes.CONFIG, 'invalid value', { option: key, expected: 'a non-empty list of distinct integers >= 0', received: v });
+/** The grid: sizes and seeds non-empty lists of distinct integers >= 0 (seeds 32-bit, as the run seed). */
+export function checkGrid(c: TransferVsScratchConfig): void {
+  const max = { sizes: Number.MAX_SAFE_INTEGER, seeds: 0xffffffff };
   for (const key of ['sizes', 'seeds'] as const) {
     const v = c[key];
-    if (v.length === 0 || v.some((x) => !Number.isInteger(x) || x < 0) || new Set(v).size !== v.length) throw bad(key, v);
+    if (v.length === 0 || v.some((x) => !Number.isSafeInteger(x) || x < 0 || x > max[key]) || new Set(v).size !== v.length) {
+      throw new GraftError(ErrorCodes.CONFIG, 'invalid value', { option: key, expected: `a non-empty list of distinct integers from 0 to ${max[key]}`, received: v });
+    }
   }
 }
 
@@ -93,5 +95,6 @@ export const transferVsScratchPreset = definePreset({
   config: TRANSFER_VS_SCRATCH_CONFIG,
   // One cell of the grid (the first size and seed), for `graft describe`.
   stages: (c) => [generalLmStage(c), targetLmStage(c), ...cellStages(c, c.sizes[0] ?? 0, c.seeds[0] ?? 1, (ctx) => ctx.runDir)],
+  validate: checkGrid,
   experiment: runTransferVsScratch,
 });

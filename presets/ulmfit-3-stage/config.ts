@@ -19,7 +19,7 @@ export const ULMFIT_CONFIG = {
   'model.embSize': { type: 'integer', default: 64, min: 4, doc: 'AWD-LSTM embedding size (and last layer width).' },
   'model.hiddenSize': { type: 'integer', default: 128, min: 4, doc: 'AWD-LSTM hidden size.' },
   'model.nLayers': { type: 'integer', default: 3, min: 1, doc: 'AWD-LSTM layers.' },
-  'task.source': { type: 'string', default: 'npm:spam-assassin', doc: 'Stage 3: labelled data (npm:spam-assassin or a CSV/JSONL file).' },
+  'task.source': { type: 'string', default: 'npm:spam-assassin', minLength: 1, doc: 'Stage 3: labelled data (npm:spam-assassin or a CSV/JSONL file).' },
   'task.trainSize': { type: 'integer', default: 0, min: 0, doc: 'Stage 3: labelled training examples (stratified subsample; 0: all).' },
   'task.maxLen': { type: 'integer', default: 64, min: 8, doc: 'Stage 3: tokens kept per example.' },
   'task.batchSize': { type: 'integer', default: 32, min: 1, doc: 'Stage 3: examples per batch.' },

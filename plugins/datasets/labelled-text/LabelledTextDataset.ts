@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  clip,
   ErrorCodes,
   GraftError,
   resolveOptions,
@@ -8,6 +9,7 @@ import {
   type DatasetPlugin,
   type InputOptions,
   type PluginState,
+  type PreflightReport,
   type ResolvedOptions,
   type Split,
   type Tokenizer,
@@ -19,7 +21,8 @@ import type { LabelledRecord } from '../shared/labelledRecords.ts';
 import { SPAM_ASSASSIN_GROUPS } from '../shared/npmCorpora.ts';
 import { padBatch } from '../shared/padBatch.ts';
 import { encodeRagged, raggedLengths, type RaggedTokens } from '../shared/raggedTokens.ts';
-import { LABELLED_CORPORA, loadLabelledData, type LabelledData } from './loadLabelledData.ts';
+import { utf8Warnings } from '../shared/preflightText.ts';
+import { checkTwoClasses, LABELLED_CORPORA, loadLabelledData, preflightLabelled, type LabelledData } from './loadLabelledData.ts';
 import { LABELLED_TEXT_OPTIONS } from './options.ts';
 
 export type LabelledTextOptions = InputOptions<typeof LABELLED_TEXT_OPTIONS>;
@@ -74,7 +77,7 @@ export class LabelledTextDataset implements DatasetPlugin {
       });
     }
     if (o.source.startsWith('npm:') && !(LABELLED_CORPORA as readonly string[]).includes(o.source)) {
-      throw new GraftError(ErrorCodes.DATA, `unknown corpus "${o.source}"`, {
+      throw new GraftError(ErrorCodes.DATA, `unknown corpus "${clip(o.source)}"`, {
         plugin: name,
         option: 'source',
         expected: `one of ${LABELLED_CORPORA.join(', ')}, or a .csv/.tsv/.jsonl file`,
@@ -101,6 +104,15 @@ export class LabelledTextDataset implements DatasetPlugin {
     }
   }
 
+  /**
+   * Before a run writes anything: the files exist, are text and parse, and their labels give two
+   * classes or more (labels only are read; an `npm:` corpus is not loaded). Warnings for bytes that
+   * are not UTF-8.
+   */
+  preflight(): PreflightReport {
+    return { warnings: utf8Warnings(preflightLabelled(this.options, this.meta.name).files, this.meta.name) };
+  }
+
   /** Number of classes (after setup stage `data`). */
   get numClasses(): number | undefined {
     return this.data?.classes.length;
@@ -121,7 +133,9 @@ export class LabelledTextDataset implements DatasetPlugin {
 
   /** Read, split and subsample (setup stage `data`; public for use without a trainer). */
   load(): void {
-    const d = (this.data = loadLabelledData(this.options, this.meta.name));
+    const d = loadLabelledData(this.options, this.meta.name);
+    checkTwoClasses(d.classes, this.options, this.meta.name);
+    this.data = d;
     this.encoded = undefined;
     const counts = (labels: Int32Array) => d.classes.map((c, k) => `${c}=${labels.filter((l) => l === k).length}`).join(' ');
     this.trainer?.logger.info(

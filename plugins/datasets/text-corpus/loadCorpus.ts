@@ -1,4 +1,4 @@
-import { ErrorCodes, GraftError } from '../../../core/index.ts';
+import { clip, ErrorCodes, GraftError } from '../../../core/index.ts';
 import { loadMobyDick, loadSotu, type SotuFilter, type SourceDocument } from '../shared/npmCorpora.ts';
 import { loadTextPath } from '../shared/textFiles.ts';
 
@@ -13,7 +13,7 @@ export function checkSource(source: string, plugin: string): void {
   if (!source.startsWith('npm:')) return;
   const name = source.slice(4);
   if (!Object.hasOwn(TEXT_CORPORA, name)) {
-    throw new GraftError(ErrorCodes.DATA, `unknown corpus "${source}"`, {
+    throw new GraftError(ErrorCodes.DATA, `unknown corpus "${clip(source)}"`, {
       plugin,
       option: 'sources',
       expected: `one of ${Object.keys(TEXT_CORPORA).map((k) => `npm:${k}`).join(', ')}, a file or a folder`,
