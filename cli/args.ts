@@ -11,6 +11,7 @@ export interface ParsedArgs {
 /** Flags each command accepts, and whether they take a value. */
 const FLAGS: Record<string, Record<string, 'value' | 'bool'>> = {
   run: { set: 'value', out: 'value', backend: 'value', seed: 'value', force: 'bool', quiet: 'bool' },
+  resume: { backend: 'value', quiet: 'bool' },
   describe: { set: 'value' },
   list: {},
   new: { kind: 'value', dir: 'value' },

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -9,13 +10,13 @@ import {
   readCheckpoint,
   selectBackend,
   parseBackendPreference,
-  type Trainer,
 } from '../core/index.ts';
 import { PRESETS, findPreset } from '../presets/index.ts';
 import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
 import { placeholderContext, validateRun } from '../presets/runner/validateRun.ts';
 import { runPreset } from '../presets/runner/runPreset.ts';
 import { openRunFolder } from '../presets/runner/runFolder.ts';
+import { InterruptedError, Interruption, SIGNAL_EXIT_CODES, type StopSignal } from '../presets/runner/interrupt.ts';
 import { pluginCatalog } from '../plugins/catalog.ts';
 import { sampleText } from '../presets/runner/sampleText.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
@@ -26,6 +27,9 @@ const HELP = `graft: transfer learning with language models
 
 Usage:
   graft run <preset> [--set key=value ...] [--out DIR] [--backend auto|node-gpu|node|wasm|cpu] [--seed N] [--force] [--quiet]
+                                      an unfinished run folder resumes where it stopped (--force: start over)
+  graft resume <run-dir> [--backend NAME] [--quiet]
+                                      continue a run with the preset, seed and configuration it recorded
   graft list                          presets and plugins
   graft describe <preset> [--set key=value ...]
                                       the resolved configuration and the loop with each plugin in place
@@ -33,7 +37,12 @@ Usage:
   graft new plugin <name> [--kind KIND] [--dir DIR]
                                       scaffold a plugin package (its tests run Graft's conformance suite)
 
-Exit codes: 0 success, 1 failure while running, 2 bad usage or configuration.`;
+SIGINT (Ctrl-C) or SIGTERM: the current step finishes, a checkpoint is saved, the stage is not marked
+complete and the run exits 130 (SIGINT) or 143 (SIGTERM); a second signal exits at once. The same
+command, or graft resume, continues it exactly.
+
+Exit codes: 0 success, 1 failure while running, 2 bad usage or configuration, 130/143 stopped by
+SIGINT/SIGTERM (resumable).`;
 
 export interface Io {
   out: (s: string) => void;
@@ -56,6 +65,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await describe(args, io);
       case 'run':
         return await run(args, io);
+      case 'resume':
+        return await resume(args, io);
       case 'generate':
         return await generate(args, io);
       case 'new':
@@ -125,10 +136,35 @@ function backendFlag(args: ParsedArgs): string | undefined {
   return String(b);
 }
 
-async function run(args: ParsedArgs, io: Io): Promise<number> {
+/** `graft resume <run-dir>`: `graft run` with what the run folder's config.json recorded. */
+async function resume(args: ParsedArgs, io: Io): Promise<number> {
+  const [dir, extra] = args.positional;
+  if (!dir) throw new GraftError(ErrorCodes.USAGE, '"graft resume" needs a run folder');
+  if (extra !== undefined) throw new GraftError(ErrorCodes.USAGE, `unexpected argument "${clip(extra)}"`);
+  const file = path.join(dir, 'config.json');
+  if (!existsSync(file)) {
+    throw new GraftError(ErrorCodes.USAGE, 'not a run folder: it has no config.json', { file: dir, hint: 'Point at the folder a "graft run" wrote (its --out)' });
+  }
+  let rec: { preset?: unknown; seed?: unknown; config?: unknown; backend?: unknown; quiet?: unknown };
+  try {
+    rec = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new GraftError(ErrorCodes.CONFIG, `not valid JSON: ${(e as Error).message}`, { file });
+  }
+  if (typeof rec.preset !== 'string' || !Number.isInteger(rec.seed) || typeof rec.config !== 'object' || rec.config === null) {
+    throw new GraftError(ErrorCodes.CONFIG, 'does not record the run', { file, expected: '{"preset": string, "seed": integer, "config": object}' });
+  }
+  const flags: ParsedArgs['flags'] = { out: dir, seed: String(rec.seed) };
+  const backend = args.flags.backend ?? (typeof rec.backend === 'string' ? rec.backend : undefined);
+  if (backend !== undefined) flags.backend = backend;
+  if (args.flags.quiet === true || rec.quiet === true) flags.quiet = true;
+  return run({ command: 'run', positional: [rec.preset], flags, sets: [] }, io, rec.config as Record<string, unknown>);
+}
+
+async function run(args: ParsedArgs, io: Io, recorded?: Record<string, unknown>): Promise<number> {
   // Everything that can be wrong with the command line is checked before anything is written.
   const preset = presetArg(args);
-  const config = resolveConfig(preset.name, preset.config, args.sets);
+  const config = resolveConfig(preset.name, preset.config, args.sets, recorded);
   const seed = intFlag(args.flags, 'seed', 42, MAX_SEED);
   const backend = backendFlag(args);
   // Pre-flight, before the run folder is touched: every stage's plugins, options and data sources
@@ -155,25 +191,26 @@ async function run(args: ParsedArgs, io: Io): Promise<number> {
   }
   io.err(`graft: backend ${info.name}; run folder ${outDir}`);
 
-  let current: Trainer | undefined;
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1 && current) {
-      io.err('graft: interrupted; finishing the step and saving (Ctrl-C again to quit at once)');
-      current.control.stopRun('interrupted');
-    } else {
-      process.exit(130);
+  // SIGINT and SIGTERM: finish the step, save, stop (exit 130 / 143); a second signal exits at once.
+  const interrupt = new Interruption();
+  const onSignal = (signal: StopSignal) => () => {
+    if (interrupt.requested) {
+      io.err(`graft: ${signal} again: exiting now`);
+      process.exit(SIGNAL_EXIT_CODES[signal]);
     }
+    interrupt.request(signal);
+    io.err(`graft: ${signal}: finishing the current step, saving a checkpoint, then stopping (send it again to quit at once)`);
   };
-  process.on('SIGINT', onSigint);
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
   try {
     const res = await runPreset(preset, config, seed, {
       outDir,
       runFolder: folder,
       force: args.flags.force === true,
       logger,
-      onTrainer: (t) => (current = t),
+      interrupt,
+      recordInConfig: { backend: info.name, quiet: args.flags.quiet === true },
       extraPlugins: (stageDir) =>
         args.flags.quiet
           ? [new JsonlMetricsLogger({ file: path.join(stageDir, 'metrics.jsonl') })]
@@ -186,8 +223,12 @@ async function run(args: ParsedArgs, io: Io): Promise<number> {
     if (res.experiment) io.out(JSON.stringify(res.experiment, null, 2));
     if (logFailure) throw logFailure; // the run finished, but its log file is incomplete
     return 0;
+  } catch (e) {
+    if (!(e instanceof InterruptedError)) throw e;
+    io.err(`graft: ${e.message}; not complete: the same command, or graft resume ${outDir}, continues it`);
+    return e.exitCode;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
     folder.release();
   }
 }

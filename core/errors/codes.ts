@@ -33,6 +33,8 @@ export const ErrorCodes = {
   USAGE: 'GRAFT_ERR_USAGE',
   /** A loss or gradient became NaN or infinite. */
   NON_FINITE: 'GRAFT_ERR_NON_FINITE',
+  /** The run was stopped by a signal (SIGINT, SIGTERM) after saving a checkpoint; the same command resumes it. */
+  INTERRUPTED: 'GRAFT_ERR_INTERRUPTED',
   /** An internal invariant broke: a bug in Graft. */
   INTERNAL: 'GRAFT_ERR_INTERNAL',
   /** Reading or writing a file failed (disk full, no permission, read-only file system, ...). */

@@ -167,14 +167,16 @@ export class Trainer implements TrainerApi {
     let failed = false;
     try {
       await hooks.beforeRun.promise(runContext);
-      // A run resumed from its last step's checkpoint has nothing left to do.
-      if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');
       while (!control.stopping && state.epoch < state.maxEpochs) {
         control.epochEnding = false;
         await hooks.beforeEpoch.promise(runContext);
         const total = dataset.numBatches('train');
         if (total === 0) throw new GraftError(ErrorCodes.DATA, 'the training split has no batches', { plugin: dataset.meta.name });
-        const it = dataset.batches('train', { epoch: state.epoch, from: state.batchInEpoch });
+        // Resumed from the checkpoint of its last step: no step is left, but the epoch end and the run
+        // end still run, as after that step in the run that wrote the checkpoint (an evaluation at
+        // the epoch end, say), so the resumed run ends exactly as that one did.
+        if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');
+        const it = control.stopping ? [] : dataset.batches('train', { epoch: state.epoch, from: state.batchInEpoch });
         for (const batch of it) {
           await this.runStep(batch);
           if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');

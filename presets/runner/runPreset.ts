@@ -13,25 +13,40 @@ import {
   type ResolvedOptions,
   type Trainer,
 } from '../../core/index.ts';
+import { PeriodicCheckpoint } from '../../plugins/checkpoints/index.ts';
+import { DEFAULT_METRICS_FILE, type JsonlMetricsLogger } from '../../plugins/loggers/index.ts';
+import { InterruptedError, StopOnSignal, type Interruption } from './interrupt.ts';
 import type { Preset, StageContext, StageSpec } from './Preset.ts';
 import { openRunFolder, type RunFolder } from './runFolder.ts';
+import { cleanForFreshStart, findResumePoint, removeAfter } from './stageAttempt.ts';
 
 export interface RunOptions {
   /** The run folder; created if absent. */
   outDir: string;
-  /** Re-run stages that are already complete in the run folder. */
+  /**
+   * Re-run stages from scratch: complete ones, and unfinished ones that would otherwise resume
+   * (their checkpoints, `best` included, and metrics files are removed first).
+   */
   force?: boolean;
   logger?: Logger;
   /** Extra plugins added to every stage (progress bars, loggers), made per stage. */
   extraPlugins?: (stageDir: string) => GraftPlugin[];
-  /** Called with each trainer once built (the CLI wires Ctrl-C to it). */
+  /** Called with each trainer once built. */
   onTrainer?: (trainer: Trainer | undefined) => void;
+  /**
+   * Stop on request (the CLI requests it on SIGINT and SIGTERM): the stage in progress saves a
+   * checkpoint after its current step, no `result.json` is written and no later stage starts;
+   * the run rejects with an `InterruptedError`.
+   */
+  interrupt?: Interruption;
   /**
    * The run folder, already opened (checked and locked) by the caller, as the CLI does before it
    * opens its log file there; it is not released here. Default: `runPreset` opens `outDir` with
    * `openRunFolder` (one Graft process per run folder) and releases it when done.
    */
   runFolder?: RunFolder;
+  /** More fields for the run folder's `config.json` (the CLI records backend and quiet there for `graft resume`). */
+  recordInConfig?: Record<string, unknown>;
 }
 
 export interface StageOutcome {
@@ -58,9 +73,19 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   }
 }
 
+const PERIODIC = 'checkpoint:periodic';
+const JSONL_METRICS = 'logger:jsonl-metrics';
+
 /**
  * Run stages in order in `dir`. A stage whose `result.json` exists is complete and is skipped
  * (unless `force`); its checkpoint and result are handed to later stages all the same.
+ *
+ * A stage without `result.json` is unfinished: it resumes exactly (`trainer.resume`) from the
+ * newest complete checkpoint of its `checkpoint:periodic` folder (a stage without that plugin
+ * gets one that saves at the end and when stopped), after removing what the abandoned attempt
+ * wrote past it; with no checkpoint it starts at step 0, after removing the earlier attempt's
+ * step checkpoints and metrics files. A checkpoint taken after training ended only leaves the
+ * stage's closing work (final checkpoint, `after`, `result.json`).
  */
 export async function runStages(
   dir: string,
@@ -76,6 +101,7 @@ export async function runStages(
     const checkpoint = path.join(stageDir, 'checkpoint');
     const resultFile = path.join(stageDir, RESULT);
     ctx.stageDir = stageDir;
+    if (opts.force) rmSync(resultFile, { force: true });
     if (!opts.force && existsSync(resultFile)) {
       const result = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>;
       opts.logger.info(`stage ${stage.name}: already complete in ${stageDir}, skipped (use --force to re-run)`);
@@ -84,21 +110,55 @@ export async function runStages(
       outcomes.push({ name: stage.name, skipped: true, checkpoint, result });
       continue;
     }
+    const stop = opts.interrupt;
+    if (stop?.signal) throw new InterruptedError(stop.signal, `stopped by ${stop.signal} before stage ${stage.name}`);
     mkdirSync(stageDir, { recursive: true });
     opts.logger.info(`stage ${stage.name}: ${stage.description}`);
-    const trainer = createTrainer({
-      plugins: [...stage.plugins(ctx), ...(opts.extraPlugins?.(stageDir) ?? [])],
-      options: { seed, ...stage.options(ctx) },
-      logger: opts.logger,
-    });
+    const plugins = [...stage.plugins(ctx), ...(opts.extraPlugins?.(stageDir) ?? [])];
+    // Every stage can be resumed: one without periodic checkpoints saves at the end and when stopped.
+    const addedPeriodic = !plugins.some((p) => p.meta.name === PERIODIC);
+    if (addedPeriodic) plugins.push(new PeriodicCheckpoint({ every: 0, keep: 1, best: false }));
+    if (stop) plugins.push(new StopOnSignal(stop, stage.name));
+    const trainer = createTrainer({ plugins, options: { seed, ...stage.options(ctx) }, logger: opts.logger });
     trainer.resources.set(CoreResources.runDir, stageDir);
     trainer.resources.set(CoreResources.config, { ...(config as object), stage: stage.name });
     opts.onTrainer?.(trainer);
     try {
       const started = Date.now();
-      const fit = await trainer.fit();
+      const checkpointDir = trainer.plugin<PeriodicCheckpoint>(PERIODIC)!.options.dir ?? path.join(stageDir, 'checkpoints');
+      const metricsFiles = trainer.plugins
+        .filter((p) => p.meta.name === JSONL_METRICS)
+        .map((p) => path.resolve((p as JsonlMetricsLogger).options.file ?? path.join(stageDir, DEFAULT_METRICS_FILE)));
+      if (opts.force) {
+        rmSync(checkpointDir, { recursive: true, force: true });
+        for (const f of metricsFiles) rmSync(f, { force: true });
+      }
+      const from = opts.force ? undefined : findResumePoint(checkpointDir, opts.logger);
+      let fit: { stopReason: string; state: Trainer['state']; metrics: Record<string, number> };
+      if (from) {
+        const removed = removeAfter(checkpointDir, from.step);
+        opts.logger.info(
+          `stage ${stage.name}: ${from.finished ? 'training finished' : 'resuming'} from step ${from.step} of ${from.dir}` +
+            (removed.length ? ` (removed what a stopped attempt left after it: ${removed.join(', ')})` : ''),
+        );
+        await trainer.resume(from.dir);
+        fit = from.finished
+          ? { stopReason: trainer.state.stopReason ?? 'done', state: trainer.state, metrics: { ...trainer.state.metrics } }
+          : await trainer.fit();
+      } else {
+        const removed = cleanForFreshStart(checkpointDir, metricsFiles);
+        if (removed.length) opts.logger.info(`stage ${stage.name}: no checkpoint to resume; starting at step 0 (removed an earlier attempt's ${removed.map((f) => path.basename(f)).join(', ')})`);
+        fit = await trainer.fit();
+      }
+      const stopped = () => {
+        // A signal during the end of training, the final save or `after`: the stage is not marked
+        // complete; its end-of-run checkpoint lets the next run finish it.
+        if (stop?.signal) throw new InterruptedError(stop.signal, `stage ${stage.name}: stopped by ${stop.signal} after training (step ${fit.state.step}); not marked complete`);
+      };
+      stopped();
       await trainer.save(checkpoint);
       const extra = (await stage.after?.(trainer, ctx)) ?? {};
+      stopped();
       const result = {
         stopReason: fit.stopReason,
         steps: fit.state.step,
@@ -108,6 +168,8 @@ export async function runStages(
         ...extra,
       };
       writeJsonAtomic(resultFile, result);
+      // The stage's own checkpoint/ is the final model; the resume checkpoints the runner added are not needed.
+      if (addedPeriodic) rmSync(checkpointDir, { recursive: true, force: true });
       ctx.checkpoints[stage.name] = checkpoint;
       ctx.results[stage.name] = result;
       outcomes.push({ name: stage.name, skipped: false, checkpoint, result });
@@ -158,7 +220,7 @@ async function runPresetLocked<S extends OptionSchema>(
       });
     }
   }
-  writeJsonAtomic(cfgFile, { ...record, created: new Date().toISOString() });
+  writeJsonAtomic(cfgFile, { ...record, ...opts.recordInConfig, created: new Date().toISOString() });
   if (preset.experiment) {
     const experiment = await preset.experiment(config, async (subdir, stages, subSeed) => {
       const out = await runStages(path.join(dir, subdir), stages, subSeed ?? seed, record, { ...opts, logger });

@@ -28,12 +28,15 @@ function wordTokenizer(c: UlmfitConfig, from?: string): GraftPlugin {
   return new WordTokenizerPlugin(from ? { from } : { maxVocab: c['vocab.maxSize'], minFreq: c['vocab.minFreq'] });
 }
 
-/** Validation perplexity three times a run (metrics.jsonl shows it falling) and at the end. */
+/**
+ * Validation perplexity three times a run (metrics.jsonl shows it falling) and at the end; a
+ * checkpoint every tenth of the run, so a killed run resumes having lost at most that much.
+ */
 function lmCallbacks(steps: number): GraftPlugin[] {
   return [
     new GradClipCallback({ maxNorm: 0.5 }),
     new EvaluateCallback({ every: Math.max(1, Math.round(steps / 3)), atEpochEnd: false, atEnd: true }),
-    new PeriodicCheckpoint({ every: 0, keep: 1, best: false }),
+    new PeriodicCheckpoint({ every: Math.max(1, Math.round(steps / 10)), keep: 1, best: false }),
   ];
 }
 

@@ -1,10 +1,13 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CoreResources,
   ErrorCodes,
   GraftError,
+  MANIFEST,
+  resolveCheckpointDir,
   resolveOptions,
+  type Manifest,
   type EvalContext,
   type GraftPlugin,
   type Metrics,
@@ -60,6 +63,8 @@ export class PeriodicCheckpoint implements GraftPlugin {
       // Fail before training rather than at the first save.
       this.dir = this.resolveDir(ctx.trainer);
       this.inRun = true;
+      // A `best` left by an earlier attempt of this run is replaced only by a better model.
+      if (this.options.best && this.s.bestValue === null) this.adoptBestOnDisk(ctx.trainer);
     });
     // Stage `last`: the checkpoint then holds this step's evaluation and early-stopping state.
     trainer.tap('afterStep', this, async (ctx) => {
@@ -104,6 +109,34 @@ export class PeriodicCheckpoint implements GraftPlugin {
       await fs.rm(path.join(dir, e), { recursive: true, force: true });
     }
     ctx.trainer.logger.info(`${NAME}: saved ${path.join(dir, name)}`);
+  }
+
+  /**
+   * Save a step checkpoint now and point `latest.json` at it, unless this step is saved already
+   * (a run stopped by a signal saves here, as at the end of a run). Returns the checkpoint folder.
+   */
+  async saveNow(ctx: RunContext): Promise<string> {
+    const dir = this.dir ?? this.resolveDir(ctx.trainer);
+    if (ctx.state.step !== this.s.lastSavedStep) await this.saveStep(ctx);
+    return path.join(dir, stepDirName(ctx.state.step));
+  }
+
+  /** Take the best value from `<dir>/best` if it was written with the same monitor and mode. */
+  private adoptBestOnDisk(trainer: TrainerApi): void {
+    const found = resolveCheckpointDir(path.join(this.dir!, BEST_DIR));
+    if (!found) return;
+    try {
+      const m = JSON.parse(readFileSync(path.join(found, MANIFEST), 'utf8')) as Manifest;
+      const prev = m.plugins?.[NAME];
+      const opts = (prev?.options ?? {}) as { monitor?: unknown; mode?: unknown };
+      const st = (prev?.state ?? {}) as Partial<PeriodicState>;
+      if (opts.monitor !== this.options.monitor || opts.mode !== this.options.mode || typeof st.bestValue !== 'number') return;
+      this.s.bestValue = st.bestValue;
+      this.s.bestStep = typeof st.bestStep === 'number' ? st.bestStep : -1;
+      trainer.logger.info(`${NAME}: ${found} holds ${this.options.monitor} ${st.bestValue} (step ${this.s.bestStep}); only a better model replaces it`);
+    } catch (e) {
+      trainer.logger.warn(`${NAME}: could not read ${found} (${(e as Error).message}); the next evaluation replaces it`);
+    }
   }
 
   private async maybeSaveBest(metrics: Metrics, ctx: EvalContext): Promise<Metrics> {

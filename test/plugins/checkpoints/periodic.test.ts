@@ -173,3 +173,28 @@ test('bad options name the option', (t) => {
   t.throws(() => new PeriodicCheckpoint({ dir: 7 as unknown as string }), { message: /option "dir".*a string/ });
   t.throws(() => new PeriodicCheckpoint({ keepLast: 3 } as object), { message: /option "keepLast".*unknown option/ });
 });
+
+test('a fresh run in a folder with a best from an earlier attempt replaces it only by a better model', async (t) => {
+  const dir = tempDir(t);
+  const run = async (seed: number, epochs: number) => {
+    const probe = evalProbe();
+    const ckpt = new PeriodicCheckpoint({ dir, every: 0 });
+    const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), new EvaluateCallback({ every: 1 }), ckpt, probe], options: { epochs, seed }, logger: silentLogger() });
+    await tr.fit();
+    tr.dispose();
+    return { evals: probe.evals.map((e) => e.loss), progress: ckpt.progress };
+  };
+  // A long first attempt reaches a low loss; a short second one from step 0 never gets there.
+  const first = await run(5, 3);
+  const bestFirst = Math.min(...first.evals);
+  const second = await run(6, 1);
+  t.true(Math.min(...second.evals) > bestFirst, 'the second attempt is worse throughout');
+  t.is(second.progress.bestValue, bestFirst, 'the best value came from the folder');
+  const best = readCheckpoint(path.join(dir, 'best')).manifest;
+  t.is(best.plugins['checkpoint:periodic']!.options!.monitor, 'validation_loss');
+  t.is((best.plugins['checkpoint:periodic']!.state as { bestValue: number }).bestValue, bestFirst, 'best was not overwritten by a worse model');
+  // A better one replaces it.
+  const third = await run(5, 4);
+  t.is(third.progress.bestValue, Math.min(bestFirst, ...third.evals));
+  t.is((readCheckpoint(path.join(dir, 'best')).manifest.plugins['checkpoint:periodic']!.state as { bestValue: number }).bestValue, third.progress.bestValue!);
+});

@@ -117,6 +117,34 @@ test('a run stopped after 3 steps and saved with trainer.save resumes to the sam
   t.deepEqual(resumed.es, straight.es);
 });
 
+test('resumed from the checkpoint of its last step (6 of 6, mid-epoch), the run trains no step and still ends its epoch: the epoch-end evaluation', async (t) => {
+  const run = async (dir: string, from?: string) => {
+    // As the ULMFiT classifier: at epoch ends, not at the end of the run.
+    const ev = new EvaluateCallback({ every: 4, atEnd: false });
+    const plugins = [new ToyModel(), new ToyObjective(), new MomentumSgd(), new ToyDataset({ batches: 4 }), ev, new PeriodicCheckpoint({ dir: path.join(dir, 'ckpt'), every: 3, keep: 0 })];
+    const tr = createTrainer({ plugins, options: { epochs: 3, maxSteps: 6, seed: 11 }, logger: silentLogger() });
+    if (from) await tr.resume(from);
+    const steps: number[] = [];
+    tr.tap('afterStep', 'test:probe', (ctx) => void steps.push(ctx.state.step));
+    const res = await tr.fit();
+    const out = { steps, params: params(tr), lastEval: ev.lastEvaluatedStep, state: { ...res.state }, metrics: res.metrics };
+    tr.dispose();
+    return out;
+  };
+  const a = tempDir(t);
+  const straight = await run(a);
+  // Step 6 is the 2nd batch of epoch 1: no evaluation on the step (every 4), one at the end of the (cut) epoch.
+  t.is(straight.lastEval, 6);
+  // step-6 was saved at the end of step 6, before the epoch and the run ended.
+  const resumed = await run(tempDir(t), path.join(a, 'ckpt', 'step-6'));
+  t.deepEqual(resumed.steps, [], 'no seventh step');
+  t.is(resumed.state.stopReason, 'max-steps');
+  t.is(resumed.lastEval, 6, 'the epoch-end evaluation ran');
+  for (const n of Object.keys(straight.params)) t.deepEqual(resumed.params[n], straight.params[n], n);
+  t.deepEqual(resumed.metrics, straight.metrics);
+  t.deepEqual(resumed.state, straight.state);
+});
+
 // Serial: tensor counts are process-wide.
 test.serial('tensor count stays flat across steps with every plugin active, no synchronous reads, all freed on dispose', async (t) => {
   const dir = tempDir(t);

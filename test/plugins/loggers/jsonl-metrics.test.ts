@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreResources, createTrainer, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
@@ -193,4 +193,49 @@ test('bad options name the option', (t) => {
   t.throws(() => new JsonlMetricsLogger({ flushEvery: 0 }), { message: /option "flushEvery".*>= 1/ });
   t.throws(() => new JsonlMetricsLogger({ file: 3 as unknown as string }), { message: /option "file".*a string/ });
   t.throws(() => new JsonlMetricsLogger({ path: 'x' } as object), { message: /option "path".*unknown option/ });
+});
+
+test('a resumed run cuts the file back to the checkpoint\'s lines: no repeated steps, no torn line', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'm.jsonl');
+  const ck = path.join(dir, 'ck');
+  const build = (maxSteps: number, f = file, logger = true) =>
+    createTrainer({
+      plugins: [...toyPlugins({ batches: 8 }), new EvaluateCallback({ every: 3, atEpochEnd: false, atEnd: false }), ...(logger ? [new JsonlMetricsLogger({ file: f, every: 1, flushEvery: 100 })] : [])],
+      options: { epochs: 1, maxSteps, seed: 3 },
+      logger: silentLogger(),
+    });
+  const strip = (l: Record<string, unknown>) => ({ ...l, time: 0 });
+  // Uninterrupted: 6 steps.
+  const whole = build(6, path.join(dir, 'whole.jsonl'));
+  await whole.fit();
+  whole.dispose();
+  // An attempt saves at step 4 (its buffered lines reach the file first), goes on, and dies mid-write.
+  const first = build(4, path.join(dir, 'first.jsonl'));
+  await first.fit();
+  await first.save(ck);
+  first.dispose();
+  const saved = readLines(path.join(dir, 'first.jsonl')).length;
+  t.deepEqual(JSON.parse(readFileSync(path.join(ck, 'manifest.json'), 'utf8')).plugins['logger:jsonl-metrics'].state, { lines: saved });
+  // The file of the run: what the checkpoint saw, then an abandoned step 5 and half a line.
+  const abandoned = readFileSync(path.join(dir, 'first.jsonl'), 'utf8') + toJsonLine(trainRecord({ step: 5, epoch: 0, loss: 1, lr: 0.5, tokens: 100, time: 1 })) + '{"type":"tr';
+  writeFileSync(file, abandoned);
+  const resumed = build(6);
+  await resumed.resume(ck);
+  t.is(readLines(file).length, saved, 'cut back when the checkpoint loaded');
+  await resumed.fit();
+  resumed.dispose();
+  t.deepEqual(readLines(file).map(strip), readLines(path.join(dir, 'whole.jsonl')).map(strip));
+  t.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), [], 'no temporary file left');
+
+  // A checkpoint written without the logger: the records past its step are dropped.
+  const without = build(4, undefined, false);
+  await without.fit();
+  await without.save(path.join(dir, 'ck-without'));
+  without.dispose();
+  writeFileSync(file, abandoned);
+  const r2 = build(6);
+  await r2.resume(path.join(dir, 'ck-without'));
+  t.deepEqual(readLines(file).map((l) => l.step), readLines(path.join(dir, 'first.jsonl')).map((l) => l.step));
+  r2.dispose();
 });
