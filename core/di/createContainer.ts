@@ -8,7 +8,8 @@ import type { GraftPlugin } from '../plugin/Plugin.ts';
 import { Rng } from '../random/index.ts';
 import { Trainer } from '../trainer/Trainer.ts';
 import { resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from '../trainer/TrainerOptions.ts';
-import { ROLE_TOKENS, TOKENS } from './tokens.ts';
+import { orderByDependencies, slotNames, slotToken } from './slots.ts';
+import { TOKENS } from './tokens.ts';
 
 /**
  * The core bindings: options, logger, hooks, parameter store, root RNG, the plugin set and the
@@ -26,9 +27,10 @@ export function coreModule(options: TrainerOptionsInput = {}, logger?: Logger): 
       .inSingletonScope();
     bind(TOKENS.PluginSet)
       .toDynamicValue((ctx) => {
-        const roles = Object.values(ROLE_TOKENS).flatMap((t) => ctx.getAll<GraftPlugin>(t, { optional: true }) ?? []);
-        const rest = ctx.getAll<GraftPlugin>(TOKENS.Plugin, { optional: true }) ?? [];
-        return [...roles, ...rest];
+        const slots = ctx.get(TOKENS.Slots, { optional: true }) ?? [];
+        const recipe = slots.map((s) => ctx.get<GraftPlugin>(slotToken(s)));
+        const added = ctx.getAll<GraftPlugin>(TOKENS.Plugin, { optional: true }) ?? [];
+        return orderByDependencies([...recipe, ...added]);
       })
       .inSingletonScope();
     bind(Trainer).toSelf().inSingletonScope();
@@ -36,22 +38,28 @@ export function coreModule(options: TrainerOptionsInput = {}, logger?: Logger): 
 }
 
 /**
- * A ContainerModule binding plugin instances: role plugins (model, head, objective, optimizer,
- * dataset, tokenizer) to their role tokens, the rest to `TOKENS.Plugin`.
+ * A ContainerModule binding plugin instances, each to its slot token (`slotNames`), and the slot
+ * order; the trainer applies them in that order (moved only by `dependsOn`).
  */
 export function pluginsModule(plugins: readonly GraftPlugin[]): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    for (const p of plugins) {
-      const token = (ROLE_TOKENS as Record<string, symbol>)[p.meta?.kind] ?? TOKENS.Plugin;
-      bind(token).toConstantValue(p);
-    }
+    const slots = slotNames(plugins);
+    slots.forEach((s, i) => bind(slotToken(s)).toConstantValue(plugins[i]!));
+    bind(TOKENS.Slots).toConstantValue(slots);
+  });
+}
+
+/** A ContainerModule replacing the plugin in `slot` (see `slotNames`): the part runs where the old one did. */
+export function replaceSlot(slot: string, plugin: GraftPlugin): ContainerModule {
+  return new ContainerModule(({ rebind }) => {
+    rebind(slotToken(slot)).toConstantValue(plugin);
   });
 }
 
 export interface Recipe {
   /** Plugin instances. */
   plugins?: readonly GraftPlugin[];
-  /** Extra container modules, loaded after the plugins (they may rebind a role). */
+  /** Extra container modules, loaded after the plugins (they may rebind a slot: `replaceSlot`). */
   modules?: readonly ContainerModule[];
   options?: TrainerOptionsInput;
   logger?: Logger;

@@ -8,9 +8,10 @@ import type { Rng } from '../random/index.ts';
 import type { TrainerOptions } from '../trainer/TrainerOptions.ts';
 
 /**
- * The container's tokens. A preset binds a plugin to its role token; rebinding that token
+ * The container's tokens. Each plugin of a recipe is bound to its slot token (`slots.ts`); a role
+ * plugin's slot is its kind, so `TOKENS.Optimizer` is the optimizer's slot and rebinding it
  * (`container.rebind(TOKENS.Optimizer).toConstantValue(new SgdOptimizer(...))`) replaces one
- * part of the recipe. Plugins that fill no role are bound (many times) to `TOKENS.Plugin`.
+ * part of the recipe, in place. Plugins added by container modules bind to `TOKENS.Plugin`.
  */
 export const TOKENS = {
   TrainerOptions: Symbol.for('graft.TrainerOptions') as ServiceIdentifier<TrainerOptions>,
@@ -18,15 +19,17 @@ export const TOKENS = {
   Hooks: Symbol.for('graft.Hooks') as ServiceIdentifier<TrainerHooks>,
   Params: Symbol.for('graft.Params') as ServiceIdentifier<ParameterStore>,
   Rng: Symbol.for('graft.Rng') as ServiceIdentifier<Rng>,
-  Model: Symbol.for('graft.role.model') as ServiceIdentifier<ModelPlugin>,
-  Head: Symbol.for('graft.role.head') as ServiceIdentifier<HeadPlugin>,
-  Objective: Symbol.for('graft.role.objective') as ServiceIdentifier<ObjectivePlugin>,
-  Optimizer: Symbol.for('graft.role.optimizer') as ServiceIdentifier<OptimizerPlugin>,
-  Dataset: Symbol.for('graft.role.dataset') as ServiceIdentifier<DatasetPlugin>,
-  Tokenizer: Symbol.for('graft.role.tokenizer') as ServiceIdentifier<TokenizerPlugin>,
-  /** Every other plugin: schedulers, freezing, metrics, loggers, checkpoints, callbacks. */
+  Model: Symbol.for('graft.slot.model') as ServiceIdentifier<ModelPlugin>,
+  Head: Symbol.for('graft.slot.head') as ServiceIdentifier<HeadPlugin>,
+  Objective: Symbol.for('graft.slot.objective') as ServiceIdentifier<ObjectivePlugin>,
+  Optimizer: Symbol.for('graft.slot.optimizer') as ServiceIdentifier<OptimizerPlugin>,
+  Dataset: Symbol.for('graft.slot.dataset') as ServiceIdentifier<DatasetPlugin>,
+  Tokenizer: Symbol.for('graft.slot.tokenizer') as ServiceIdentifier<TokenizerPlugin>,
+  /** Plugins added by container modules (many bindings), applied after the recipe's. */
   Plugin: Symbol.for('graft.Plugin') as ServiceIdentifier<GraftPlugin>,
-  /** All plugins of the recipe, roles first; resolved by the core module. */
+  /** The recipe's slot names, in recipe order. */
+  Slots: Symbol.for('graft.Slots') as ServiceIdentifier<string[]>,
+  /** All plugins: the recipe's in its order, then the modules', sorted only by `dependsOn`. */
   PluginSet: Symbol.for('graft.PluginSet') as ServiceIdentifier<GraftPlugin[]>,
 } as const;
 

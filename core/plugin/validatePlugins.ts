@@ -49,7 +49,7 @@ export function validatePlugins(plugins: readonly GraftPlugin[]): void {
       throw new GraftError(
         ErrorCodes.SINGLETON,
         `plugins "${list[0]!.meta.name}" and "${list[1]!.meta.name}" are both of kind "${kind}", which allows one`,
-        { plugin: list[1]!.meta.name, hint: `Keep one ${kind}; to replace a preset's ${kind}, rebind its token instead of adding another` },
+        { plugin: list[1]!.meta.name, hint: `Keep one ${kind}; to replace the ${kind} of a recipe, replace its slot (in code: modules: [replaceSlot('${kind}', plugin)]) instead of adding another` },
       );
     }
   }

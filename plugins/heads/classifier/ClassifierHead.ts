@@ -38,6 +38,7 @@ export class ClassifierHead implements HeadPlugin {
     name: NAME,
     kind: 'head',
     description: 'ULMFiT classifier: concat pooling [last, max, mean] → (BatchNorm → Dropout → Linear) blocks → logits',
+    dependsOn: ['model:*'],
   } as const;
   readonly options: Readonly<ResolvedOptions<typeof CLASSIFIER_HEAD_OPTIONS>>;
   private sizes: number[] = [];

@@ -28,7 +28,7 @@ const BIAS = 'head.lm.bias';
  */
 export class LmHead implements HeadPlugin {
   static readonly NAME = 'head:lm';
-  readonly meta = { name: LmHead.NAME, kind: 'head', description: 'Language-model head: features → vocabulary logits (tied or own weights)' } as const;
+  readonly meta = { name: LmHead.NAME, kind: 'head', description: 'Language-model head: features → vocabulary logits (tied or own weights)', dependsOn: ['model:*'] } as const;
   readonly options: ResolvedOptions<typeof LM_HEAD_OPTIONS>;
 
   constructor(options: LmHeadOptions = {}) {
@@ -51,7 +51,7 @@ export class LmHead implements HeadPlugin {
         throw new GraftError(ErrorCodes.PARAMETER, `the tied head needs a [vocab, dim] parameter "${o.embedding}"${emb ? `, found shape [${emb.shape}]` : ', which does not exist'}`, {
           plugin: LmHead.NAME,
           option: 'embedding',
-          hint: 'Put the model before the head in the recipe, point `embedding` at its token embedding, or set tied: false',
+          hint: 'Point `embedding` at the model\'s token embedding (its parameter names: trainer.params.names()), or set tied: false',
         });
       }
       return;
