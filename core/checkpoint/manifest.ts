@@ -15,6 +15,17 @@ export interface Manifest {
   plugins: Record<string, { kind: string; options?: Record<string, unknown>; state?: unknown; tensors?: string[] }>;
   /** Free-form configuration the caller adds (a preset's resolved config). */
   config?: unknown;
+  /**
+   * Per tensor file: its size and SHA-256, checked on every read (a mismatch is an error naming
+   * the file). Absent in checkpoints written before Graft recorded checksums: those load with a warning.
+   */
+  files?: Record<string, FileChecksum>;
+}
+
+export interface FileChecksum {
+  bytes: number;
+  /** Lowercase hex. */
+  sha256: string;
 }
 
 export const MANIFEST = 'manifest.json';

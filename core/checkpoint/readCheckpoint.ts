@@ -3,7 +3,8 @@ import path from 'node:path';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 import { resolveCheckpointDir } from './atomicDir.ts';
 import { MANIFEST, PARAMS_FILE, STATE_FILE, type Manifest } from './manifest.ts';
-import { decodeSafetensors, type NamedArray } from './safetensors.ts';
+import { decodeSafetensors, describeNonFinite, firstNonFinite, type NamedArray } from './safetensors.ts';
+import { checksumOf } from './saveCheckpoint.ts';
 
 export interface CheckpointData {
   dir: string;
@@ -12,8 +13,39 @@ export interface CheckpointData {
   state: Record<string, NamedArray>;
 }
 
-/** Read a checkpoint folder (or the survivor of an interrupted save) without touching any trainer. */
-export function readCheckpoint(dir: string): CheckpointData {
+export interface ReadOptions {
+  /** Where warnings go (a checkpoint without checksums). Default: `process.emitWarning`. */
+  warn?: (message: string) => void;
+}
+
+const TENSOR_FILES = [PARAMS_FILE, STATE_FILE] as const;
+
+/**
+ * Read a checkpoint folder (or the survivor of an interrupted save) without touching any trainer.
+ * Everything is checked before anything is returned: the manifest; each tensor file's size and
+ * SHA-256 against the manifest (a checkpoint written before checksums were recorded is read with
+ * a warning); the safetensors layout (`decodeSafetensors`); every tensor the manifest names is in
+ * its file; every float value is finite. Each failure is a `GRAFT_ERR_CHECKPOINT` naming the file
+ * and, where there is one, the tensor.
+ */
+export function readCheckpoint(dir: string, opts: ReadOptions = {}): CheckpointData {
+  const { dir: real, manifest } = readCheckpointManifest(dir);
+  const bytes: Record<string, Buffer | undefined> = {};
+  for (const f of TENSOR_FILES) {
+    const p = path.join(real, f);
+    bytes[f] = existsSync(p) ? readFileSync(p) : undefined;
+  }
+  verifyChecksums(real, manifest, bytes, opts);
+  const decode = (f: string): Record<string, NamedArray> => (bytes[f] ? decodeSafetensors(bytes[f]!, path.join(real, f)).arrays : {});
+  const data: CheckpointData = { dir: real, manifest, params: decode(PARAMS_FILE), state: decode(STATE_FILE) };
+  checkComplete(data);
+  checkFinite(data.params, path.join(real, PARAMS_FILE), 'parameter');
+  checkFinite(data.state, path.join(real, STATE_FILE), 'state tensor');
+  return data;
+}
+
+/** The manifest of a checkpoint folder (or of the survivor of an interrupted save), checked for format; no tensor is read. */
+export function readCheckpointManifest(dir: string): { dir: string; manifest: Manifest } {
   const real = resolveCheckpointDir(dir);
   if (!real) {
     throw new GraftError(ErrorCodes.CHECKPOINT, 'no checkpoint here (no manifest.json)', {
@@ -28,16 +60,78 @@ export function readCheckpoint(dir: string): CheckpointData {
   } catch (e) {
     throw new GraftError(ErrorCodes.CHECKPOINT, `manifest is not valid JSON: ${(e as Error).message}`, { file: mfile });
   }
-  if (manifest.format !== 'graft-checkpoint' || manifest.version !== 1) {
+  if (typeof manifest !== 'object' || manifest === null || manifest.format !== 'graft-checkpoint' || manifest.version !== 1) {
     throw new GraftError(ErrorCodes.CHECKPOINT, 'unknown checkpoint format', {
       file: mfile,
       expected: 'format "graft-checkpoint", version 1',
-      received: `${manifest.format} ${manifest.version}`,
+      received: `${manifest?.format} ${manifest?.version}`,
     });
   }
-  const read = (f: string): Record<string, NamedArray> => {
+  return { dir: real, manifest };
+}
+
+function verifyChecksums(real: string, manifest: Manifest, bytes: Record<string, Buffer | undefined>, opts: ReadOptions): void {
+  const mfile = path.join(real, MANIFEST);
+  const files = manifest.files;
+  if (files === undefined) {
+    const warn = opts.warn ?? ((m: string) => process.emitWarning(m, { code: 'GRAFT_NO_CHECKSUMS' }));
+    warn(`checkpoint ${real} has no checksums (written by an older Graft): its tensor files cannot be verified; save it again to add them`);
+    return;
+  }
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new GraftError(ErrorCodes.CHECKPOINT, 'manifest field "files" is not an object', { file: mfile, expected: '{"<file>": {"bytes": n, "sha256": hex}}' });
+  }
+  for (const f of TENSOR_FILES) {
     const p = path.join(real, f);
-    return existsSync(p) ? decodeSafetensors(readFileSync(p), p).arrays : {};
-  };
-  return { dir: real, manifest, params: read(PARAMS_FILE), state: read(STATE_FILE) };
+    const want = files[f];
+    const buf = bytes[f];
+    if (want === undefined) {
+      if (buf) throw new GraftError(ErrorCodes.CHECKPOINT, `${f} is not recorded in the manifest`, { file: p, hint: 'The file was added after the checkpoint was written' });
+      continue;
+    }
+    if (typeof want !== 'object' || want === null || typeof want.bytes !== 'number' || typeof want.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(want.sha256)) {
+      throw new GraftError(ErrorCodes.CHECKPOINT, `manifest entry for ${f} is malformed`, { file: mfile, expected: '{"bytes": n, "sha256": 64 hex digits}', received: want });
+    }
+    if (!buf) throw new GraftError(ErrorCodes.CHECKPOINT, 'tensor file is missing (the manifest records it)', { file: p });
+    if (buf.length !== want.bytes) {
+      throw new GraftError(ErrorCodes.CHECKPOINT, `file has ${buf.length} bytes but the manifest records ${want.bytes} (truncated or replaced?)`, { file: p });
+    }
+    const got = checksumOf(buf).sha256;
+    if (got !== want.sha256) {
+      throw new GraftError(ErrorCodes.CHECKPOINT, `SHA-256 ${got} does not match the manifest's ${want.sha256}: the file changed after it was written`, {
+        file: p,
+        hint: 'The file is damaged (disk, copy) or was edited; load another checkpoint (an earlier step, best)',
+      });
+    }
+  }
+}
+
+/** Every parameter and plugin state tensor the manifest names is in its file. */
+function checkComplete(data: CheckpointData): void {
+  const m = data.manifest;
+  for (const name of Object.keys(m.params ?? {})) {
+    if (!(name in data.params)) {
+      throw new GraftError(ErrorCodes.CHECKPOINT, `parameter "${name}" is listed in the manifest but missing from the file`, { file: path.join(data.dir, PARAMS_FILE) });
+    }
+  }
+  for (const [plugin, entry] of Object.entries(m.plugins ?? {})) {
+    for (const k of entry?.tensors ?? []) {
+      if (!(`${plugin}/${k}` in data.state)) {
+        throw new GraftError(ErrorCodes.CHECKPOINT, `state tensor "${plugin}/${k}" of plugin "${plugin}" is listed in the manifest but missing from the file`, {
+          file: path.join(data.dir, STATE_FILE),
+        });
+      }
+    }
+  }
+}
+
+function checkFinite(arrays: Record<string, NamedArray>, file: string, what: string): void {
+  for (const [name, a] of Object.entries(arrays)) {
+    const i = firstNonFinite(a.data);
+    if (i < 0) continue;
+    throw new GraftError(ErrorCodes.CHECKPOINT, `${what} "${name}" holds ${describeNonFinite(a.data as Float32Array, i)}`, {
+      file,
+      hint: 'A checkpoint of a diverged run; load an earlier one',
+    });
+  }
 }

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs-core';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
 import type { ParameterStore } from '../params/index.ts';
 import type { GraftPlugin } from '../plugin/Plugin.ts';
 import type { TrainState } from '../trainer/TrainState.ts';
 import { writeDirAtomic } from './atomicDir.ts';
-import { MANIFEST, PARAMS_FILE, STATE_FILE, type Manifest } from './manifest.ts';
-import { encodeSafetensors, type NamedArray } from './safetensors.ts';
+import { MANIFEST, PARAMS_FILE, STATE_FILE, type FileChecksum, type Manifest } from './manifest.ts';
+import { describeNonFinite, encodeSafetensors, firstNonFinite, type NamedArray } from './safetensors.ts';
 
 /** What a checkpoint is made from; the Trainer satisfies it. */
 export interface CheckpointSource {
@@ -22,7 +24,32 @@ export async function toNamedArray(t: tf.Tensor): Promise<NamedArray> {
   return { dtype, shape: t.shape.slice(), data: dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data) };
 }
 
-/** Write the whole training state to `dir`, atomically. */
+/** Size and SHA-256 of a file's bytes, as the manifest records them. */
+export function checksumOf(bytes: Uint8Array): FileChecksum {
+  return { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * Throw `GRAFT_ERR_NON_FINITE` if any float tensor about to be written holds NaN or ±Infinity,
+ * naming the first such tensor: a checkpoint is finite or it is not written. One pass over the
+ * values the save has already read back, cheap next to encoding and writing them.
+ */
+export function assertFiniteArrays(arrays: Record<string, NamedArray>, what: string, dir: string): void {
+  for (const [name, a] of Object.entries(arrays)) {
+    const i = firstNonFinite(a.data);
+    if (i < 0) continue;
+    throw new GraftError(ErrorCodes.NON_FINITE, `refusing to save: ${what} "${name}" holds ${describeNonFinite(a.data as Float32Array, i)}; nothing was written`, {
+      file: dir,
+      hint: 'The training diverged: usually a learning rate too high, no gradient clipping (callback:grad-clip) or bad data; resume from the last checkpoint with a lower rate',
+    });
+  }
+}
+
+/**
+ * Write the whole training state to `dir`, atomically. Refuses (`GRAFT_ERR_NON_FINITE`, nothing
+ * written) if a parameter or plugin state tensor is not finite. The manifest records each tensor
+ * file's size and SHA-256.
+ */
 export async function saveCheckpoint(dir: string, src: CheckpointSource, config?: unknown): Promise<void> {
   const params: Record<string, NamedArray> = {};
   const paramMeta: Manifest['params'] = {};
@@ -44,6 +71,10 @@ export async function saveCheckpoint(dir: string, src: CheckpointSource, config?
     }
     plugins[p.meta.name] = entry;
   }
+  assertFiniteArrays(params, 'parameter', dir);
+  assertFiniteArrays(stateTensors, 'state tensor', dir);
+  const paramsBytes = encodeSafetensors(params, { format: 'graft' });
+  const stateBytes = encodeSafetensors(stateTensors, { format: 'graft' });
   const manifest: Manifest = {
     format: 'graft-checkpoint',
     version: 1,
@@ -54,11 +85,12 @@ export async function saveCheckpoint(dir: string, src: CheckpointSource, config?
     params: paramMeta,
     plugins,
     ...(config !== undefined ? { config } : {}),
+    files: { [PARAMS_FILE]: checksumOf(paramsBytes), [STATE_FILE]: checksumOf(stateBytes) },
   };
   // Insertion order matters: the manifest goes last, marking the folder complete.
   await writeDirAtomic(dir, {
-    [PARAMS_FILE]: encodeSafetensors(params, { format: 'graft' }),
-    [STATE_FILE]: encodeSafetensors(stateTensors, { format: 'graft' }),
+    [PARAMS_FILE]: paramsBytes,
+    [STATE_FILE]: stateBytes,
     [MANIFEST]: JSON.stringify(manifest, null, 2),
   });
 }
