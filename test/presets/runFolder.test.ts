@@ -78,7 +78,10 @@ test('processes racing for one folder: exactly one gets it', async (t) => {
     await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(0) : p.on('exit', r)))));
     t.is(said.filter((s) => s.ok).length, 1, JSON.stringify(said));
     t.is(said.filter((s) => s.code === ErrorCodes.LOCKED).length, 2);
-    if (round > 0) t.is(said.find((s) => s.ok)!.warnings!.length, 1, 'the winner warns of the takeover');
+    // Whether the winner is the process that removed the stale lock depends on timing (another may
+    // create a fresh lock in between): at most one warning; the takeover warning itself is checked
+    // deterministically in the next test.
+    if (round > 0) t.true(said.find((s) => s.ok)!.warnings!.length <= 1, 'the winner warns at most once');
     t.false(existsSync(path.join(dir, LOCK_FILE)), 'released at the end');
     t.deepEqual(readdirSync(dir), [], 'no private or takeover files are left');
   }
