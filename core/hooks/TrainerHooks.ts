@@ -41,11 +41,14 @@ import type {
  *         └────────────────────────────────────────────────────────────────────────┘
  *         state.step++                       unless the update was skipped (so every hook
  *                                            above sees the old step, afterStep the new one)
+ *         finite flag ← loss                 on the device, no read: first non-finite step, last finite loss
  *         afterStep(ctx)                     async: log, evaluate, checkpoint; reverse order
+ *         every checkFiniteEvery steps: read the flag (async); a non-finite loss throws GRAFT_ERR_NON_FINITE
  *         (if cancelled: afterCancelStep(ctx), sync, always)
  *         shouldStop(ctx)                    sync bail: return a reason to stop the run
  *       afterEpoch(ctx)                      async; reverse order; runs when the epoch ends or is ended
  *                                            (endEpoch, stopRun, maxSteps, shouldStop), not after an error
+ *     read the finite flag                   a diverged run always ends with GRAFT_ERR_NON_FINITE
  *   catch error:
  *     onError({phase: 'fit'})                async; then the error is rethrown
  *   finally:
@@ -53,6 +56,7 @@ import type {
  *
  * trainer.evaluate(split)
  *   try:
+ *     read the finite flag                   a diverged model is not evaluated (GRAFT_ERR_NON_FINITE)
  *     beforeEval(ctx)                        async
  *     for batch:
  *       batch = transformEvalBatch(batch, ctx)              sync waterfall, in a tf.tidy (MLM masking, fixed per evaluation)
@@ -62,7 +66,7 @@ import type {
  *   catch error:
  *     onError({phase: 'evaluate'})           async: release what beforeEval set up; then rethrown
  *
- * trainer.save(dir)   try: beforeSave(ctx) → write → afterSave(ctx)   catch: onError({phase: 'save'})
+ * trainer.save(dir)   try: finite flag → beforeSave(ctx) → finite tensors → write → afterSave(ctx)   catch: onError({phase: 'save'})
  * trainer.load(dir)   try: read → afterLoad(ctx)                      catch: onError({phase: 'load'})
  * (setup: catch: onError({phase: 'setup'}). An evaluate or save run from inside fit that fails is
  * reported twice, with its own phase first, then with 'fit': the same error object.)

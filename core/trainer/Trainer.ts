@@ -18,7 +18,8 @@ import { validatePlugins } from '../plugin/validatePlugins.ts';
 import { Rng } from '../random/index.ts';
 import { loadCheckpoint, type LoadOptions } from '../checkpoint/loadCheckpoint.ts';
 import { saveCheckpoint } from '../checkpoint/saveCheckpoint.ts';
-import { readCheckpoint } from '../checkpoint/readCheckpoint.ts';
+import { readCheckpointManifest } from '../checkpoint/readCheckpoint.ts';
+import { FiniteWatch } from './FiniteWatch.ts';
 import { ensureBackend } from '../backend/ensureBackend.ts';
 import { CoreResources, Resources } from './Resources.ts';
 import type { OutputInterceptor, TapFn, TapOptions, TrainerApi } from './TrainerApi.ts';
@@ -52,6 +53,8 @@ export class Trainer implements TrainerApi {
   private readonly stepCtx: StepContext;
   private readonly trainCtx: ForwardContext;
   private readonly evalCtx: ForwardContext;
+  /** Whether the training loss stayed finite: updated on device every step, read only at checks. */
+  private readonly finite = new FiniteWatch();
 
   constructor(
     @inject(TOKENS.TrainerOptions) readonly options: TrainerOptions,
@@ -149,6 +152,7 @@ export class Trainer implements TrainerApi {
     await this.guard('setup', async () => {
       await ensureBackend(this.options.backend, this.logger);
       await this.hooks.setup.promise(this.runContext);
+      this.finite.init();
     });
     this.setupDone = true;
     this.logger.info(`parameters: ${this.params.count()} (${this.params.count({ trainableOnly: true })} trainable)`);
@@ -189,10 +193,14 @@ export class Trainer implements TrainerApi {
           state.batchInEpoch = 0;
         }
       }
+      // However the run stops, the loss flag is read once more: a diverged run never ends without an error.
+      await this.assertFinite();
       if (!control.stopping) control.stopRun(state.epoch >= state.maxEpochs ? 'max-epochs' : 'done');
     } catch (error) {
       failed = true;
-      control.stopRun('error');
+      // 'error' even if the run was already stopping (a failed check after max steps): afterRun taps
+      // (checkpoint:periodic's final save) must know the run failed.
+      control.stopReason = 'error';
       await this.reportError(error, 'fit');
       throw error;
     } finally {
@@ -270,8 +278,10 @@ export class Trainer implements TrainerApi {
       if (!control.optimizerSkipped) state.step++;
       state.batchInEpoch++;
       consumed = true;
+      // On device, no sync: the first non-finite step and the last finite loss (read at checks).
+      this.finite.update(value, state.step);
       await hooks.afterStep.promise(ctx);
-      await this.checkFinite(ctx);
+      await this.checkFinite();
       const reason = hooks.shouldStop.call(ctx);
       if (reason) control.stopRun(reason);
     } catch (e) {
@@ -289,15 +299,21 @@ export class Trainer implements TrainerApi {
     }
   }
 
-  private async checkFinite(ctx: StepContext): Promise<void> {
+  /** Every `checkFiniteEvery` steps: read the loss flag (asynchronously) and stop a diverged run. */
+  private async checkFinite(): Promise<void> {
     const every = this.options.checkFiniteEvery;
-    if (every <= 0 || this.state.step % every !== 0 || !ctx.loss) return;
-    const v = (await ctx.loss.data())[0]!;
-    if (!Number.isFinite(v)) {
-      throw new GraftError(ErrorCodes.NON_FINITE, `loss is ${v} at step ${this.state.step}`, {
-        hint: 'Lower the learning rate, add gradient clipping, or check the data for empty sequences',
-      });
-    }
+    if (every <= 0 || this.state.step % every !== 0) return;
+    await this.assertFinite();
+  }
+
+  /**
+   * Throw `GRAFT_ERR_NON_FINITE` if the training loss has been NaN or infinite at any step since
+   * the trainer was built or last loaded a full checkpoint (one asynchronous read of a small flag).
+   * Runs every `checkFiniteEvery` steps, at the end of a run, before every save and evaluation.
+   */
+  async assertFinite(doing?: string): Promise<void> {
+    const e = await this.finite.check(doing);
+    if (e) throw e;
   }
 
   /** Forward pass without gradients, as evaluation and generation use it. */
@@ -320,6 +336,8 @@ export class Trainer implements TrainerApi {
     await this.setup();
     const ctx: EvalContext = { ...this.runContext, split };
     return this.guard('evaluate', async () => {
+      // A diverged model is not evaluated (its metrics would be NaN, and a NaN could become `best`).
+      await this.assertFinite(`to evaluate the ${split} split`);
       await this.hooks.beforeEval.promise(ctx);
       let total = tf.scalar(0);
       let weight = 0;
@@ -362,8 +380,14 @@ export class Trainer implements TrainerApi {
   async save(dir: string): Promise<void> {
     await this.setup();
     await this.guard('save', async () => {
+      // Finite or nothing: a diverged loss, or a non-finite parameter or state tensor, writes nothing.
+      await this.assertFinite(`to save ${dir} (nothing was written)`);
       await this.hooks.beforeSave.promise({ ...this.runContext, dir });
-      await saveCheckpoint(dir, this, this.resources.get(CoreResources.config));
+      try {
+        await saveCheckpoint(dir, this, this.resources.get(CoreResources.config));
+      } catch (e) {
+        throw await this.finite.explain(e);
+      }
       await this.hooks.afterSave.promise({ ...this.runContext, dir });
     });
   }
@@ -377,6 +401,8 @@ export class Trainer implements TrainerApi {
     await this.setup();
     await this.guard('load', async () => {
       await loadCheckpoint(dir, this, opts);
+      // A full load replaces every parameter with finite values: the loss history starts over.
+      if (opts.select === undefined) this.finite.reset();
       await this.hooks.afterLoad.promise({ ...this.runContext, dir });
     });
   }
@@ -390,7 +416,8 @@ export class Trainer implements TrainerApi {
     if (this.setupDone) {
       throw new GraftError(ErrorCodes.INTERNAL, 'resume() must be called before setup, fit or evaluate');
     }
-    this.resources.set(CoreResources.resume, readCheckpoint(dir).manifest);
+    // The manifest only: load() reads and verifies the tensors right after setup.
+    this.resources.set(CoreResources.resume, readCheckpointManifest(dir).manifest);
     await this.load(dir);
   }
 
@@ -429,6 +456,7 @@ export class Trainer implements TrainerApi {
     this.disposed = true;
     for (const p of this.plugins) p.dispose?.();
     this.params.dispose();
+    this.finite.dispose();
   }
 
   get runDir(): string | undefined {

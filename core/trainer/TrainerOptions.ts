@@ -14,7 +14,7 @@ export const TRAINER_OPTIONS = {
     type: 'integer',
     default: 50,
     min: 0,
-    doc: 'Check the loss is finite every N steps (0: never); a NaN stops the run with an error.',
+    doc: 'Read the finite-loss flag every N steps (0: only at saves, evaluations and the end of the run); a NaN or infinite loss stops the run with GRAFT_ERR_NON_FINITE. The flag itself is updated on the device every step, without a read.',
   },
 } as const;
 

@@ -101,8 +101,16 @@ export class PeriodicCheckpoint implements GraftPlugin {
     const step = ctx.state.step;
     const name = stepDirName(step);
     // Recorded before saving so the checkpoint itself knows it was saved (no second save at the end after resuming it).
+    const before = this.s.lastSavedStep;
     this.s.lastSavedStep = step;
-    await ctx.trainer.save(path.join(dir, name));
+    try {
+      // Refused (GRAFT_ERR_NON_FINITE, nothing written) if the run diverged: `latest` and the kept
+      // checkpoints then stay as they are, the last good one included.
+      await ctx.trainer.save(path.join(dir, name));
+    } catch (e) {
+      this.s.lastSavedStep = before;
+      throw e;
+    }
     await writeLatest(dir, { dir: name, step });
     // Temporary folders of a live writer (another process saving here) are never pruned.
     for (const e of checkpointsToPrune(await fs.readdir(dir), this.options.keep, step).filter((e) => !/\.(tmp|old)-/.test(e) || isLeftover(dir, e))) {
@@ -142,11 +150,18 @@ export class PeriodicCheckpoint implements GraftPlugin {
   private async maybeSaveBest(metrics: Metrics, ctx: EvalContext): Promise<Metrics> {
     if (!this.options.best || !this.inRun) return metrics;
     const value = metrics[this.options.monitor];
-    if (value === undefined || !isImprovement(value, this.s.bestValue, this.options.mode, 0)) return metrics;
+    // A NaN is never best (and the trainer refuses to save a diverged model anyway).
+    if (value === undefined || !Number.isFinite(value) || !isImprovement(value, this.s.bestValue, this.options.mode, 0)) return metrics;
+    const before = { bestValue: this.s.bestValue, bestStep: this.s.bestStep };
     this.s.bestValue = value;
     this.s.bestStep = ctx.state.step;
     const target = path.join(this.dir ?? this.resolveDir(ctx.trainer), BEST_DIR);
-    await ctx.trainer.save(target);
+    try {
+      await ctx.trainer.save(target);
+    } catch (e) {
+      Object.assign(this.s, before);
+      throw e;
+    }
     ctx.trainer.logger.info(`${NAME}: ${this.options.monitor} ${value} is the best so far; saved ${target}`);
     return metrics;
   }
