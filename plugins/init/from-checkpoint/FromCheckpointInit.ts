@@ -97,7 +97,7 @@ export class FromCheckpointInit implements GraftPlugin {
       return;
     }
     const o = this.options;
-    const data = readCheckpoint(o.path);
+    const data = readCheckpoint(o.path, { warn: (m) => void log.warn(`${this.meta.name}: ${m}`) });
     const plan = planWarmStart(Object.keys(data.params), trainer.params.names(), o.select, o.rename);
     this.checkPlan(plan, data.dir, log);
     const vocab = o.remapVocab ? this.remapVocabulary(data, plan, trainer) : undefined;
