@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamw, ParameterStore, Rng, type Batch, type ForwardContext } from '../core/index.ts';
-import { lmLogits } from '../plugins/heads/index.ts';
-import { causalMask } from '../plugins/models/gpt/causalMask.ts';
-import { createGptParameters } from '../plugins/models/gpt/createGptParameters.ts';
-import { gptBackbone } from '../plugins/models/gpt/gptBackbone.ts';
-import { tokenCrossEntropy } from '../plugins/objectives/index.ts';
+import { ParameterStore, Rng, type Batch, type ForwardContext } from '../core/index.ts';
+import { fusedAdamw } from '../core/backend/index.ts';
+import { causalMask, createGptParameters, gptBackbone, lmLogits, tokenCrossEntropy } from '../plugins/index.ts';
 import type { GptBenchConfig } from './config.ts';
 import { applyReferenceWeights } from './plugins/applyReferenceWeights.ts';
 

@@ -1,8 +1,5 @@
 import { createTrainer, silentLogger, type GraftPlugin, type Trainer } from '../core/index.ts';
-import { LmHead } from '../plugins/heads/index.ts';
-import { GptModel } from '../plugins/models/index.ts';
-import { NextTokenObjective } from '../plugins/objectives/index.ts';
-import { AdamwOptimizer } from '../plugins/optimizers/index.ts';
+import { AdamwOptimizer, GptModel, LmHead, NextTokenObjective } from '../plugins/index.ts';
 import type { GptBenchConfig } from './config.ts';
 import { MarkovDataset } from './plugins/MarkovDataset.ts';
 import { ReferenceWeightsInit } from './plugins/ReferenceWeightsInit.ts';

@@ -9,8 +9,8 @@ import {
   GraftError,
   readCheckpoint,
   selectBackend,
-  parseBackendPreference,
 } from '../core/index.ts';
+import { parseBackendPreference } from '../core/backend/index.ts';
 import { PRESETS, findPreset } from '../presets/index.ts';
 import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
 import { placeholderContext, validateRun } from '../presets/runner/validateRun.ts';

@@ -17,7 +17,19 @@ export * from './params/index.ts';
 export * from './nn/index.ts';
 export * from './checkpoint/index.ts';
 export * from './di/index.ts';
-export * from './backend/index.ts';
+/**
+ * The backend as a user or plugin author meets it: pick one (`selectBackend`), make sure one runs
+ * (`ensureBackend`, what `createTrainer` calls at setup). Kernels, wasm modules, fused ops and threads
+ * are the backend layer's own entry, 'graftml/backend'.
+ */
+export {
+  selectBackend,
+  ensureBackend,
+  type BackendPreference,
+  type BackendName,
+  type BackendInfo,
+  type SelectBackendOptions,
+} from './backend/index.ts';
 
 export { Stages, stageValue, stageName, type StageName } from './hooks/stages.ts';
 export { TrainerHooks, HOOK_NAMES, REVERSED_HOOKS, type HookName, type HookArgs } from './hooks/TrainerHooks.ts';

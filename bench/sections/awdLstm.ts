@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createTrainer, silentLogger, type GraftPlugin } from '../../core/index.ts';
-import { LmHead } from '../../plugins/heads/index.ts';
-import { NextTokenObjective } from '../../plugins/objectives/index.ts';
-import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
+import { createTrainer, silentLogger } from '../../core/index.ts';
+import { AdamwOptimizer, AwdLstmModel, LmHead, NextTokenObjective } from '../../plugins/index.ts';
 import { REFERENCE_CONFIG } from '../config.ts';
 import { lstmFlopsPerToken } from '../lib/lstmFlopsPerToken.ts';
 import type { BenchBackend } from '../lib/parseArgs.ts';
@@ -38,16 +36,10 @@ export type AwdLstmResult =
 
 /**
  * (c) `model:awd-lstm` at its default size (with its default dropouts and AR/TAR) under a tied
- * `head:lm`, next-token objective and AdamW, on the reference's Markov data. The plugin is loaded
- * dynamically: if it does not build or train, the section is skipped with the error as reason.
+ * `head:lm`, next-token objective and AdamW, on the reference's Markov data. If it does not build
+ * or train, the section is skipped with the error as reason.
  */
 export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, budget: Budget): Promise<AwdLstmResult> {
-  let AwdLstmModel: new (o: { vocabSize: number }) => GraftPlugin & { options: Record<string, unknown> };
-  try {
-    ({ AwdLstmModel } = await import('../../plugins/models/awd-lstm/AwdLstmModel.ts') as never);
-  } catch (err) {
-    return { status: 'skipped', reason: `plugins/models/awd-lstm does not load: ${firstLine(err)}` };
-  }
   await useBackend(backend);
   const before = tf.memory().numTensors;
   let trainer: ReturnType<typeof createTrainer> | undefined;

@@ -8,7 +8,7 @@ import { planSteps } from '../lib/planSteps.ts';
 import { mean, median } from '../lib/stats.ts';
 import { BareRunner, concatTimes, graftSteps, kernelProfile, useBackend, type StepTimes } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
-import { gptParameterCount } from '../../plugins/models/index.ts';
+import { gptParameterCount } from '../../plugins/index.ts';
 
 const c = REFERENCE_CONFIG;
 

@@ -1,4 +1,9 @@
-/** graft's backend layer: backend selection and the kernels graft adds to tfjs. */
+/**
+ * graft's backend layer, its own entry point ('graftml/backend'): backend selection, the kernels
+ * graft adds to tfjs (wasm modules, thread pool, fused ops). It imports nothing from the rest of core
+ * but core/errors; the rest of core reaches it only through this file. 'graftml' re-exports what a
+ * user or plugin author needs to pick a backend (selectBackend, ensureBackend and their types).
+ */
 export { selectBackend, selectedBackend, parseBackendPreference } from './selectBackend.ts';
 export { ensureBackend, BACKEND_PREFERENCES, type BackendPreference } from './ensureBackend.ts';
 export { wrapWasmFactory } from './loaders.ts';

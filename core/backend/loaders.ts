@@ -1,9 +1,12 @@
 /**
  * Loading and activating each backend candidate. Every loader either leaves tfjs running on its
- * backend or throws an Error whose message is the reason (used verbatim in `skipped`).
+ * backend or throws an Error whose message is the reason (used verbatim in `skipped`); graft's own
+ * are GraftErrors (`GRAFT_ERR_BACKEND`, or `GRAFT_ERR_CONFIG` for a thread count asked for too late).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
+import { backendError } from './errors.ts';
 import type { BackendName } from './types.ts';
 import { createThreadedWasmBackend, wasmThreadsOf } from './wasmThreads.ts';
 
@@ -30,11 +33,11 @@ async function loadTfjsNode(name: 'node-gpu' | 'node'): Promise<void> {
   // Throws ERR_MODULE_NOT_FOUND when absent, or a native error when libtensorflow/CUDA can't load.
   await import(specifier);
   if (tf.findBackendFactory('tensorflow') == null) {
-    throw new Error(`${specifier} loaded but registered no 'tensorflow' backend with graft's ` +
+    throw backendError(`${specifier} loaded but registered no 'tensorflow' backend with graft's ` +
       `@tensorflow/tfjs-core ${tf.version_core} (a second, mismatched tfjs-core install?)`);
   }
   if (!(await tf.setBackend('tensorflow'))) {
-    throw new Error(`${specifier} loaded but its 'tensorflow' backend failed to initialise`);
+    throw backendError(`${specifier} loaded but its 'tensorflow' backend failed to initialise`);
   }
 }
 
@@ -158,7 +161,7 @@ function useWasmThreads(threads: number | undefined): void {
   if (running != null || wasmStarted(engine)) {
     const actual = running != null ? wasmThreadsOf(running) : wasmFactoryThreads;
     if (threads != null && threads !== actual) {
-      throw new Error(`the wasm backend is already running with ${actual} thread(s); the thread count can only ` +
+      throw new GraftError(ErrorCodes.CONFIG, `the wasm backend is already running with ${actual} thread(s); the thread count can only ` +
         'be chosen before it first initialises (the first selectBackend({ threads }) or GRAFT_WASM_THREADS)');
     }
     return;
@@ -167,7 +170,7 @@ function useWasmThreads(threads: number | undefined): void {
   const want = threads ?? 1;
   if (want === wasmFactoryThreads) return;
   const priority = engine.registryFactory['wasm']?.priority ?? stockWasmFactory?.priority ?? 2;
-  if (want === 1 && stockWasmFactory == null) throw new Error('tfjs wasm backend factory not found');
+  if (want === 1 && stockWasmFactory == null) throw backendError('tfjs wasm backend factory not found');
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', want === 1 ? stockWasmFactory!.factory
     : withListenerHygiene(() => createThreadedWasmBackend(want)), priority);
@@ -180,7 +183,7 @@ async function loadWasm(threads?: number): Promise<void> {
   lastWasmInitError = undefined;
   if (!(await tf.setBackend('wasm'))) {
     const why = lastWasmInitError != null ? describeError(lastWasmInitError) : 'initialisation failed';
-    throw new Error(`wasm backend failed to initialise: ${why}`);
+    throw backendError(`wasm backend failed to initialise: ${why}`, { cause: lastWasmInitError });
   }
   // If someone initialised wasm before graft wrapped the factory, its listeners are still there.
   removeEmscriptenListeners();
@@ -190,7 +193,7 @@ async function loadWasm(threads?: number): Promise<void> {
 
 async function loadCpu(): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu');
-  if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
+  if (!(await tf.setBackend('cpu'))) throw backendError('cpu backend failed to initialise');
   // tfjs prints an "install tfjs-node" banner on the cpu backend's first write; graft's own log
   // already says which faster backends were tried and why they were skipped.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
+import { backendError } from './errors.ts';
 import { registerGraftKernels } from './kernels/registry.ts';
 import { describeError, LOADERS } from './loaders.ts';
 import {
@@ -45,7 +46,7 @@ export function parseSwitch(value: string, source: string): boolean {
   const v = value.trim().toLowerCase();
   if (['0', 'false', 'off', 'no'].includes(v)) return false;
   if (['', '1', 'true', 'on', 'yes'].includes(v)) return true;
-  throw new Error(`${source}: expected 0/1/true/false/on/off, got '${value}'`);
+  throw new GraftError(ErrorCodes.CONFIG, `${source}: expected 0/1/true/false/on/off, got '${value}'`);
 }
 
 /**
@@ -57,14 +58,15 @@ const failures = new Map<string, string>();
 async function activate(name: BackendName, threads: number | undefined): Promise<void> {
   const key = name === 'wasm' && threads != null && threads > 1 ? `wasm:${threads}` : name;
   const known = failures.get(key);
-  if (known != null) throw new Error(known);
+  if (known != null) throw backendError(known);
   try {
     await LOADERS[name]({ threads });
   } catch (err) {
     const reason = describeError(err);
     // A thread count that conflicts with the running backend is a usage error, not a broken backend.
     if (!/already running with/.test(reason)) failures.set(key, reason);
-    throw new Error(reason);
+    // The reason is the message (it becomes `skipped`); a usage-class code (a thread conflict) is kept.
+    throw new GraftError(err instanceof GraftError ? err.code : ErrorCodes.BACKEND, reason, { cause: err });
   }
 }
 
@@ -108,6 +110,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
         hint: prefer === 'node' || prefer === 'node-gpu'
           ? `Install the optional peer (npm install @tensorflow/tfjs-${prefer === 'node' ? 'node' : 'node-gpu'}@${tf.version_core}) or choose auto`
           : 'Choose another backend, or auto',
+        cause: err,
       });
     }
     chosen = prefer;
@@ -133,7 +136,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
 
   const tfjsBackend = tf.getBackend();
   if (tfjsBackend !== TFJS_BACKEND_OF[chosen]) {
-    throw new Error(`graft: selected '${chosen}' but tfjs reports backend '${tfjsBackend}'`);
+    throw backendError(`graft: selected '${chosen}' but tfjs reports backend '${tfjsBackend}'`);
   }
   const kernels = registerGraftKernels(tfjsBackend, { fastKernels });
   const info: BackendInfo = { name: chosen, tfjsBackend, skipped, kernels };

@@ -33,6 +33,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
+import { backendError } from './errors.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -49,7 +51,7 @@ export const MAX_WASM_THREADS = 8;
 export function parseThreads(value: string | number, source: string): number {
   const n = typeof value === 'number' ? value : Number(value.trim());
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new Error(`${source}: expected a whole number of threads from 1 to ${MAX_WASM_THREADS}, got '${value}'`);
+    throw new GraftError(ErrorCodes.CONFIG, `${source}: expected a whole number of threads from 1 to ${MAX_WASM_THREADS}, got '${value}'`);
   }
   return n;
 }
@@ -97,7 +99,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Kernel
       const cores = Object.keys(info.env).filter(k =>
         typeof info.env[k] === 'function' && /cpus\(\)\.length/.test(Function.prototype.toString.call(info.env[k])));
       if (cores.length !== 1) {
-        throw new Error('graft: this tfjs-backend-wasm build has no recognisable emscripten_num_logical_cores import ' +
+        throw backendError('graft: this tfjs-backend-wasm build has no recognisable emscripten_num_logical_cores import ' +
           '(threads were written for 4.22)');
       }
       info.env[cores[0]] = () => 2 * threads;
@@ -129,7 +131,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Kernel
   const actual = getThreadsCount();
   if (actual !== XNNPACK_POOL_THREADS) {
     backend.dispose();
-    throw new Error(`graft: asked the wasm thread pool for ${XNNPACK_POOL_THREADS} thread(s), it has ${actual}`);
+    throw backendError(`graft: asked the wasm thread pool for ${XNNPACK_POOL_THREADS} thread(s), it has ${actual}`);
   }
   graftThreads.set(backend, threads);
   for (const worker of module.PThread.runningWorkers) worker.unref();

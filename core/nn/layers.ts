@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedGelu } from '../backend/fusedGelu.ts';
+import { fusedGelu } from '../backend/index.ts';
 import type { ParameterStore } from '../params/index.ts';
 import type { Rng } from '../random/index.ts';
 import { constantInit, glorotUniform, normalInit } from './initializers.ts';

@@ -20,7 +20,7 @@ import { loadCheckpoint, type LoadOptions } from '../checkpoint/loadCheckpoint.t
 import { saveCheckpoint } from '../checkpoint/saveCheckpoint.ts';
 import { readCheckpointManifest } from '../checkpoint/readCheckpoint.ts';
 import { FiniteWatch } from './FiniteWatch.ts';
-import { ensureBackend } from '../backend/ensureBackend.ts';
+import { ensureBackend } from '../backend/index.ts';
 import { CoreResources, Resources } from './Resources.ts';
 import type { OutputInterceptor, TapFn, TapOptions, TrainerApi } from './TrainerApi.ts';
 import type { TrainerOptions } from './TrainerOptions.ts';

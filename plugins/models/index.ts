@@ -1,6 +1,10 @@
 export { GptModel, type GptOptions } from './gpt/GptModel.ts';
 export { GPT_OPTIONS } from './gpt/options.ts';
 export { gptParameterCount, type GptShape } from './gpt/parameterCount.ts';
+// GPT's math, to run the same model without the trainer (bench/BareGptLoop.ts does).
+export { createGptParameters } from './gpt/createGptParameters.ts';
+export { gptBackbone, type BackboneShape as GptBackboneShape } from './gpt/gptBackbone.ts';
+export { causalMask, paddingBias } from './gpt/causalMask.ts';
 export { AwdLstmModel, AWD_LSTM_EMBEDDING } from './awd-lstm/AwdLstmModel.ts';
 export { AWD_LSTM_OPTIONS, type AwdLstmOptionsInput } from './awd-lstm/options.ts';
 export { lstmLayer, type LstmWeights } from './awd-lstm/lstm.ts';

@@ -47,7 +47,7 @@ test.serial('the packed tarball installs into a fresh project and works there: i
     const shipped: string[] = packed.files.map((f: { path: string }) => f.path);
     t.log(`tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${shipped.length} files`);
     // What users need, and nothing else: no sources, tests, runs or bench results.
-    for (const f of ['dist/core/index.js', 'dist/core/index.d.ts', 'dist/plugins/index.js', 'dist/presets/index.js',
+    for (const f of ['dist/core/index.js', 'dist/core/index.d.ts', 'dist/core/backend/index.js', 'dist/plugins/index.js', 'dist/presets/index.js',
       'dist/test/conformance/index.js', 'dist/cli/main.js', 'bin/graft.js', 'dist/core/backend/kernels/gemmWorker.cjs',
       'dist/core/backend/wasmThreadWorker.cjs', 'package.json', 'README.md', 'LICENSE']) {
       t.true(shipped.includes(f), `the tarball holds ${f}`);
@@ -67,12 +67,15 @@ test.serial('the packed tarball installs into a fresh project and works there: i
     const a = await sh(process.execPath, ['--input-type=module', '-e', `
       const g = await import('graftml'); const p = await import('graftml/plugins');
       const pr = await import('graftml/presets'); const te = await import('graftml/testing');
-      const tfc = await import('@tensorflow/tfjs-core');
+      const b = await import('graftml/backend'); const tfc = await import('@tensorflow/tfjs-core');
       console.log(JSON.stringify({ createTrainer: typeof g.createTrainer, sameTf: g.tf.Tensor === tfc.Tensor,
-        gpt: typeof p.GptModel, presets: Object.keys(pr.PRESETS), conformance: typeof te.pluginConformance }));`], proj);
+        gpt: typeof p.GptModel, presets: Object.keys(pr.PRESETS), conformance: typeof te.pluginConformance,
+        backend: [typeof b.registerGraftKernels, typeof b.fusedAdamw, b.selectBackend === g.selectBackend],
+        kernelsInRoot: typeof g.registerGraftKernels }));`], proj);
     t.deepEqual(JSON.parse(a.stdout), {
       createTrainer: 'function', sameTf: true, gpt: 'function',
       presets: ['gpt-next-token-pretrain', 'ulmfit-3-stage', 'transfer-vs-scratch'], conformance: 'function',
+      backend: ['function', 'function', true], kernelsInRoot: 'undefined',
     });
 
     // (b) a small consumer typechecks with strict against the shipped declarations, and

@@ -12,6 +12,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { adamwOn } from './adamwModule.ts';
 import { allocOutput, heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendError } from '../errors.ts';
 
 export const ADAMW_KERNEL = 'GraftAdamw';
 
@@ -37,7 +38,7 @@ function adamw(args: KernelArgs): TensorInfo[] {
   const h = args.attrs as unknown as AdamwAttrs;
   for (const x of [param, grad, m, v]) {
     if (x.dtype !== 'float32' || x.shape.join() !== param.shape.join()) {
-      throw new Error(`${ADAMW_KERNEL}: param, grad, m and v must be float32 of one shape, got ${x.dtype} [${x.shape}] for [${param.shape}]`);
+      throw backendError(`${ADAMW_KERNEL}: param, grad, m and v must be float32 of one shape, got ${x.dtype} [${x.shape}] for [${param.shape}]`);
     }
   }
   const outs = [0, 1, 2].map(() => allocOutput(backend, param.shape.slice(), 'float32'));
@@ -49,7 +50,7 @@ function adamw(args: KernelArgs): TensorInfo[] {
     (h.weightDecay !== 0 ? fns.adamw : fns.adamwNoDecay)(n, off(param), off(grad), off(m), off(v), off(outs[0]!), off(outs[1]!), off(outs[2]!),
       ...(adamwConstants(h) as [number, number, number, number, number, number, number, number, number]));
   } else {
-    throw new Error(`${ADAMW_KERNEL}: unsupported backend`);
+    throw backendError(`${ADAMW_KERNEL}: unsupported backend`);
   }
   return outs;
 }

@@ -23,6 +23,7 @@ import {
   type WasmBackendLike,
 } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendAssert } from '../errors.ts';
 
 /**
  * Below this many flops a product stays on the calling thread: waking a helper (Atomics.notify to
@@ -115,7 +116,7 @@ export function matMulOnGemm(
   const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
   const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
   const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
-  util.assert(k === kB, () => `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with ` +
+  backendAssert(k === kB, () => `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with ` +
     `shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} ` +
     `must match.`);
   const outerA = a.shape.slice(0, -2);

@@ -11,6 +11,7 @@ import type { GatherV2Attrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-c
 import { copyModuleOn } from './copyModule.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendError } from '../errors.ts';
 
 function gatherV2(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
   const { backend } = args;
@@ -27,7 +28,7 @@ function gatherV2(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo
   for (let i = 0; i < ids.length; i++) {
     const index = ids[i];
     if (!(index >= 0 && index <= axisDim - 1)) {
-      throw new Error(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
+      throw backendError(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
     }
   }
   const out = backend.makeOutput(info.outputShape, x.dtype);

@@ -9,6 +9,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { geluOn } from './geluModule.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendError } from '../errors.ts';
 
 export const GELU_PRE_KERNEL = 'GraftGeluPre';
 export const GELU_GRAD_KERNEL = 'GraftGeluGrad';
@@ -16,7 +17,7 @@ export const GELU_GRAD_KERNEL = 'GraftGeluGrad';
 function checked(name: string, xs: TensorInfo[]): number {
   for (const x of xs) {
     if (x.dtype !== 'float32' || x.shape.join() !== xs[0]!.shape.join()) {
-      throw new Error(`${name}: inputs must be float32 of one shape, got ${x.dtype} [${x.shape}] for [${xs[0]!.shape}]`);
+      throw backendError(`${name}: inputs must be float32 of one shape, got ${x.dtype} [${x.shape}] for [${xs[0]!.shape}]`);
     }
   }
   return xs[0]!.shape.reduce((a, b) => a * b, 1);
@@ -25,7 +26,7 @@ function checked(name: string, xs: TensorInfo[]): number {
 function geluPre(args: KernelArgs): TensorInfo {
   const { backend } = args;
   const { x } = args.inputs as { x: TensorInfo };
-  if (!isWasmBackend(backend)) throw new Error(`${GELU_PRE_KERNEL}: wasm only`);
+  if (!isWasmBackend(backend)) throw backendError(`${GELU_PRE_KERNEL}: wasm only`);
   const n = checked(GELU_PRE_KERNEL, [x]);
   const z = backend.makeOutput(x.shape.slice(), 'float32');
   if (n > 0) geluOn(wasmMemoryOf(backend)).geluPre(n, heapOffset(backend, x), heapOffset(backend, z));
@@ -35,7 +36,7 @@ function geluPre(args: KernelArgs): TensorInfo {
 function geluGrad(args: KernelArgs): TensorInfo {
   const { backend } = args;
   const { x, s, dy } = args.inputs as { x: TensorInfo; s: TensorInfo; dy: TensorInfo };
-  if (!isWasmBackend(backend)) throw new Error(`${GELU_GRAD_KERNEL}: wasm only`);
+  if (!isWasmBackend(backend)) throw backendError(`${GELU_GRAD_KERNEL}: wasm only`);
   const n = checked(GELU_GRAD_KERNEL, [x, s, dy]);
   const dx = backend.makeOutput(x.shape.slice(), 'float32');
   if (n > 0) {

@@ -3,11 +3,12 @@
  * copies the whole input out of the heap, so T leading-axis slices of a [T, ...] tensor cost T
  * full copies. Strings stay on the stock kernel.
  */
-import { Slice, slice_util, util } from '@tensorflow/tfjs-core';
+import { Slice, slice_util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, SliceAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { isWasmBackend, type WasmBackendLike } from './heap.ts';
 import { copySlice, elementIndex, heapElements, sliceLayout } from './sliceImpl.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendAssert } from '../errors.ts';
 
 /**
  * Copies x[begin : begin + size] into a new tensor of shape `outShape` (same element count as
@@ -34,7 +35,7 @@ function slice(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | 
   // Stricter than stock (which checks nothing): an out-of-range slice would read other tensors' memory.
   slice_util.assertParamsValid(x, begin_, size_);
   for (let i = 0; i < begin_.length; i++) {
-    util.assert(Number.isInteger(begin_[i]) && begin_[i] >= 0 && Number.isInteger(size_[i]) && size_[i] >= 0,
+    backendAssert(Number.isInteger(begin_[i]) && begin_[i] >= 0 && Number.isInteger(size_[i]) && size_[i] >= 0,
       () => `Error in slice${x.shape.length}D: begin [${begin_}] and size [${size_}] must be non-negative integers`);
   }
   return sliceToNew(backend, x, begin_, size_);

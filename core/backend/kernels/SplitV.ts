@@ -9,6 +9,7 @@ import type { KernelConfig, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs-cor
 import { copyRunsOn } from './copyModule.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendAssert } from '../errors.ts';
 
 function splitV(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
   const { backend } = args;
@@ -20,7 +21,7 @@ function splitV(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo |
   const axis = util.parseAxisParam(axisAttr, x.shape)[0];
   const sizes = backend_util.prepareSplitSize(x as never, numOrSizeSplits, axis);
   const total = x.shape[axis];
-  util.assert(sizes.every(s => Number.isInteger(s) && s >= 0) && sizes.reduce((a, b) => a + b, 0) === total,
+  backendAssert(sizes.every(s => Number.isInteger(s) && s >= 0) && sizes.reduce((a, b) => a + b, 0) === total,
     () => `SplitV: sizes [${sizes}] must be non-negative and sum to x.shape[${axis}] = ${total}`);
   const outer = util.sizeFromShape(x.shape.slice(0, axis));
   const inner = util.sizeFromShape(x.shape.slice(axis + 1));

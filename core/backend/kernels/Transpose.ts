@@ -5,7 +5,8 @@
  *
  * Not installed on wasm: measured against tfjs-backend-wasm 4.22's C++ transpose (CPU time,
  * interleaved runs), the JS loops lose on every shape but square 2-D (0.2-0.5x on [30000,64],
- * [64,2048], head split/merge perms), so the stock wasm kernel stays.
+ * [64,2048], head split/merge perms), so the stock wasm kernel stays. bench/kernels.ts keeps measuring
+ * it there: it registers this (backend-agnostic) kernel for wasm.
  */
 import { Transpose, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs-core';
@@ -36,11 +37,3 @@ function spec(backendName: 'cpu'): GraftKernelSpec {
 }
 
 export const transposeCpu = spec('cpu');
-
-/** The rejected wasm variant, kept so bench/kernels.ts can keep measuring it against stock. */
-export const transposeWasmCandidate: GraftKernelSpec = {
-  kernelName: Transpose,
-  backendName: 'wasm',
-  purpose: 'fast',
-  create: stock => ({ kernelName: Transpose, backendName: 'wasm', kernelFunc: asKernelFunc(args => transpose(args, stock)) }),
-};

@@ -9,6 +9,7 @@ import type { KernelConfig, TensorInfo, UnpackAttrs } from '@tensorflow/tfjs-cor
 import { isWasmBackend } from './heap.ts';
 import { copySlice, elementIndex, heapElements } from './sliceImpl.ts';
 import { asKernelFunc, runStock, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendAssert } from '../errors.ts';
 
 function unpack(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
   const { backend } = args;
@@ -19,7 +20,7 @@ function unpack(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo |
   }
   const rank = value.shape.length;
   const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
-  util.assert(axis >= 0 && axis < rank, () => `Unpack: axis ${axisAttr} is out of range for rank ${rank}`);
+  backendAssert(axis >= 0 && axis < rank, () => `Unpack: axis ${axisAttr} is out of range for rank ${rank}`);
   const num = value.shape[axis];
   const outShape = value.shape.filter((_, i) => i !== axis);
   const outer = util.sizeFromShape(value.shape.slice(0, axis));

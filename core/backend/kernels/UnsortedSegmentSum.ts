@@ -14,6 +14,7 @@ import { UnsortedSegmentSum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo, UnsortedSegmentSumAttrs } from '@tensorflow/tfjs-core';
 import { allocOutput, view } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendAssert, backendError } from '../errors.ts';
 
 function unsortedSegmentSum(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | TensorInfo[] {
   const { backend } = args;
@@ -21,12 +22,12 @@ function unsortedSegmentSum(args: KernelArgs, stock: KernelConfig | undefined): 
   const { numSegments } = args.attrs as unknown as UnsortedSegmentSumAttrs;
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
     if (stock != null) return runStock(stock, args);
-    throw new Error(`UnsortedSegmentSum: dtype ${x.dtype} is not supported (float32, int32 are)`);
+    throw backendError(`UnsortedSegmentSum: dtype ${x.dtype} is not supported (float32, int32 are)`);
   }
-  util.assert(Number.isInteger(numSegments) && numSegments >= 0,
+  backendAssert(Number.isInteger(numSegments) && numSegments >= 0,
     () => `UnsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
   const idRank = segmentIds.shape.length;
-  util.assert(idRank <= x.shape.length && segmentIds.shape.every((d, i) => d === x.shape[i]),
+  backendAssert(idRank <= x.shape.length && segmentIds.shape.every((d, i) => d === x.shape[i]),
     () => `UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of ` +
       `x shape [${x.shape}]`);
   const innerShape = x.shape.slice(idRank);

@@ -10,6 +10,7 @@ import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { isNumericDtype, isWasmBackend } from './heap.ts';
 import { asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { backendError } from '../errors.ts';
 
 export const CPU_BRIDGED_KERNELS = [
   'Conv2DBackpropFilter',
@@ -32,13 +33,13 @@ function cpuBackend(): MathBackendCPU {
 
 function bridged(kernelName: string, args: KernelArgs): TensorInfo | TensorInfo[] {
   const cpuKernel = tf.getKernel(kernelName, 'cpu');
-  if (cpuKernel == null) throw new Error(`graft: no cpu kernel ${kernelName} to run on behalf of wasm`);
+  if (cpuKernel == null) throw backendError(`graft: no cpu kernel ${kernelName} to run on behalf of wasm`);
   const wasm = args.backend;
-  if (!isWasmBackend(wasm)) throw new Error(`graft: ${kernelName} bridge expects the wasm backend`);
+  if (!isWasmBackend(wasm)) throw backendError(`graft: ${kernelName} bridge expects the wasm backend`);
   const cpu = cpuBackend();
   const created: TensorInfo[] = [];
   const toCpu = (t: TensorInfo): TensorInfo => {
-    if (!isNumericDtype(t.dtype)) throw new Error(`graft: ${kernelName} on wasm: dtype ${t.dtype} unsupported`);
+    if (!isNumericDtype(t.dtype)) throw backendError(`graft: ${kernelName} on wasm: dtype ${t.dtype} unsupported`);
     const info = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
     created.push(info);
     return info;

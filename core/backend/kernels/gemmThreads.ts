@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { gemmModuleBytes, gemmOn, type GemmFn } from './gemmModule.ts';
 import { wasmThreadsOf } from '../wasmThreads.ts';
 import { wasmMemoryOf, type WasmBackendLike, type WasmMemoryLike } from './heap.ts';
+import { backendError } from '../errors.ts';
 
 /**
  * Control words, then task starts (call index of each task, plus one past the last), then calls.
@@ -134,7 +135,7 @@ export class GemmPool {
     plan.tasks = 0;
     plan.count = 0;
     const failed = Atomics.exchange(ctrl, ERROR, 0);
-    if (failed !== 0) throw new Error('graft gemm: a helper thread trapped');
+    if (failed !== 0) throw backendError('graft gemm: a helper thread trapped');
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { DataType, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
+import { backendError } from '../errors.ts';
 
 export type NumericArray = Float32Array | Int32Array | Uint8Array;
 
@@ -66,7 +67,7 @@ function arrayCtor(dtype: DataType) {
     case 'float32': return Float32Array;
     case 'int32': return Int32Array;
     case 'bool': return Uint8Array;
-    default: throw new Error(`graft kernels: unsupported dtype ${dtype}`);
+    default: throw backendError(`graft kernels: unsupported dtype ${dtype}`);
   }
 }
 
@@ -77,7 +78,7 @@ export function allocOutput(backend: KernelBackend, shape: number[], dtype: Data
     const Ctor = arrayCtor(dtype);
     return backend.makeTensorInfo(shape, dtype, new Ctor(util.sizeFromShape(shape)));
   }
-  throw new Error('graft kernels: unsupported backend');
+  throw backendError('graft kernels: unsupported backend');
 }
 
 /** A view of a tensor's data (no copy on wasm/cpu). Re-take it after any wasm allocation. */
@@ -90,27 +91,27 @@ export function view(backend: KernelBackend, info: TensorInfo): NumericArray {
     // Defensive: cpu may hold another array type for a dtype (e.g. after a raw write); copy once.
     return Ctor.from(backend.readSync(info.dataId) as ArrayLike<number>) as NumericArray;
   }
-  throw new Error('graft kernels: unsupported backend');
+  throw backendError('graft kernels: unsupported backend');
 }
 
 /** Byte offset of a wasm tensor in the heap. */
 export function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error('graft kernels: tensor is not on the wasm backend');
+  if (data == null) throw backendError('graft kernels: tensor is not on the wasm backend');
   return data.memoryOffset;
 }
 
 /** The WebAssembly.Memory holding a wasm backend's heap, for graft's own wasm kernels. */
 export function wasmMemoryOf(backend: WasmBackendLike): WasmMemoryLike {
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  if (memory == null) throw new Error('graft kernels: this tfjs-backend-wasm exposes no heap memory (written for 4.22)');
+  if (memory == null) throw backendError('graft kernels: this tfjs-backend-wasm exposes no heap memory (written for 4.22)');
   return memory;
 }
 
 /** The C++-side tensor id of a wasm tensor. */
 export function wasmTensorId(backend: WasmBackendLike, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error('graft kernels: tensor is not on the wasm backend');
+  if (data == null) throw backendError('graft kernels: tensor is not on the wasm backend');
   return data.id;
 }
 
@@ -123,7 +124,7 @@ export function wasmTensorId(backend: WasmBackendLike, info: TensorInfo): number
 export function registerTempId(backend: WasmBackendLike, memoryOffset: number, size: number): number {
   const counter = backend as unknown as { dataIdNextNumber?: number };
   if (typeof counter.dataIdNextNumber !== 'number') {
-    throw new Error('graft kernels: this tfjs-backend-wasm has no dataIdNextNumber (written for 4.22)');
+    throw backendError('graft kernels: this tfjs-backend-wasm has no dataIdNextNumber (written for 4.22)');
   }
   const id = counter.dataIdNextNumber++;
   backend.wasm.tfjs.registerTensor(id, size, memoryOffset);

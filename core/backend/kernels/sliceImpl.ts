@@ -16,6 +16,7 @@
 import { util } from '@tensorflow/tfjs-core';
 import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendLike } from './heap.ts';
+import { backendError } from '../errors.ts';
 
 /**
  * A slice as runs: for every index of `outer` (row-major), `run` contiguous input elements starting
@@ -76,13 +77,13 @@ export function heapElements(backend: WasmBackendLike, dtype: DataType): { heap:
   const buffer = backend.wasm.HEAPU8.buffer;
   if (dtype === 'bool') return { heap: new Uint8Array(buffer), bytes: 1 };
   if (dtype === 'float32' || dtype === 'int32') return { heap: new Int32Array(buffer, 0, buffer.byteLength >>> 2), bytes: 4 };
-  throw new Error(`graft kernels: unsupported dtype ${dtype}`);
+  throw backendError(`graft kernels: unsupported dtype ${dtype}`);
 }
 
 /** Element index of a tensor's first element in a `heapElements` view. */
 export function elementIndex(backend: WasmBackendLike, info: TensorInfo, bytes: number): number {
   const off = heapOffset(backend, info);
-  if (off % bytes !== 0) throw new Error(`graft kernels: misaligned ${info.dtype} tensor at heap offset ${off}`);
+  if (off % bytes !== 0) throw backendError(`graft kernels: misaligned ${info.dtype} tensor at heap offset ${off}`);
   return off / bytes;
 }
 

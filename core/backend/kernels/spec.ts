@@ -1,5 +1,6 @@
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelPurpose } from '../types.ts';
+import { backendError } from '../errors.ts';
 
 /** One graft kernel for one backend; `create` receives the stock kernel it replaces (if any). */
 export interface GraftKernelSpec {
@@ -28,7 +29,7 @@ const setupDone = new WeakMap<KernelConfig, WeakSet<object>>();
  * point) on setBackend, so graft calls it once per backend instance itself.
  */
 export function runStock(stock: KernelConfig | undefined, args: KernelArgs): TensorInfo | TensorInfo[] {
-  if (stock == null) throw new Error('graft kernels: no stock kernel to fall back to');
+  if (stock == null) throw backendError('graft kernels: no stock kernel to fall back to');
   if (stock.setupFunc != null) {
     let done = setupDone.get(stock);
     if (done == null) setupDone.set(stock, done = new WeakSet());

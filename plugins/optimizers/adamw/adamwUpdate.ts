@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamw, type AdamwAttrs } from '../../../core/index.ts';
+import { fusedAdamw, type AdamwAttrs } from '../../../core/backend/index.ts';
 
 /** One parameter's step constants (the fused kernel's attributes); decay is decoupled: `lr * weightDecay * p`. */
 export type AdamwHyper = AdamwAttrs;

@@ -138,7 +138,7 @@ test.serial('unknown backend names are errors, not a silent auto', async t => {
   });
   await t.throwsAsync(selectBackend({ prefer: 'tpu' as never }), { message: /unknown backend 'tpu'/ });
   await withEnv({ GRAFT_FAST_KERNELS: 'maybe' }, async () => {
-    await t.throwsAsync(selectBackend({ prefer: 'wasm' }), { message: /GRAFT_FAST_KERNELS/ });
+    await t.throwsAsync(selectBackend({ prefer: 'wasm' }), { message: /GRAFT_FAST_KERNELS/, code: 'GRAFT_ERR_CONFIG' });
   });
 });
 

@@ -51,7 +51,7 @@ test.serial('2 threads: same losses as 1 thread, and the process exits on its ow
 
 test.serial('bad thread counts are rejected, naming where they came from', async t => {
   for (const bad of [0, 9, 1.5]) {
-    await t.throwsAsync(selectBackend({ prefer: 'wasm', threads: bad }), { message: /selectBackend\(\{threads\}\): expected a whole number of threads from 1 to 8/ });
+    await t.throwsAsync(selectBackend({ prefer: 'wasm', threads: bad }), { message: /selectBackend\(\{threads\}\): expected a whole number of threads from 1 to 8/, code: 'GRAFT_ERR_CONFIG' });
   }
   const saved = process.env.GRAFT_WASM_THREADS;
   process.env.GRAFT_WASM_THREADS = 'two';
@@ -68,7 +68,7 @@ test.serial('the thread count cannot change once wasm runs', async t => {
   const info = await selectBackend({ prefer: 'wasm' });
   t.is(info.threads, 1);
   await t.throwsAsync(selectBackend({ prefer: 'wasm', threads: 2 }),
-    { message: /already running with 1 thread\(s\); the thread count can only be chosen before it first initialises/ });
+    { message: /already running with 1 thread\(s\); the thread count can only be chosen before it first initialises/, code: 'GRAFT_ERR_CONFIG' });
   // The same count, or none, is fine; wasm keeps working.
   t.is((await selectBackend({ prefer: 'wasm', threads: 1 })).threads, 1);
   t.is((await selectBackend({ prefer: 'wasm' })).threads, 1);
