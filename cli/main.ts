@@ -22,6 +22,7 @@ import { sampleText } from '../presets/runner/sampleText.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
 import { intFlag, MAX_SEED, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
 import { newPlugin } from './newPlugin.ts';
+import { describePluginCommand } from './describePlugin.ts';
 
 const HELP = `graft: transfer learning with language models
 
@@ -33,6 +34,7 @@ Usage:
   graft list                          presets and plugins
   graft describe <preset> [--set key=value ...]
                                       the resolved configuration and the loop with each plugin in place
+  graft describe <kind>:<name>        a plugin's options (type, default, meaning), e.g. optimizer:adamw
   graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
   graft new plugin <name> [--kind KIND] [--dir DIR]
                                       scaffold a plugin package (its tests run Graft's conformance suite)
@@ -99,6 +101,10 @@ function list(io: Io): number {
 }
 
 async function describe(args: ParsedArgs, io: Io): Promise<number> {
+  if (args.positional[0]?.includes(':')) {
+    io.out(describePluginCommand(args));
+    return 0;
+  }
   const preset = presetArg(args);
   const config = resolveConfig(preset.name, preset.config, args.sets);
   for (const w of validateRun(preset, config).warnings) io.err(`graft: warning: ${w}`);

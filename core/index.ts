@@ -49,6 +49,7 @@ export type {
 } from './hooks/contexts.ts';
 
 export { SINGLETON_KINDS, kindOf, type GraftPlugin, type PluginMeta, type PluginKind, type PluginState, type PreflightReport } from './plugin/Plugin.ts';
+export { isPluginClass, type PluginClass } from './plugin/PluginClass.ts';
 export { validatePlugins } from './plugin/validatePlugins.ts';
 export {
   ROLE_METHODS,

@@ -1,4 +1,4 @@
-import type { GraftPlugin } from '../core/index.ts';
+import { clip, ErrorCodes, GraftError, kindOf, type PluginClass } from '../core/index.ts';
 import { BottleneckAdapter, LoraAdapter } from './adapters/index.ts';
 import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback } from './callbacks/index.ts';
 import { PeriodicCheckpoint } from './checkpoints/index.ts';
@@ -16,46 +16,47 @@ import { ConstantScheduler, OneCycleScheduler, SlantedTriangularScheduler, Warmu
 import { ByteBpeTokenizerPlugin, CharTokenizerPlugin, WordTokenizerPlugin } from './tokenizers/index.ts';
 
 /**
- * Every plugin that ships with Graft, as a factory with example options (constructing a plugin
- * allocates nothing). `graft list` prints their names and descriptions from their own metadata.
+ * Every plugin class that ships with Graft. Each declares its metadata and option schema as
+ * statics, so `graft list`, `graft describe <kind>:<name>`, the READMEs' option tables and recipes
+ * read them without constructing anything.
  */
-const FACTORIES: (() => GraftPlugin)[] = [
-  () => new TextCorpusDataset({ sources: ['npm:moby-dick'] }),
-  () => new LabelledTextDataset({ source: 'npm:spam-assassin' }),
-  () => new CharTokenizerPlugin(),
-  () => new ByteBpeTokenizerPlugin(),
-  () => new WordTokenizerPlugin(),
-  () => new GptModel(),
-  () => new AwdLstmModel(),
-  () => new LmHead(),
-  () => new ClassifierHead(),
-  () => new NextTokenObjective(),
-  () => new MaskedLmObjective(),
-  () => new ClassificationObjective(),
-  () => new AdamwOptimizer(),
-  () => new SgdOptimizer(),
-  () => new ConstantScheduler(),
-  () => new WarmupCosineScheduler(),
-  () => new WarmupLinearScheduler(),
-  () => new OneCycleScheduler(),
-  () => new SlantedTriangularScheduler(),
-  () => new DiscriminativeLrGroups(),
-  () => new ParamFreezing({ pattern: 'backbone.**' }),
-  () => new GradualUnfreezing(),
-  () => new FromCheckpointInit({ path: 'CHECKPOINT' }),
-  () => new PretrainedEmbeddingsInit({ source: 'vectors.txt' }),
-  () => new LoraAdapter(),
-  () => new BottleneckAdapter(),
-  () => new GradClipCallback(),
-  () => new GradAccumulation({ steps: 4 }),
-  () => new EvaluateCallback(),
-  () => new EarlyStoppingCallback(),
-  () => new PeriodicCheckpoint(),
-  () => new AccuracyMetric(),
-  () => new F1Metric(),
-  () => new ConfusionMatrixMetric(),
-  () => new ConsoleProgressLogger(),
-  () => new JsonlMetricsLogger(),
+export const PLUGIN_CLASSES: readonly PluginClass[] = [
+  TextCorpusDataset,
+  LabelledTextDataset,
+  CharTokenizerPlugin,
+  ByteBpeTokenizerPlugin,
+  WordTokenizerPlugin,
+  GptModel,
+  AwdLstmModel,
+  LmHead,
+  ClassifierHead,
+  NextTokenObjective,
+  MaskedLmObjective,
+  ClassificationObjective,
+  AdamwOptimizer,
+  SgdOptimizer,
+  ConstantScheduler,
+  WarmupCosineScheduler,
+  WarmupLinearScheduler,
+  OneCycleScheduler,
+  SlantedTriangularScheduler,
+  DiscriminativeLrGroups,
+  ParamFreezing,
+  GradualUnfreezing,
+  FromCheckpointInit,
+  PretrainedEmbeddingsInit,
+  LoraAdapter,
+  BottleneckAdapter,
+  GradClipCallback,
+  GradAccumulation,
+  EvaluateCallback,
+  EarlyStoppingCallback,
+  PeriodicCheckpoint,
+  AccuracyMetric,
+  F1Metric,
+  ConfusionMatrixMetric,
+  ConsoleProgressLogger,
+  JsonlMetricsLogger,
 ];
 
 export interface CatalogEntry {
@@ -64,9 +65,28 @@ export interface CatalogEntry {
   description: string;
 }
 
+/** Name, kind and description of every built-in plugin, sorted by name (`graft list`). */
 export function pluginCatalog(): CatalogEntry[] {
-  return FACTORIES.map((make) => {
-    const p = make();
-    return { name: p.meta.name, kind: p.meta.kind, description: p.meta.description ?? '' };
-  }).sort((a, b) => a.name.localeCompare(b.name));
+  return PLUGIN_CLASSES.map(({ meta }) => ({ name: meta.name, kind: meta.kind, description: meta.description ?? '' })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
+}
+
+/**
+ * The built-in plugin class named `name` (`"scheduler:warmup-cosine"`). An unknown name is a
+ * CONFIG error naming it and listing the known plugins of its kind (or the known kinds).
+ */
+export function findPluginClass(name: string): PluginClass {
+  const found = PLUGIN_CLASSES.find((c) => c.meta.name === name);
+  if (found) return found;
+  const kind = kindOf(name);
+  const sameKind = PLUGIN_CLASSES.filter((c) => c.meta.kind === kind).map((c) => c.meta.name).sort();
+  const kinds = [...new Set(PLUGIN_CLASSES.map((c) => c.meta.kind))].sort();
+  // "adamw" or "optimizers:adamw" for "optimizer:adamw": the same short name under another kind.
+  const short = name.slice(name.indexOf(':') + 1);
+  const near = PLUGIN_CLASSES.map((c) => c.meta.name).filter((n) => n.slice(n.indexOf(':') + 1) === short);
+  throw new GraftError(ErrorCodes.CONFIG, `unknown plugin "${clip(name)}"`, {
+    expected: sameKind.length ? `one of ${sameKind.join(', ')}` : `"<kind>:<name>" with a kind among ${kinds.join(', ')}`,
+    hint: near.length ? `Did you mean ${near.join(' or ')}?` : sameKind.length ? undefined : '`graft list` prints every plugin',
+  });
 }

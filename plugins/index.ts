@@ -15,4 +15,4 @@ export * from './objectives/index.ts';
 export * from './optimizers/index.ts';
 export * from './schedulers/index.ts';
 export * from './tokenizers/index.ts';
-export { pluginCatalog, type CatalogEntry } from './catalog.ts';
+export { PLUGIN_CLASSES, pluginCatalog, findPluginClass, type CatalogEntry } from './catalog.ts';

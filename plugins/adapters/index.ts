@@ -3,7 +3,7 @@ export { LORA_OPTIONS, type LoraOptionsInput } from './lora/options.ts';
 export { loraWeight } from './lora/loraWeight.ts';
 export { loraParameterCount } from './lora/loraParameterCount.ts';
 export { BottleneckAdapter, type BottleneckModule } from './bottleneck/BottleneckAdapter.ts';
-export { BOTTLENECK_OPTIONS, type BottleneckOptionsInput } from './bottleneck/options.ts';
+export { BOTTLENECK_OPTIONS, type BottleneckOptionsInput } from './bottleneck/BottleneckAdapter.ts';
 export { houlsbyAdapter, houlsbyParameterCount } from './bottleneck/houlsbyAdapter.ts';
 export { freezeAllExcept, trainableCount } from './shared/freezeAllExcept.ts';
 export { forwardOnce } from './shared/forwardOnce.ts';

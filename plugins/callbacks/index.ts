@@ -1,13 +1,13 @@
 export { GradClipCallback } from './grad-clip/GradClipCallback.ts';
 export { clipByGlobalNorm } from './grad-clip/clipByGlobalNorm.ts';
-export { GRAD_CLIP_OPTIONS } from './grad-clip/options.ts';
+export { GRAD_CLIP_OPTIONS } from './grad-clip/GradClipCallback.ts';
 export { EvaluateCallback } from './evaluate/EvaluateCallback.ts';
 export { evaluationDue, type EvalTrigger, type EvalSchedule } from './evaluate/evaluationDue.ts';
-export { EVALUATE_OPTIONS, type EvaluateOptionsInput } from './evaluate/options.ts';
+export { EVALUATE_OPTIONS, type EvaluateOptionsInput } from './evaluate/EvaluateCallback.ts';
 export { EarlyStoppingCallback } from './early-stopping/EarlyStoppingCallback.ts';
 export { earlyStoppingUpdate, INITIAL_EARLY_STOPPING, type EarlyStoppingState, type EarlyStoppingRule } from './early-stopping/earlyStoppingUpdate.ts';
 export { isImprovement } from './early-stopping/isImprovement.ts';
-export { EARLY_STOPPING_OPTIONS, type EarlyStoppingOptionsInput } from './early-stopping/options.ts';
+export { EARLY_STOPPING_OPTIONS, type EarlyStoppingOptionsInput } from './early-stopping/EarlyStoppingCallback.ts';
 export { GradAccumulation } from './grad-accumulation/GradAccumulation.ts';
 export { addGrads, meanGrads, updateDue } from './grad-accumulation/accumulateGrads.ts';
-export { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './grad-accumulation/options.ts';
+export { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './grad-accumulation/GradAccumulation.ts';

@@ -1,5 +1,5 @@
 export { ConsoleProgressLogger, type ProgressStream, type ConsoleProgressIo } from './console-progress/ConsoleProgressLogger.ts';
-export { CONSOLE_PROGRESS_OPTIONS, type ConsoleProgressOptionsInput } from './console-progress/options.ts';
+export { CONSOLE_PROGRESS_OPTIONS, type ConsoleProgressOptionsInput } from './console-progress/ConsoleProgressLogger.ts';
 export { formatDuration } from './console-progress/formatDuration.ts';
 export { formatCount } from './console-progress/formatCount.ts';
 export { formatProgressLine, progressBar, type ProgressInfo, type LineFormat } from './console-progress/formatProgressLine.ts';

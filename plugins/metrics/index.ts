@@ -6,4 +6,4 @@ export { ClassificationMetric } from './shared/ClassificationMetric.ts';
 export { ConfusionAccumulator } from './shared/ConfusionAccumulator.ts';
 export { confusionMatrix, toRows } from './shared/confusionMatrix.ts';
 export { accuracy, perClassScores, macroScores, total, type PerClassScores, type MacroScores } from './shared/classificationScores.ts';
-export { CLASSIFICATION_METRIC_OPTIONS, type ClassificationMetricOptionsInput } from './shared/options.ts';
+export { CLASSIFICATION_METRIC_OPTIONS, type ClassificationMetricOptionsInput } from './shared/ClassificationMetric.ts';

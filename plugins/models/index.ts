@@ -1,5 +1,5 @@
 export { GptModel, type GptOptions } from './gpt/GptModel.ts';
-export { GPT_OPTIONS } from './gpt/options.ts';
+export { GPT_OPTIONS } from './gpt/GptModel.ts';
 export { gptParameterCount, type GptShape } from './gpt/parameterCount.ts';
 // GPT's math, to run the same model without the trainer (bench/BareGptLoop.ts does).
 export { createGptParameters } from './gpt/createGptParameters.ts';

@@ -217,7 +217,7 @@ export function classifierStage(c: UlmfitConfig, name = 'classifier', variant: C
     async after(trainer: Trainer, ctx: StageContext) {
       const test = await trainer.evaluate('test');
       const cm = trainer.plugin<ConfusionMatrixMetric>('metric:confusion-matrix')?.matrix;
-      const loaded = trainer.plugin<FromCheckpointInit>(FromCheckpointInit.NAME)?.report?.loaded ?? [];
+      const loaded = trainer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)?.report?.loaded ?? [];
       const examples = trainer.plugin<LabelledTextDataset>('dataset:labelled-text')?.examples('train').length;
       writeFileSync(path.join(ctx.stageDir, 'test-metrics.json'), JSON.stringify({ ...test, confusion: cm }, null, 2) + '\n');
       return { test_accuracy: test.test_accuracy, test_f1: test.test_f1, confusion: cm, train_examples: examples, encoder_parameters_loaded: loaded };

@@ -100,7 +100,7 @@ test.serial('stage 2 starts from stage 1: shared words keep their embedding row,
   const trainer = await build(stage.plugins(ctx));
   try {
     const old = readCheckpoint(ctx.checkpoints['general-lm']!);
-    const init = trainer.plugin<FromCheckpointInit>(FromCheckpointInit.NAME)!;
+    const init = trainer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)!;
     const report = init.report!;
     t.true(report.loaded.length > 0 && report.loaded.every((n) => n.startsWith('backbone.')));
     t.true(report.vocab!.carried > 6 && report.vocab!.added > 0, JSON.stringify(report.vocab));
@@ -145,7 +145,7 @@ test.serial('stage 3 hand-over: the encoder is stage 2\'s, the classifier head i
   const transfer = await build(classifierStage(config).plugins(ctx));
   const scratch = await build(classifierStage(config, 'scratch', {}).plugins(ctx));
   try {
-    const report = transfer.plugin<FromCheckpointInit>(FromCheckpointInit.NAME)!.report!;
+    const report = transfer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)!.report!;
     const backbone = transfer.params.names().filter((n) => n.startsWith('backbone.'));
     t.deepEqual([...report.loaded].sort(), [...backbone].sort());
     t.true(report.loaded.every((n) => n.startsWith('backbone.')));

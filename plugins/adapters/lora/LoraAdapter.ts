@@ -13,11 +13,12 @@ import {
   type PluginState,
   type Rng,
   type TrainerApi,
+  type PluginMeta,
 } from '../../../core/index.ts';
 import { checkPatternOption } from '../../init/shared/checkPatternOption.ts';
 import { freezeAllExcept } from '../shared/freezeAllExcept.ts';
 import { loraWeight } from './loraWeight.ts';
-import { LORA, LORA_OPTIONS, type LoraOptionsInput } from './options.ts';
+import { LORA_OPTIONS, type LoraOptionsInput } from './options.ts';
 
 export interface LoraOptions {
   target: ParamPattern;
@@ -50,16 +51,17 @@ export function loraParamNames(target: string): { a: string; b: string } {
  * `merge()` folds the update into the weights for export.
  */
 export class LoraAdapter implements GraftPlugin {
-  static readonly NAME = LORA;
-  readonly meta = { name: LORA, kind: 'adapter', description: 'LoRA: frozen weights plus a trained low-rank update (alpha/r)·A·B' } as const;
+  static readonly meta = { name: 'adapter:lora', kind: 'adapter', description: 'LoRA: frozen weights plus a trained low-rank update (alpha/r)·A·B' } as const satisfies PluginMeta;
+  static readonly options = LORA_OPTIONS;
+  readonly meta = LoraAdapter.meta;
   readonly options: Readonly<LoraOptions>;
   private store: ParameterStore | undefined;
   private dropoutRng: Rng | undefined;
   private adapted: LoraTarget[] = [];
 
   constructor(input: LoraOptionsInput = {}) {
-    const o = resolveOptions(LORA, LORA_OPTIONS, input);
-    this.options = { ...o, target: checkPatternOption(LORA, 'target', o.target) };
+    const o = resolveOptions(this.meta.name, LORA_OPTIONS, input);
+    this.options = { ...o, target: checkPatternOption(this.meta.name, 'target', o.target) };
   }
 
   /** The update's scale, alpha / r. */
@@ -74,7 +76,7 @@ export class LoraAdapter implements GraftPlugin {
 
   apply(trainer: TrainerApi): void {
     this.store = trainer.params;
-    this.dropoutRng = trainer.rng.fork(`${LORA}/dropout`);
+    this.dropoutRng = trainer.rng.fork(`${this.meta.name}/dropout`);
     trainer.tap('setup', this, () => this.build(trainer), { stage: 'adapt' });
   }
 
@@ -84,35 +86,35 @@ export class LoraAdapter implements GraftPlugin {
     const names = params.names({ role: 'param' }).filter((n) => matches(n, o.target));
     if (names.length === 0) {
       throw new GraftError(ErrorCodes.PARAMETER, `pattern ${describePattern(o.target)} matches no parameter`, {
-        plugin: LORA,
+        plugin: this.meta.name,
         option: 'target',
         hint: 'List parameter names with `graft describe` or trainer.params.names()',
       });
     }
-    const rng = trainer.rng.fork(LORA);
+    const rng = trainer.rng.fork(this.meta.name);
     for (const name of names) {
       const shape = params.get(name).shape;
       if (shape.length !== 2) {
-        throw new GraftError(ErrorCodes.PARAMETER, `parameter "${name}" has shape [${shape}]`, { plugin: LORA, option: 'target', expected: 'weight matrices [in, out]' });
+        throw new GraftError(ErrorCodes.PARAMETER, `parameter "${name}" has shape [${shape}]`, { plugin: this.meta.name, option: 'target', expected: 'weight matrices [in, out]' });
       }
       const [inDim, outDim] = shape as [number, number];
       if (o.rank > Math.min(inDim, outDim)) {
         throw new GraftError(ErrorCodes.BAD_OPTION, `rank ${o.rank} exceeds min(in, out) = ${Math.min(inDim, outDim)} of "${name}" [${shape}]: not a low-rank update`, {
-          plugin: LORA,
+          plugin: this.meta.name,
           option: 'rank',
         });
       }
       const { a, b } = loraParamNames(name);
       // As PEFT/loralib: A ~ U(±1/sqrt(in)) (Kaiming-uniform with a = sqrt(5)), B = 0, so A @ B = 0 at the start.
-      params.create(a, [inDim, o.rank], uniformInit(rng, inDim * o.rank, 1 / Math.sqrt(inDim)), { owner: LORA });
-      params.create(b, [o.rank, outDim], constantInit(o.rank * outDim, 0), { owner: LORA });
+      params.create(a, [inDim, o.rank], uniformInit(rng, inDim * o.rank, 1 / Math.sqrt(inDim)), { owner: this.meta.name });
+      params.create(b, [o.rank, outDim], constantInit(o.rank * outDim, 0), { owner: this.meta.name });
       const target: LoraTarget = { name, inDim, outDim, a, b };
-      params.addTransform(LORA, name, (w, info) => this.adapt(w, target, info.training));
+      params.addTransform(this.meta.name, name, (w, info) => this.adapt(w, target, info.training));
       this.adapted.push(target);
     }
-    if (o.trainOnly) freezeAllExcept(params, 'adapter.lora.**', o.alsoTrain, LORA);
+    if (o.trainOnly) freezeAllExcept(params, 'adapter.lora.**', o.alsoTrain, this.meta.name);
     trainer.logger.info(
-      `${LORA}: adapted ${this.adapted.length} matrices with rank ${o.rank} (scale ${this.scale}), ` +
+      `${this.meta.name}: adapted ${this.adapted.length} matrices with rank ${o.rank} (scale ${this.scale}), ` +
         `${this.adapted.reduce((n, t) => n + o.rank * (t.inDim + t.outDim), 0)} LoRA parameters`,
     );
   }
@@ -134,7 +136,7 @@ export class LoraAdapter implements GraftPlugin {
   merge(): string[] {
     const params = this.store;
     if (!params || this.adapted.length === 0) {
-      throw new GraftError(ErrorCodes.PARAMETER, 'nothing to merge', { plugin: LORA, hint: 'Call merge() after trainer.setup(), once' });
+      throw new GraftError(ErrorCodes.PARAMETER, 'nothing to merge', { plugin: this.meta.name, hint: 'Call merge() after trainer.setup(), once' });
     }
     tf.tidy(() => {
       for (const t of this.adapted) {
@@ -142,8 +144,8 @@ export class LoraAdapter implements GraftPlugin {
         w.assign(loraWeight(w, params.get(t.a), params.get(t.b), this.scale));
       }
     });
-    params.removeTransforms(LORA);
-    params.remove('adapter.lora.**', LORA);
+    params.removeTransforms(this.meta.name);
+    params.remove('adapter.lora.**', this.meta.name);
     const merged = this.adapted.map((t) => t.name);
     this.adapted = [];
     return merged;

@@ -1,14 +1,12 @@
 import type { InputOptions, OptionSchema } from '../../../core/index.ts';
 
-export const LORA = 'adapter:lora';
-
 export const LORA_OPTIONS = {
   target: {
     type: 'any',
     default: 'backbone.blocks.*.attn.qkv.kernel',
     doc: 'Weight matrices [in, out] to adapt: a glob, a RegExp or a list of them. The default is every GPT block\'s fused attention projection.',
   },
-  rank: { type: 'integer', default: 8, min: 1, doc: 'Rank r of the update A [in, r] @ B [r, out].' },
+  rank: { type: 'integer', default: 8, min: 1, doc: 'Rank r of the update A [in, r] @ B [r, out]; at most min(in, out).' },
   alpha: { type: 'number', default: 16, min: 0, exclusiveMin: true, doc: 'Scale numerator: the update is (alpha / rank) * A @ B.' },
   dropout: {
     type: 'number',

@@ -1,9 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveOptions, type EvalContext, type GraftPlugin, type Metrics, type PluginState, type RunContext, type TrainerApi } from '../../../core/index.ts';
+import {
+  resolveOptions,
+  type EvalContext,
+  type GraftPlugin,
+  type Metrics,
+  type PluginState,
+  type RunContext,
+  type TrainerApi,
+  type PluginMeta,
+  type InputOptions,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { earlyStoppingUpdate, INITIAL_EARLY_STOPPING, type EarlyStoppingState } from './earlyStoppingUpdate.ts';
-import { EARLY_STOPPING_OPTIONS, type EarlyStoppingOptionsInput } from './options.ts';
 
-const NAME = 'callback:early-stopping';
+export const EARLY_STOPPING_OPTIONS = {
+  monitor: { type: 'string', default: 'validation_loss', doc: 'The metric to watch, as evaluation reports it.' },
+  mode: { type: 'enum', values: ['min', 'max'], default: 'min', doc: 'Whether lower (min) or higher (max) is better.' },
+  patience: { type: 'integer', default: 3, min: 1, doc: 'Evaluations without improvement before the run stops.' },
+  minDelta: { type: 'number', default: 0, min: 0, doc: 'Smallest change that counts as an improvement.' },
+  restoreBest: {
+    type: 'boolean',
+    default: false,
+    doc: 'Keep a copy of the best parameters in memory and put them back when the run ends.',
+  },
+} as const satisfies OptionSchema;
+
+export type EarlyStoppingOptionsInput = InputOptions<typeof EARLY_STOPPING_OPTIONS>;
+
 /** Prefix of the saved copies of the best parameters in this plugin's checkpoint state. */
 const BEST_PREFIX = 'best/';
 
@@ -12,11 +35,13 @@ const BEST_PREFIX = 'best/';
  * best parameters back at the end.
  */
 export class EarlyStoppingCallback implements GraftPlugin {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'callback:early-stopping',
     kind: 'callback',
     description: 'Stops training when a validation metric stops improving; can restore the best parameters',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = EARLY_STOPPING_OPTIONS;
+  readonly meta = EarlyStoppingCallback.meta;
   readonly options;
   private s: EarlyStoppingState = { ...INITIAL_EARLY_STOPPING };
   /** Copies of every parameter and buffer at the best evaluation (restoreBest only). */
@@ -24,7 +49,7 @@ export class EarlyStoppingCallback implements GraftPlugin {
   private warnedMissing = false;
 
   constructor(input: EarlyStoppingOptionsInput = {}) {
-    this.options = resolveOptions(NAME, EARLY_STOPPING_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, EARLY_STOPPING_OPTIONS, input);
   }
 
   /** Best value so far, its step, and evaluations since (a copy). */
@@ -53,7 +78,7 @@ export class EarlyStoppingCallback implements GraftPlugin {
       if (!this.warnedMissing) {
         this.warnedMissing = true;
         ctx.trainer.logger.warn(
-          `${NAME}: option "monitor" is "${monitor}", which the ${ctx.split} evaluation does not report (it has ${Object.keys(metrics).join(', ') || 'no metrics'}); ignoring it`,
+          `${this.meta.name}: option "monitor" is "${monitor}", which the ${ctx.split} evaluation does not report (it has ${Object.keys(metrics).join(', ') || 'no metrics'}); ignoring it`,
         );
       }
       return metrics;
@@ -82,7 +107,7 @@ export class EarlyStoppingCallback implements GraftPlugin {
       for (const [name, copy] of this.bestParams) {
         if (params.has(name) && params.get(name).shape.join(',') === copy.shape.join(',')) params.get(name).assign(copy);
       }
-      ctx.trainer.logger.info(`${NAME}: restored the parameters of step ${this.s.bestStep} (${this.options.monitor} ${this.s.best})`);
+      ctx.trainer.logger.info(`${this.meta.name}: restored the parameters of step ${this.s.bestStep} (${this.options.monitor} ${this.s.best})`);
     }
     this.disposeCopies();
   }

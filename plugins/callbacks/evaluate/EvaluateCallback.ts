@@ -1,22 +1,40 @@
-import { resolveOptions, type GraftPlugin, type PluginState, type RunContext, type Split, type TrainerApi } from '../../../core/index.ts';
+import {
+  resolveOptions,
+  type GraftPlugin,
+  type PluginState,
+  type RunContext,
+  type Split,
+  type TrainerApi,
+  type PluginMeta,
+  type InputOptions,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { evaluationDue, type EvalTrigger } from './evaluationDue.ts';
-import { EVALUATE_OPTIONS, type EvaluateOptionsInput } from './options.ts';
 
-const NAME = 'callback:evaluate';
+export const EVALUATE_OPTIONS = {
+  every: { type: 'integer', default: 0, min: 0, doc: 'Evaluate every N optimizer steps (0: off).' },
+  atEpochEnd: { type: 'boolean', default: true, doc: 'Evaluate when an epoch ends (afterEpoch).' },
+  atEnd: { type: 'boolean', default: true, doc: 'Evaluate when the run ends (afterRun), unless it failed.' },
+  split: { type: 'enum', values: ['train', 'validation', 'test'], default: 'validation', doc: 'The split to evaluate on.' },
+} as const satisfies OptionSchema;
+
+export type EvaluateOptionsInput = InputOptions<typeof EVALUATE_OPTIONS>;
 
 /** Runs `trainer.evaluate(split)` every N steps, at epoch ends and at the end of the run. */
 export class EvaluateCallback implements GraftPlugin {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'callback:evaluate',
     kind: 'callback',
     description: 'Evaluates on the validation split every N steps, at epoch ends and at the end of the run',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = EVALUATE_OPTIONS;
+  readonly meta = EvaluateCallback.meta;
   readonly options;
   /** Step of the last evaluation this plugin ran (-1: none yet). */
   private lastEvalStep = -1;
 
   constructor(input: EvaluateOptionsInput = {}) {
-    this.options = resolveOptions(NAME, EVALUATE_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, EVALUATE_OPTIONS, input);
   }
 
   apply(trainer: TrainerApi): void {

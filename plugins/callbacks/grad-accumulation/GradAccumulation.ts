@@ -9,11 +9,23 @@ import {
   type ResolvedOptions,
   type StepContext,
   type TrainerApi,
+  type PluginMeta,
+  type InputOptions,
+  type OptionSchema,
 } from '../../../core/index.ts';
 import { addGrads, meanGrads, updateDue } from './accumulateGrads.ts';
-import { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './options.ts';
 
-const NAME = 'callback:grad-accumulation';
+export const GRAD_ACCUMULATION_OPTIONS = {
+  steps: {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    doc: 'Micro-batches per optimizer update (k): gradients of k batches are averaged, then applied once (1: off).',
+  },
+} as const satisfies OptionSchema;
+
+export type GradAccumulationOptionsInput = InputOptions<typeof GRAD_ACCUMULATION_OPTIONS>;
+
 /** Prefix of the checkpointed sums: `sum/<parameter>`. */
 const SUM = 'sum/';
 
@@ -27,12 +39,13 @@ const SUM = 'sum/';
  * and its count are state: a run resumed between two updates continues exactly.
  */
 export class GradAccumulation implements GraftPlugin {
-  static readonly NAME = NAME;
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'callback:grad-accumulation',
     kind: 'callback',
     description: 'Averages the gradients of k micro-batches and updates once: the step of a k times larger batch',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = GRAD_ACCUMULATION_OPTIONS;
+  readonly meta = GradAccumulation.meta;
   readonly options: Readonly<ResolvedOptions<typeof GRAD_ACCUMULATION_OPTIONS>>;
   /** Sum of the gradients of the current cycle (kept tensors, owned here), or undefined. */
   private sum: GradMap | undefined;
@@ -42,7 +55,7 @@ export class GradAccumulation implements GraftPlugin {
   private epochBatches = 0;
 
   constructor(input: GradAccumulationOptionsInput = {}) {
-    this.options = resolveOptions(NAME, GRAD_ACCUMULATION_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, GRAD_ACCUMULATION_OPTIONS, input);
   }
 
   apply(trainer: TrainerApi): void {
@@ -83,7 +96,7 @@ export class GradAccumulation implements GraftPlugin {
     for (const p of trainer.plugins) {
       if (p.meta.kind === 'scheduler' && (p.options as { totalSteps?: unknown } | undefined)?.totalSteps === 0) {
         trainer.logger.warn(
-          `${NAME}: ${p.meta.name} sizes its schedule from epochs × batches, ${this.options.steps} times the number of ` +
+          `${this.meta.name}: ${p.meta.name} sizes its schedule from epochs × batches, ${this.options.steps} times the number of ` +
             'optimizer updates this run makes; set the trainer\'s maxSteps or the scheduler\'s totalSteps (in updates)',
         );
       }
@@ -106,12 +119,12 @@ export class GradAccumulation implements GraftPlugin {
   setState(state: PluginState): void {
     const count = (state.json as { count?: unknown } | undefined)?.count ?? 0;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-      throw new GraftError(ErrorCodes.CHECKPOINT, 'saved micro-batch count is not a non-negative integer', { plugin: NAME, received: count });
+      throw new GraftError(ErrorCodes.CHECKPOINT, 'saved micro-batch count is not a non-negative integer', { plugin: this.meta.name, received: count });
     }
     const entries = Object.entries(state.tensors ?? {});
     for (const [key] of entries) {
       if (!key.startsWith(SUM)) {
-        throw new GraftError(ErrorCodes.CHECKPOINT, `unknown state tensor "${key}"`, { plugin: NAME, expected: `${SUM}<parameter>` });
+        throw new GraftError(ErrorCodes.CHECKPOINT, `unknown state tensor "${key}"`, { plugin: this.meta.name, expected: `${SUM}<parameter>` });
       }
     }
     this.release();

@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveOptions, type GraftPlugin, type InputOptions, type ResolvedOptions, type TrainerApi } from '../../../core/index.ts';
+import {
+  resolveOptions,
+  type GraftPlugin,
+  type InputOptions,
+  type ResolvedOptions,
+  type TrainerApi,
+  type PluginMeta,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { clipByGlobalNorm } from './clipByGlobalNorm.ts';
-import { GRAD_CLIP_OPTIONS } from './options.ts';
+
+export const GRAD_CLIP_OPTIONS = {
+  maxNorm: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: 'Largest global L2 norm of the gradients.' },
+} as const satisfies OptionSchema;
 
 /**
  * Clips the gradients by global norm after every other change to them (stage `normalize` of
@@ -9,7 +20,9 @@ import { GRAD_CLIP_OPTIONS } from './options.ts';
  * asynchronously: the step itself never waits for the device.
  */
 export class GradClipCallback implements GraftPlugin {
-  readonly meta = { name: 'callback:grad-clip', kind: 'callback', description: 'Clip gradients by global L2 norm' } as const;
+  static readonly meta = { name: 'callback:grad-clip', kind: 'callback', description: 'Clip gradients by global L2 norm' } as const satisfies PluginMeta;
+  static readonly options = GRAD_CLIP_OPTIONS;
+  readonly meta = GradClipCallback.meta;
   readonly options: Readonly<ResolvedOptions<typeof GRAD_CLIP_OPTIONS>>;
   private norm: tf.Scalar | undefined;
 

@@ -38,11 +38,13 @@ interface PeriodicState {
  * whenever the monitored metric improves, and points `<dir>/latest.json` at the newest save.
  */
 export class PeriodicCheckpoint implements GraftPlugin {
-  readonly meta = {
+  static readonly meta = {
     name: NAME,
     kind: 'checkpoint',
     description: 'Saves checkpoints every N steps and at the end, keeps the last K, the best one and a latest pointer',
   } as const;
+  static readonly options = PERIODIC_CHECKPOINT_OPTIONS;
+  readonly meta = PeriodicCheckpoint.meta;
   readonly options;
   private s: PeriodicState = { lastSavedStep: -1, bestValue: null, bestStep: -1 };
   private dir: string | undefined;

@@ -14,6 +14,7 @@ import {
   type Split,
   type Tokenizer,
   type TrainerApi,
+  type PluginMeta,
 } from '../../../core/index.ts';
 import { checkFrom } from '../shared/batchPosition.ts';
 import { planBatches, planCount } from '../shared/batchPlan.ts';
@@ -47,11 +48,13 @@ interface SavedState {
  * end with the tokenizer's pad id, `mask` float32 [B, T], `lengths` int32 [B], `labels` int32 [B].
  */
 export class LabelledTextDataset implements DatasetPlugin {
-  readonly meta = {
+  static readonly meta = {
     name: 'dataset:labelled-text',
     kind: 'dataset',
     description: 'Labelled texts for classification (CSV/TSV/JSONL files, SpamAssassin ham vs spam)',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = LABELLED_TEXT_OPTIONS;
+  readonly meta = LabelledTextDataset.meta;
   readonly options: ResolvedOptions<typeof LABELLED_TEXT_OPTIONS>;
   private seed: number | undefined;
   private trainer: TrainerApi | undefined;

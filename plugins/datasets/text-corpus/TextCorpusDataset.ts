@@ -13,6 +13,7 @@ import {
   type Split,
   type Tokenizer,
   type TrainerApi,
+  type PluginMeta,
 } from '../../../core/index.ts';
 import { checkFrom } from '../shared/batchPosition.ts';
 import { evenlySpacedIndices } from '../shared/evenlySpaced.ts';
@@ -50,11 +51,13 @@ interface SavedState {
  * tokens[i+1, i+T+1), int32 [B, T], made lazily by the iterator.
  */
 export class TextCorpusDataset implements DatasetPlugin {
-  readonly meta = {
+  static readonly meta = {
     name: 'dataset:text-corpus',
     kind: 'dataset',
     description: 'Next-token windows over a text corpus (Moby Dick, State of the Union, files)',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = TEXT_CORPUS_OPTIONS;
+  readonly meta = TextCorpusDataset.meta;
   readonly options: ResolvedOptions<typeof TEXT_CORPUS_OPTIONS>;
   private seed: number | undefined;
   private trainer: TrainerApi | undefined;

@@ -6,12 +6,15 @@ import {
   type PluginState,
   type ResolvedOptions,
   type TrainerApi,
+  type PluginMeta,
+  type OptionSchema,
 } from '../../../core/index.ts';
 import { stackLayerGroups } from '../shared/stackLayerGroups.ts';
 import { groupsToTrain } from './groupsToTrain.ts';
-import { GRADUAL_UNFREEZING_OPTIONS } from './options.ts';
 
-const NAME = 'freezing:gradual-unfreezing';
+export const GRADUAL_UNFREEZING_OPTIONS = {
+  unfreezeEvery: { type: 'integer', default: 1, min: 1, doc: 'Epochs between unfreezing one more layer group (from the top).' },
+} as const satisfies OptionSchema;
 
 /**
  * Gradual unfreezing (Howard & Ruder 2018): the layer groups (model's, then head's) are frozen
@@ -19,7 +22,9 @@ const NAME = 'freezing:gradual-unfreezing';
  * is unfrozen. Parameters in no layer group are left as they are.
  */
 export class GradualUnfreezing implements GraftPlugin {
-  readonly meta = { name: NAME, kind: 'freezing', description: 'ULMFiT gradual unfreezing, one layer group per epoch from the top' } as const;
+  static readonly meta = { name: 'freezing:gradual-unfreezing', kind: 'freezing', description: 'ULMFiT gradual unfreezing, one layer group per epoch from the top' } as const satisfies PluginMeta;
+  static readonly options = GRADUAL_UNFREEZING_OPTIONS;
+  readonly meta = GradualUnfreezing.meta;
   readonly options: Readonly<ResolvedOptions<typeof GRADUAL_UNFREEZING_OPTIONS>>;
   private groups: ParamPattern[] = [];
   private trainer: TrainerApi | undefined;
@@ -29,14 +34,14 @@ export class GradualUnfreezing implements GraftPlugin {
   private pending = 0;
 
   constructor(input: InputOptions<typeof GRADUAL_UNFREEZING_OPTIONS> = {}) {
-    this.options = resolveOptions(NAME, GRADUAL_UNFREEZING_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, GRADUAL_UNFREEZING_OPTIONS, input);
   }
 
   apply(trainer: TrainerApi): void {
     this.trainer = trainer;
     trainer.tap('setup', this, () => {
-      this.groups = stackLayerGroups(trainer, NAME);
-      for (const g of this.groups.slice(0, -1)) trainer.params.setTrainable(g, false, NAME);
+      this.groups = stackLayerGroups(trainer, this.meta.name);
+      for (const g of this.groups.slice(0, -1)) trainer.params.setTrainable(g, false, this.meta.name);
       this.unfrozen = 1;
       this.unfreezeTo(this.pending);
     }, { stage: 'adapt' });
@@ -58,8 +63,8 @@ export class GradualUnfreezing implements GraftPlugin {
     }
     target = Math.min(target, n);
     if (target <= this.unfrozen) return;
-    for (let i = n - target; i < n - this.unfrozen; i++) this.trainer.params.setTrainable(this.groups[i]!, true, NAME);
-    this.trainer.logger.info(`${NAME}: ${target} of ${n} layer groups train`);
+    for (let i = n - target; i < n - this.unfrozen; i++) this.trainer.params.setTrainable(this.groups[i]!, true, this.meta.name);
+    this.trainer.logger.info(`${this.meta.name}: ${target} of ${n} layer groups train`);
     this.unfrozen = target;
   }
 

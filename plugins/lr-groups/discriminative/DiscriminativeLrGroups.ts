@@ -1,9 +1,18 @@
-import { resolveOptions, type GraftPlugin, type InputOptions, type ResolvedOptions, type TrainerApi } from '../../../core/index.ts';
+import {
+  resolveOptions,
+  type GraftPlugin,
+  type InputOptions,
+  type ResolvedOptions,
+  type TrainerApi,
+  type PluginMeta,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { stackLayerGroups } from '../../freezing/shared/stackLayerGroups.ts';
 import { discriminativeGroups } from './discriminativeGroups.ts';
-import { DISCRIMINATIVE_OPTIONS } from './options.ts';
 
-const NAME = 'lr-groups:discriminative';
+export const DISCRIMINATIVE_OPTIONS = {
+  factor: { type: 'number', default: 2.6, min: 0, exclusiveMin: true, doc: 'Each layer group learns this many times slower than the one above.' },
+} as const satisfies OptionSchema;
 
 /**
  * Sets the optimizer's parameter groups to one per layer group (model's, then head's) with
@@ -11,16 +20,18 @@ const NAME = 'lr-groups:discriminative';
  * `adapt`, before the optimizer resolves its groups.
  */
 export class DiscriminativeLrGroups implements GraftPlugin {
-  readonly meta = { name: NAME, kind: 'lr-groups', description: 'Discriminative learning rates per layer group (ULMFiT)', singleton: true } as const;
+  static readonly meta = { name: 'lr-groups:discriminative', kind: 'lr-groups', description: 'Discriminative learning rates per layer group (ULMFiT)', singleton: true } as const satisfies PluginMeta;
+  static readonly options = DISCRIMINATIVE_OPTIONS;
+  readonly meta = DiscriminativeLrGroups.meta;
   readonly options: Readonly<ResolvedOptions<typeof DISCRIMINATIVE_OPTIONS>>;
 
   constructor(input: InputOptions<typeof DISCRIMINATIVE_OPTIONS> = {}) {
-    this.options = resolveOptions(NAME, DISCRIMINATIVE_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, DISCRIMINATIVE_OPTIONS, input);
   }
 
   apply(trainer: TrainerApi): void {
     trainer.tap('setup', this, () => {
-      trainer.role('optimizer').groups = discriminativeGroups(stackLayerGroups(trainer, NAME), this.options.factor);
+      trainer.role('optimizer').groups = discriminativeGroups(stackLayerGroups(trainer, this.meta.name), this.options.factor);
     }, { stage: 'adapt' });
   }
 }

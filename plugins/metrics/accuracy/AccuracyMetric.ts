@@ -1,16 +1,14 @@
-import type { Metrics, Split } from '../../../core/index.ts';
-import { ClassificationMetric } from '../shared/ClassificationMetric.ts';
+import type { Metrics, PluginMeta, Split } from '../../../core/index.ts';
+import { ClassificationMetric, type ClassificationMetricOptionsInput } from '../shared/ClassificationMetric.ts';
 import { accuracy } from '../shared/classificationScores.ts';
-import type { ClassificationMetricOptionsInput } from '../shared/options.ts';
-
-const NAME = 'metric:accuracy';
 
 /** `${split}_accuracy`: the fraction of evaluation examples whose argmax logit is the label. */
 export class AccuracyMetric extends ClassificationMetric {
-  readonly meta = { name: NAME, kind: 'metric', description: 'Classification accuracy on evaluation ({split}_accuracy)' } as const;
+  static readonly meta = { name: 'metric:accuracy', kind: 'metric', description: 'Classification accuracy on evaluation ({split}_accuracy)' } as const satisfies PluginMeta;
+  readonly meta = AccuracyMetric.meta;
 
   constructor(input: ClassificationMetricOptionsInput = {}) {
-    super(NAME, input);
+    super(AccuracyMetric.meta.name, input);
   }
 
   protected report(counts: Int32Array, numClasses: number, split: Split): Metrics {

@@ -1,10 +1,7 @@
-import type { Metrics, Split } from '../../../core/index.ts';
-import { ClassificationMetric } from '../shared/ClassificationMetric.ts';
+import type { Metrics, PluginMeta, Split } from '../../../core/index.ts';
+import { ClassificationMetric, type ClassificationMetricOptionsInput } from '../shared/ClassificationMetric.ts';
 import { toRows } from '../shared/confusionMatrix.ts';
-import type { ClassificationMetricOptionsInput } from '../shared/options.ts';
 import { formatConfusionMatrix } from './formatConfusionMatrix.ts';
-
-const NAME = 'metric:confusion-matrix';
 
 /**
  * The confusion matrix of each evaluation (row = true class, column = predicted), kept as
@@ -12,13 +9,14 @@ const NAME = 'metric:confusion-matrix';
  * dataset's `classNames` as a legend when it has them). It adds no number to the metrics.
  */
 export class ConfusionMatrixMetric extends ClassificationMetric {
-  readonly meta = { name: NAME, kind: 'metric', description: 'Confusion matrix of each evaluation (logged; exposed as .matrix)' } as const;
+  static readonly meta = { name: 'metric:confusion-matrix', kind: 'metric', description: 'Confusion matrix of each evaluation (logged; exposed as .matrix)' } as const satisfies PluginMeta;
+  readonly meta = ConfusionMatrixMetric.meta;
   /** The last evaluation's matrix, rows = true class, columns = predicted class. */
   matrix: number[][] | undefined;
   readonly matrices: Partial<Record<Split, number[][]>> = {};
 
   constructor(input: ClassificationMetricOptionsInput = {}) {
-    super(NAME, input);
+    super(ConfusionMatrixMetric.meta.name, input);
   }
 
   protected report(counts: Int32Array, numClasses: number, split: Split): Metrics {

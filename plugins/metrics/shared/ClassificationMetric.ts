@@ -9,10 +9,19 @@ import {
   type ResolvedOptions,
   type Split,
   type TrainerApi,
+  type InputOptions,
+  type OptionSchema,
 } from '../../../core/index.ts';
 import { ConfusionAccumulator } from './ConfusionAccumulator.ts';
 import { total } from './classificationScores.ts';
-import { CLASSIFICATION_METRIC_OPTIONS, type ClassificationMetricOptionsInput } from './options.ts';
+
+/** Options every classification metric shares: where to read logits and labels. */
+export const CLASSIFICATION_METRIC_OPTIONS = {
+  logitsKey: { type: 'string', default: 'logits', doc: 'Output holding the class scores [B, C]; the prediction is their argmax.' },
+  labelsKey: { type: 'string', default: 'labels', doc: 'Batch field holding the true class ids [B].' },
+} as const satisfies OptionSchema;
+
+export type ClassificationMetricOptionsInput = InputOptions<typeof CLASSIFICATION_METRIC_OPTIONS>;
 
 /**
  * Wiring shared by the classification metrics: reset on `beforeEval`, accumulate a confusion
@@ -21,13 +30,15 @@ import { CLASSIFICATION_METRIC_OPTIONS, type ClassificationMetricOptionsInput } 
  * counts. A metric keeps nothing between evaluations, so it has no state.
  */
 export abstract class ClassificationMetric implements GraftPlugin {
+  /** The schema every classification metric validates its options against. */
+  static readonly options = CLASSIFICATION_METRIC_OPTIONS;
   abstract readonly meta: PluginMeta;
   readonly options: Readonly<ResolvedOptions<typeof CLASSIFICATION_METRIC_OPTIONS>>;
   protected trainer: TrainerApi | undefined;
   private readonly acc = new ConfusionAccumulator();
 
   constructor(name: string, input: ClassificationMetricOptionsInput = {}) {
-    this.options = resolveOptions(name, CLASSIFICATION_METRIC_OPTIONS, input);
+    this.options = resolveOptions(name, ClassificationMetric.options, input);
   }
 
   apply(trainer: TrainerApi): void {

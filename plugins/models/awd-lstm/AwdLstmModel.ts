@@ -13,6 +13,7 @@ import {
   type ResolvedOptions,
   type Rng,
   type TrainerApi,
+  type PluginMeta,
 } from '../../../core/index.ts';
 import { activationRegularization, temporalActivationRegularization } from './activationRegularization.ts';
 import { embeddingDropout } from './embeddingDropout.ts';
@@ -20,8 +21,6 @@ import { lockedDropout } from './lockedDropout.ts';
 import { lstmLayer } from './lstm.ts';
 import { AWD_LSTM_OPTIONS, type AwdLstmOptionsInput } from './options.ts';
 import { weightDropout } from './weightDropout.ts';
-
-const NAME = 'model:awd-lstm';
 
 /** Name of the embedding matrix; `head:lm` ties its decoder to it. */
 export const AWD_LSTM_EMBEDDING = 'backbone.tokEmbed';
@@ -35,18 +34,20 @@ export const AWD_LSTM_EMBEDDING = 'backbone.tokEmbed';
  * right: positions after a sequence's length then cannot affect its earlier states.
  */
 export class AwdLstmModel implements ModelPlugin {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'model:awd-lstm',
     kind: 'model',
     description: 'AWD-LSTM: embedding + stacked LSTMs with embedding/locked/weight dropout and AR/TAR (ULMFiT backbone)',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = AWD_LSTM_OPTIONS;
+  readonly meta = AwdLstmModel.meta;
   readonly options: Readonly<ResolvedOptions<typeof AWD_LSTM_OPTIONS>>;
   /** Draws the DropConnect masks; its state is checkpointed so a resumed run is exact. */
   private weightRng: Rng | undefined;
   private vocab: number | undefined;
 
   constructor(input: AwdLstmOptionsInput = {}) {
-    this.options = resolveOptions(NAME, AWD_LSTM_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, AWD_LSTM_OPTIONS, input);
   }
 
   /** Width of `features` (the last layer's hidden size, = embSize). */
@@ -66,7 +67,7 @@ export class AwdLstmModel implements ModelPlugin {
 
   apply(trainer: TrainerApi): void {
     const o = this.options;
-    this.weightRng = trainer.rng.fork(`${NAME}/weight-dropout`);
+    this.weightRng = trainer.rng.fork(`${this.meta.name}/weight-dropout`);
     trainer.tap('setup', this, () => this.build(trainer), { stage: 'build' });
     if (o.alpha > 0 || o.beta > 0) {
       trainer.tap('onLoss', this, (loss, ctx) => this.addRegularisation(loss, ctx.outputs), { stage: 'transform' });
@@ -78,33 +79,33 @@ export class AwdLstmModel implements ModelPlugin {
     const V = o.vocabSize ?? trainer.maybeRole('tokenizer')?.tokenizer.vocabSize;
     if (V === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'no vocabulary size', {
-        plugin: NAME,
+        plugin: this.meta.name,
         option: 'vocabSize',
         expected: 'an integer >= 1, or a tokenizer plugin in the recipe to read it from',
       });
     }
     this.vocab = V;
-    const rng = trainer.rng.fork(NAME);
+    const rng = trainer.rng.fork(this.meta.name);
     const params = trainer.params;
-    params.create(AWD_LSTM_EMBEDDING, [V, o.embSize], uniformInit(rng, V * o.embSize, o.initRange), { owner: NAME, decay: true });
+    params.create(AWD_LSTM_EMBEDDING, [V, o.embSize], uniformInit(rng, V * o.embSize, o.initRange), { owner: this.meta.name, decay: true });
     let inSize = o.embSize;
     for (let i = 0; i < o.nLayers; i++) {
       const H = this.layerSize(i);
       // PyTorch's LSTM init: every weight and bias uniform in ±1/sqrt(H)
       const k = 1 / Math.sqrt(H);
-      params.create(`backbone.rnn.${i}.wih`, [inSize, 4 * H], uniformInit(rng, inSize * 4 * H, k), { owner: NAME, decay: true });
-      params.create(`backbone.rnn.${i}.whh`, [H, 4 * H], uniformInit(rng, H * 4 * H, k), { owner: NAME, decay: true });
-      params.create(`backbone.rnn.${i}.bias`, [4 * H], uniformInit(rng, 4 * H, k), { owner: NAME, decay: false });
+      params.create(`backbone.rnn.${i}.wih`, [inSize, 4 * H], uniformInit(rng, inSize * 4 * H, k), { owner: this.meta.name, decay: true });
+      params.create(`backbone.rnn.${i}.whh`, [H, 4 * H], uniformInit(rng, H * 4 * H, k), { owner: this.meta.name, decay: true });
+      params.create(`backbone.rnn.${i}.bias`, [4 * H], uniformInit(rng, 4 * H, k), { owner: this.meta.name, decay: false });
       inSize = H;
     }
-    if (o.weightDropout > 0) params.addTransform(NAME, 'backbone.rnn.*.whh', weightDropout(o.weightDropout, this.weightRng!));
+    if (o.weightDropout > 0) params.addTransform(this.meta.name, 'backbone.rnn.*.whh', weightDropout(o.weightDropout, this.weightRng!));
   }
 
   forward(batch: Batch, ctx: ForwardContext): Outputs {
     const ids = batch.inputs;
     if (!ids || ids.rank !== 2) {
       throw new GraftError(ErrorCodes.DATA, 'needs batch.inputs, int32 token ids [B, T]', {
-        plugin: NAME,
+        plugin: this.meta.name,
         received: ids ? `shape [${ids.shape}]` : Object.keys(batch),
       });
     }
@@ -136,7 +137,7 @@ export class AwdLstmModel implements ModelPlugin {
     const dropped = outputs.droppedHidden;
     if (!raw || !dropped) {
       throw new GraftError(ErrorCodes.INTERNAL, 'outputs.rawHidden / outputs.droppedHidden are missing at onLoss', {
-        plugin: NAME,
+        plugin: this.meta.name,
         hint: 'The head must pass the backbone outputs through ({ ...outputs, logits }), or set alpha and beta to 0',
       });
     }

@@ -11,12 +11,30 @@ import {
   type ParamPattern,
   type ResolvedOptions,
   type TrainerApi,
+  type PluginMeta,
+  type OptionSchema,
 } from '../../../core/index.ts';
 import { causalMask, paddingBias } from './causalMask.ts';
 import { createGptParameters } from './createGptParameters.ts';
 import { gptBackbone } from './gptBackbone.ts';
-import { GPT_OPTIONS } from './options.ts';
 import { gptParameterCount, type GptShape } from './parameterCount.ts';
+
+export const GPT_OPTIONS = {
+  vocabSize: {
+    type: 'integer',
+    min: 1,
+    doc: "Rows of the token embedding. Default: the tokenizer's vocabSize, read at build time.",
+  },
+  contextLength: { type: 'integer', default: 128, min: 1, doc: 'Longest sequence the model accepts (rows of the position embedding).' },
+  nLayers: { type: 'integer', default: 4, min: 1, doc: 'Transformer blocks.' },
+  nHeads: { type: 'integer', default: 4, min: 1, doc: 'Attention heads per block; must divide dModel.' },
+  dModel: { type: 'integer', default: 128, min: 1, doc: 'Width of the residual stream.' },
+  mlpRatio: { type: 'number', default: 4, min: 0, exclusiveMin: true, doc: 'MLP hidden width as a multiple of dModel (rounded).' },
+  dropout: { type: 'number', default: 0.1, min: 0, max: 0.99, doc: 'Dropout on embeddings, attention probabilities and residual branches (training only).' },
+  bias: { type: 'boolean', default: true, doc: 'Biases in the linear layers (LayerNorms always have beta).' },
+  initStd: { type: 'number', default: 0.02, min: 0, exclusiveMin: true, doc: 'Std of the normal init (GPT-2); residual projections get initStd/sqrt(2*nLayers).' },
+  causal: { type: 'boolean', default: true, doc: 'Causal (GPT) self-attention; false gives a bidirectional (BERT-style) encoder.' },
+} as const satisfies OptionSchema;
 
 export type GptOptions = InputOptions<typeof GPT_OPTIONS>;
 
@@ -25,19 +43,20 @@ export type GptOptions = InputOptions<typeof GPT_OPTIONS>;
  * `batch.inputs` [B, T] int32, returning `{ features: [B, T, dModel] }`.
  */
 export class GptModel implements ModelPlugin {
-  static readonly NAME = 'model:gpt';
-  readonly meta = { name: GptModel.NAME, kind: 'model', description: 'GPT decoder: token+position embeddings, pre-LN transformer blocks' } as const;
+  static readonly meta = { name: 'model:gpt', kind: 'model', description: 'GPT decoder: token+position embeddings, pre-LN transformer blocks' } as const satisfies PluginMeta;
+  static readonly options = GPT_OPTIONS;
+  readonly meta = GptModel.meta;
   readonly options: ResolvedOptions<typeof GPT_OPTIONS>;
   private resolvedVocab: number | undefined;
   /** Causal masks per sequence length, kept across steps (freed in dispose). */
   private readonly masks = new Map<number, tf.Tensor2D>();
 
   constructor(options: GptOptions = {}) {
-    this.options = resolveOptions(GptModel.NAME, GPT_OPTIONS, options);
+    this.options = resolveOptions(this.meta.name, GPT_OPTIONS, options);
     const { dModel, nHeads } = this.options;
     if (dModel % nHeads !== 0) {
       throw new GraftError(ErrorCodes.BAD_OPTION, `dModel ${dModel} is not divisible by nHeads`, {
-        plugin: GptModel.NAME,
+        plugin: this.meta.name,
         option: 'nHeads',
         expected: `a divisor of dModel (${dModel})`,
         received: nHeads,
@@ -52,7 +71,7 @@ export class GptModel implements ModelPlugin {
       this,
       () => {
         this.resolvedVocab = this.options.vocabSize ?? vocabFromTokenizer(trainer);
-        createGptParameters(trainer.params, trainer.rng.fork(GptModel.NAME), { ...this.shape, initStd: this.options.initStd }, GptModel.NAME);
+        createGptParameters(trainer.params, trainer.rng.fork(this.meta.name), { ...this.shape, initStd: this.options.initStd }, this.meta.name);
       },
       { stage: 'build' },
     );
@@ -76,7 +95,7 @@ export class GptModel implements ModelPlugin {
   get shape(): GptShape {
     const o = this.options;
     if (this.resolvedVocab === undefined) {
-      throw new GraftError(ErrorCodes.INTERNAL, 'vocabSize is not known before the model is built', { plugin: GptModel.NAME, option: 'vocabSize' });
+      throw new GraftError(ErrorCodes.INTERNAL, 'vocabSize is not known before the model is built', { plugin: this.meta.name, option: 'vocabSize' });
     }
     return {
       vocabSize: this.resolvedVocab,
@@ -97,14 +116,14 @@ export class GptModel implements ModelPlugin {
     const ids = batch.inputs;
     if (!ids || ids.rank !== 2) {
       throw new GraftError(ErrorCodes.DATA, 'expects batch.inputs as int32 [batch, time]', {
-        plugin: GptModel.NAME,
+        plugin: this.meta.name,
         received: ids ? `shape [${ids.shape}]` : `keys ${Object.keys(batch).join(', ') || '(none)'}`,
       });
     }
     const T = ids.shape[1]!;
     if (T > this.options.contextLength) {
       throw new GraftError(ErrorCodes.DATA, `sequence length ${T} exceeds the context length`, {
-        plugin: GptModel.NAME,
+        plugin: this.meta.name,
         option: 'contextLength',
         expected: `sequences of at most ${this.options.contextLength} tokens (or a larger contextLength)`,
         received: T,
@@ -146,7 +165,7 @@ function vocabFromTokenizer(trainer: TrainerApi): number {
   const tok = trainer.maybeRole('tokenizer');
   if (!tok) {
     throw new GraftError(ErrorCodes.BAD_OPTION, 'vocabSize is not set and the recipe has no tokenizer to take it from', {
-      plugin: GptModel.NAME,
+      plugin: GptModel.meta.name,
       option: 'vocabSize',
       hint: 'Set vocabSize, or add a tokenizer plugin',
     });

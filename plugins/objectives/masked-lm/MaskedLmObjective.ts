@@ -13,10 +13,17 @@ import {
   type ResolvedOptions,
   type SpecialToken,
   type TrainerApi,
+  type PluginMeta,
+  type OptionSchema,
 } from '../../../core/index.ts';
 import { tokenCrossEntropy } from '../next-token/tokenCrossEntropy.ts';
 import { maskTokens, type MaskingConfig } from './maskTokens.ts';
-import { MASKED_LM_OPTIONS } from './options.ts';
+
+export const MASKED_LM_OPTIONS = {
+  maskProb: { type: 'number', default: 0.15, min: 0, max: 1, doc: 'Fraction of maskable tokens selected for prediction.' },
+  maskTokenFraction: { type: 'number', default: 0.8, min: 0, max: 1, doc: 'Of the selected tokens, the fraction replaced by the mask token.' },
+  randomTokenFraction: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'Of the selected tokens, the fraction replaced by a random token (the rest stay unchanged).' },
+} as const satisfies OptionSchema;
 
 export type MaskedLmOptions = InputOptions<typeof MASKED_LM_OPTIONS>;
 
@@ -29,8 +36,9 @@ const NOT_MASKABLE: readonly SpecialToken[] = ['pad', 'bos', 'eos', 'sep', 'mask
  * loss is the cross-entropy at the selected positions only.
  */
 export class MaskedLmObjective implements ObjectivePlugin {
-  static readonly NAME = 'objective:masked-lm';
-  readonly meta = { name: MaskedLmObjective.NAME, kind: 'objective', description: 'Masked language modelling (BERT): 15% of tokens masked, predicted' } as const;
+  static readonly meta = { name: 'objective:masked-lm', kind: 'objective', description: 'Masked language modelling (BERT): 15% of tokens masked, predicted' } as const satisfies PluginMeta;
+  static readonly options = MASKED_LM_OPTIONS;
+  readonly meta = MaskedLmObjective.meta;
   readonly options: ResolvedOptions<typeof MASKED_LM_OPTIONS>;
   private rng = new Rng(0);
   private evalSeed = 0;
@@ -40,11 +48,11 @@ export class MaskedLmObjective implements ObjectivePlugin {
   private readonly ours = new WeakSet<tf.Tensor>();
 
   constructor(options: MaskedLmOptions = {}) {
-    this.options = resolveOptions(MaskedLmObjective.NAME, MASKED_LM_OPTIONS, options);
+    this.options = resolveOptions(this.meta.name, MASKED_LM_OPTIONS, options);
     const { maskTokenFraction: m, randomTokenFraction: r } = this.options;
     if (m + r > 1 + 1e-12) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'maskTokenFraction + randomTokenFraction exceeds 1', {
-        plugin: MaskedLmObjective.NAME,
+        plugin: this.meta.name,
         option: 'randomTokenFraction',
         expected: `at most ${1 - m} (1 - maskTokenFraction)`,
         received: r,
@@ -53,8 +61,8 @@ export class MaskedLmObjective implements ObjectivePlugin {
   }
 
   apply(trainer: TrainerApi): void {
-    this.rng = trainer.rng.fork(MaskedLmObjective.NAME);
-    this.evalSeed = trainer.rng.fork(`${MaskedLmObjective.NAME}/eval`).getState();
+    this.rng = trainer.rng.fork(this.meta.name);
+    this.evalSeed = trainer.rng.fork(`${this.meta.name}/eval`).getState();
     trainer.tap('setup', this, () => this.configure(trainer), { stage: 'build' });
     trainer.tap('transformBatch', this, (batch: Batch) => this.maskBatch(batch, this.rng), { stage: 'transform' });
     // Every evaluation masks the same way, so validation losses are comparable across the run.
@@ -68,7 +76,7 @@ export class MaskedLmObjective implements ObjectivePlugin {
     const tp = trainer.maybeRole('tokenizer');
     if (!tp) {
       throw new GraftError(ErrorCodes.CONFIG, 'needs a tokenizer with a "mask" special token, and the recipe has none', {
-        plugin: MaskedLmObjective.NAME,
+        plugin: this.meta.name,
         hint: 'Add a tokenizer plugin whose vocabulary has a mask token',
       });
     }
@@ -76,7 +84,7 @@ export class MaskedLmObjective implements ObjectivePlugin {
     const maskId = tok.specials.mask;
     if (maskId === undefined) {
       throw new GraftError(ErrorCodes.CONFIG, `tokenizer "${tp.meta.name}" (${tok.type}) has no "mask" special token`, {
-        plugin: MaskedLmObjective.NAME,
+        plugin: this.meta.name,
         expected: 'a tokenizer with specials.mask',
         hint: `Configure ${tp.meta.name} to add a mask token`,
       });
@@ -86,7 +94,7 @@ export class MaskedLmObjective implements ObjectivePlugin {
     this.cfg = { ...this.options, maskId, vocabSize: tok.vocabSize, specialIds };
     const causal = (trainer.maybeRole('model')?.options as { causal?: unknown } | undefined)?.causal;
     if (causal === true) {
-      trainer.logger.warn(`${MaskedLmObjective.NAME}: the model is causal; masked-LM needs a bidirectional encoder (model:gpt option causal: false)`);
+      trainer.logger.warn(`${this.meta.name}: the model is causal; masked-LM needs a bidirectional encoder (model:gpt option causal: false)`);
     }
   }
 
@@ -98,11 +106,11 @@ export class MaskedLmObjective implements ObjectivePlugin {
   /** A new batch: `inputs` masked, `targets` the original ids, `mask` 1 at selected positions. */
   maskBatch(batch: Batch, rng: Rng): Batch {
     const cfg = this.cfg;
-    if (!cfg) throw new GraftError(ErrorCodes.INTERNAL, 'maskBatch() called before setup', { plugin: MaskedLmObjective.NAME });
+    if (!cfg) throw new GraftError(ErrorCodes.INTERNAL, 'maskBatch() called before setup', { plugin: this.meta.name });
     const ids = batch.inputs;
     if (!ids || ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new GraftError(ErrorCodes.DATA, 'expects batch.inputs as int32 [batch, time]', {
-        plugin: MaskedLmObjective.NAME,
+        plugin: this.meta.name,
         received: ids ? `${ids.dtype} [${ids.shape}]` : `keys ${Object.keys(batch).join(', ') || '(none)'}`,
       });
     }
@@ -117,11 +125,11 @@ export class MaskedLmObjective implements ObjectivePlugin {
   loss(outputs: Outputs, batch: Batch, ctx: ForwardContext): tf.Scalar {
     if (batch.mask && this.ours.has(batch.mask)) {
       const logits = outputs.logits;
-      if (!logits) throw new GraftError(ErrorCodes.DATA, 'no `logits` in the outputs', { plugin: MaskedLmObjective.NAME, hint: 'Add a head (head:lm) that produces logits' });
+      if (!logits) throw new GraftError(ErrorCodes.DATA, 'no `logits` in the outputs', { plugin: this.meta.name, hint: 'Add a head (head:lm) that produces logits' });
       return tokenCrossEntropy(logits, batch.targets!, batch.mask);
     }
     throw new GraftError(ErrorCodes.DATA, 'the batch was not masked by this plugin', {
-      plugin: MaskedLmObjective.NAME,
+      plugin: this.meta.name,
       hint: 'Batches must pass through transformBatch / transformEvalBatch, where this plugin masks them',
     });
   }

@@ -11,9 +11,17 @@ import {
   type Outputs,
   type ResolvedOptions,
   type TrainerApi,
+  type PluginMeta,
+  type OptionSchema,
 } from '../../../core/index.ts';
-import { NEXT_TOKEN_OPTIONS } from './options.ts';
 import { tokenCrossEntropy } from './tokenCrossEntropy.ts';
+
+export const NEXT_TOKEN_OPTIONS = {
+  ignoreIndex: {
+    type: 'integer',
+    doc: "Targets equal to this id do not count. Default: the tokenizer's pad id if it has one, else -1.",
+  },
+} as const satisfies OptionSchema;
 
 export type NextTokenOptions = InputOptions<typeof NEXT_TOKEN_OPTIONS>;
 
@@ -23,13 +31,14 @@ export type NextTokenOptions = InputOptions<typeof NEXT_TOKEN_OPTIONS>;
  * ignore index. Adds `<split>_perplexity` = exp(loss) to evaluation metrics.
  */
 export class NextTokenObjective implements ObjectivePlugin {
-  static readonly NAME = 'objective:next-token';
-  readonly meta = { name: NextTokenObjective.NAME, kind: 'objective', description: 'Next-token cross-entropy (causal language modelling)' } as const;
+  static readonly meta = { name: 'objective:next-token', kind: 'objective', description: 'Next-token cross-entropy (causal language modelling)' } as const satisfies PluginMeta;
+  static readonly options = NEXT_TOKEN_OPTIONS;
+  readonly meta = NextTokenObjective.meta;
   readonly options: ResolvedOptions<typeof NEXT_TOKEN_OPTIONS>;
   private ignore: number;
 
   constructor(options: NextTokenOptions = {}) {
-    this.options = resolveOptions(NextTokenObjective.NAME, NEXT_TOKEN_OPTIONS, options);
+    this.options = resolveOptions(this.meta.name, NEXT_TOKEN_OPTIONS, options);
     this.ignore = this.options.ignoreIndex ?? -1;
   }
 

@@ -1,18 +1,40 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { badOption, resolveOptions, type ParamGroupSpec } from '../../../core/index.ts';
+import {
+  badOption,
+  resolveOptions,
+  type ParamGroupSpec,
+  type PluginMeta,
+  type InputOptions,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { GroupedOptimizer, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
 import { adamwUpdate } from './adamwUpdate.ts';
-import { ADAMW_OPTIONS, type AdamwOptionsInput } from './options.ts';
 
-const NAME = 'optimizer:adamw';
+export const ADAMW_OPTIONS = {
+  lr: { type: 'number', default: 1e-3, min: 0, doc: 'Base learning rate (schedulers scale it, groups multiply it).' },
+  beta1: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'Decay of the first moment, in [0, 1).' },
+  beta2: { type: 'number', default: 0.999, min: 0, max: 1, doc: 'Decay of the second moment, in [0, 1).' },
+  eps: { type: 'number', default: 1e-8, min: 0, exclusiveMin: true, doc: 'Added to √v̂ in the denominator.' },
+  weightDecay: {
+    type: 'number',
+    default: 0.01,
+    min: 0,
+    doc: 'Decoupled weight decay, applied only to parameters created with decay: true; a group may override it.',
+  },
+  groups: { type: 'any', default: [], doc: 'Parameter groups [{ name, pattern, lrScale?, weightDecay? }]; first match owns a parameter; the name "default" is reserved.' },
+} as const satisfies OptionSchema;
+
+export type AdamwOptionsInput = Omit<InputOptions<typeof ADAMW_OPTIONS>, 'groups'> & { groups?: ParamGroupSpec[] };
 
 /** AdamW with bias correction, decoupled weight decay and parameter groups. */
 export class AdamwOptimizer extends GroupedOptimizer {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'optimizer:adamw',
     kind: 'optimizer',
     description: 'AdamW (decoupled weight decay) with parameter groups',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = ADAMW_OPTIONS;
+  readonly meta = AdamwOptimizer.meta;
   readonly options: Readonly<Omit<ReturnType<typeof resolveAdamw>, 'groups'> & { groups: ParamGroupSpec[] }>;
   protected readonly slotNames = ['m', 'v'] as const;
 
@@ -35,9 +57,9 @@ export class AdamwOptimizer extends GroupedOptimizer {
 }
 
 function resolveAdamw(input: AdamwOptionsInput) {
-  const o = resolveOptions(NAME, ADAMW_OPTIONS, input);
+  const o = resolveOptions(AdamwOptimizer.meta.name, ADAMW_OPTIONS, input);
   // The schema's max is inclusive; a beta of 1 would never forget and divide by zero in the bias correction.
-  if (o.beta1 >= 1) throw badOption(NAME, 'beta1', 'a number in [0, 1)', o.beta1);
-  if (o.beta2 >= 1) throw badOption(NAME, 'beta2', 'a number in [0, 1)', o.beta2);
+  if (o.beta1 >= 1) throw badOption(AdamwOptimizer.meta.name, 'beta1', 'a number in [0, 1)', o.beta1);
+  if (o.beta2 >= 1) throw badOption(AdamwOptimizer.meta.name, 'beta2', 'a number in [0, 1)', o.beta2);
   return o;
 }

@@ -1,18 +1,39 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { badOption, resolveOptions, type ParamGroupSpec } from '../../../core/index.ts';
+import {
+  badOption,
+  resolveOptions,
+  type ParamGroupSpec,
+  type PluginMeta,
+  type InputOptions,
+  type OptionSchema,
+} from '../../../core/index.ts';
 import { GroupedOptimizer, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
 import { sgdUpdate } from './sgdUpdate.ts';
-import { SGD_OPTIONS, type SgdOptionsInput } from './options.ts';
 
-const NAME = 'optimizer:sgd';
+export const SGD_OPTIONS = {
+  lr: { type: 'number', default: 0.01, min: 0, doc: 'Base learning rate (schedulers scale it, groups multiply it).' },
+  momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'Momentum μ in [0, 1); 0 is plain SGD.' },
+  nesterov: { type: 'boolean', default: false, doc: 'Nesterov momentum (needs momentum > 0).' },
+  weightDecay: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    doc: 'L2 penalty added to the gradient, only for parameters created with decay: true; a group may override it.',
+  },
+  groups: { type: 'any', default: [], doc: 'Parameter groups [{ name, pattern, lrScale?, weightDecay? }]; first match owns a parameter; the name "default" is reserved.' },
+} as const satisfies OptionSchema;
+
+export type SgdOptionsInput = Omit<InputOptions<typeof SGD_OPTIONS>, 'groups'> & { groups?: ParamGroupSpec[] };
 
 /** SGD with (Nesterov) momentum, L2 weight decay and parameter groups. */
 export class SgdOptimizer extends GroupedOptimizer {
-  readonly meta = {
-    name: NAME,
+  static readonly meta = {
+    name: 'optimizer:sgd',
     kind: 'optimizer',
     description: 'SGD with momentum (optionally Nesterov), L2 weight decay and parameter groups',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = SGD_OPTIONS;
+  readonly meta = SgdOptimizer.meta;
   readonly options: Readonly<Omit<ReturnType<typeof resolveSgd>, 'groups'> & { groups: ParamGroupSpec[] }>;
   /** Plain SGD keeps no state; with momentum, one buffer per parameter. */
   protected readonly slotNames: readonly string[];
@@ -37,8 +58,8 @@ export class SgdOptimizer extends GroupedOptimizer {
 }
 
 function resolveSgd(input: SgdOptionsInput) {
-  const o = resolveOptions(NAME, SGD_OPTIONS, input);
-  if (o.momentum >= 1) throw badOption(NAME, 'momentum', 'a number in [0, 1)', o.momentum);
-  if (o.nesterov && o.momentum === 0) throw badOption(NAME, 'nesterov', 'false when momentum is 0 (Nesterov needs momentum > 0)', o.nesterov);
+  const o = resolveOptions(SgdOptimizer.meta.name, SGD_OPTIONS, input);
+  if (o.momentum >= 1) throw badOption(SgdOptimizer.meta.name, 'momentum', 'a number in [0, 1)', o.momentum);
+  if (o.nesterov && o.momentum === 0) throw badOption(SgdOptimizer.meta.name, 'nesterov', 'false when momentum is 0 (Nesterov needs momentum > 0)', o.nesterov);
   return o;
 }

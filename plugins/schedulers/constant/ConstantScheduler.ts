@@ -1,16 +1,17 @@
-import { resolveOptions, type InputOptions } from '../../../core/index.ts';
+import { resolveOptions, type InputOptions, type OptionSchema, type PluginMeta } from '../../../core/index.ts';
 import { LrScheduler } from '../shared/LrScheduler.ts';
 import { constant } from './constant.ts';
-import { CONSTANT_OPTIONS } from './options.ts';
 
 /** Keeps the optimizer's learning rate at its setup value (undoes any change made in between). */
 export class ConstantScheduler extends LrScheduler {
-  readonly meta = { name: 'scheduler:constant', kind: 'scheduler', description: 'Constant learning rate' } as const;
+  static readonly meta = { name: 'scheduler:constant', kind: 'scheduler', description: 'Constant learning rate' } as const satisfies PluginMeta;
+  static readonly options = {} as const satisfies OptionSchema;
+  readonly meta = ConstantScheduler.meta;
   readonly options: Readonly<Record<string, never>>;
 
-  constructor(input: InputOptions<typeof CONSTANT_OPTIONS> = {}) {
+  constructor(input: InputOptions<typeof ConstantScheduler.options> = {}) {
     super();
-    this.options = resolveOptions(this.meta.name, CONSTANT_OPTIONS, input);
+    this.options = resolveOptions(this.meta.name, ConstantScheduler.options, input);
   }
 
   protected multiplier(step: number, total: number): number {

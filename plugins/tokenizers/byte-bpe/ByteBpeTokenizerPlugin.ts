@@ -1,22 +1,24 @@
-import { resolveOptions, type InputOptions, type ResolvedOptions } from '../../../core/index.ts';
+import { resolveOptions, type InputOptions, type PluginMeta, type ResolvedOptions } from '../../../core/index.ts';
 import { FittedTokenizerPlugin } from '../FittedTokenizerPlugin.ts';
 import { ByteBpeTokenizer } from './ByteBpeTokenizer.ts';
 import { BYTE_BPE_TOKENIZER, BYTE_BPE_TOKENIZER_OPTIONS, checkByteBpeFitOptions, type ByteBpeFitOptions } from './options.ts';
 
 /** `tokenizer:byte-bpe`: GPT-2-style byte-level BPE, trained on the dataset or loaded. */
 export class ByteBpeTokenizerPlugin extends FittedTokenizerPlugin<ByteBpeTokenizer> {
-  readonly meta = {
+  static readonly meta = {
     name: BYTE_BPE_TOKENIZER,
     kind: 'tokenizer',
     description: 'Byte-level BPE (GPT-2 style): any text round-trips; merges learned on the dataset',
-  } as const;
+  } as const satisfies PluginMeta;
+  static readonly options = BYTE_BPE_TOKENIZER_OPTIONS;
+  readonly meta = ByteBpeTokenizerPlugin.meta;
   readonly options: Readonly<ResolvedOptions<typeof BYTE_BPE_TOKENIZER_OPTIONS>>;
   protected readonly tokenizerType = 'byte-bpe';
   private readonly fitOptions: ByteBpeFitOptions;
 
   constructor(options: InputOptions<typeof BYTE_BPE_TOKENIZER_OPTIONS> = {}) {
     super();
-    this.options = resolveOptions(BYTE_BPE_TOKENIZER, BYTE_BPE_TOKENIZER_OPTIONS, options);
+    this.options = resolveOptions(this.meta.name, BYTE_BPE_TOKENIZER_OPTIONS, options);
     this.fitOptions = checkByteBpeFitOptions(this.options);
   }
 

@@ -11,7 +11,7 @@ export const BYTE_BPE_FIT_OPTIONS = {
     default: 512,
     min: 256,
     max: MAX_BPE_VOCAB,
-    doc: 'Target vocabulary size: 256 bytes + learned merges + specials. Training stops earlier if no pair is frequent enough',
+    doc: 'Target vocabulary size: 256 bytes + learned merges + specials (at least 256 + the number of specials). Training stops earlier if no pair is frequent enough',
   },
   specials: {
     type: 'string[]',

@@ -18,7 +18,7 @@ export const CHAR_FIT_OPTIONS = {
   maxVocab: {
     type: 'integer',
     min: 1,
-    doc: 'Cap on the whole vocabulary (specials + byte tokens + characters); keeps the most frequent characters. Default: no cap',
+    doc: 'Cap on the whole vocabulary (specials + byte tokens + characters); keeps the most frequent characters, ties to the lower code point. Default: no cap',
   },
 } satisfies OptionSchema;
 

@@ -161,7 +161,7 @@ test.serial('a run resumed between two updates equals the straight run; no tenso
     };
     const first = run({ batchSize: 2, k: 4, opt: 'adamw', extra: [stopper] });
     await first.fit();
-    const accum = first.plugin<GradAccumulation>(GradAccumulation.NAME)!;
+    const accum = first.plugin<GradAccumulation>(GradAccumulation.meta.name)!;
     t.is(first.state.step, 1);
     t.is(accum.pending, 2);
     await first.save(dir);
@@ -170,7 +170,7 @@ test.serial('a run resumed between two updates equals the straight run; no tenso
     const tensors = tf.memory().numTensors;
     const resumed = run({ batchSize: 2, k: 4, opt: 'adamw' });
     await resumed.resume(dir);
-    t.is(resumed.plugin<GradAccumulation>(GradAccumulation.NAME)!.pending, 2);
+    t.is(resumed.plugin<GradAccumulation>(GradAccumulation.meta.name)!.pending, 2);
     await resumed.fit();
     t.is(resumed.state.step, 6);
     const d = maxDiff(expected, await params(resumed));
@@ -197,7 +197,7 @@ test.serial('tensor count stays flat over a run; dispose frees pending sums', as
   const baseline = tf.memory().numTensors;
   const mid = run({ batchSize: 2, k: 4, opt: 'sgd', extra: [stopper] });
   await mid.fit();
-  t.is(mid.plugin<GradAccumulation>(GradAccumulation.NAME)!.pending, 3);
+  t.is(mid.plugin<GradAccumulation>(GradAccumulation.meta.name)!.pending, 3);
   mid.dispose();
   t.is(tf.memory().numTensors, baseline);
 });

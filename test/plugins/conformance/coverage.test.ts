@@ -1,14 +1,13 @@
 /**
- * Every plugin of the catalog goes through the conformance suite: this test reads the catalog's
- * factories (plugins/catalog.ts) and every test file's `pluginConformance(...)` calls, and fails
- * naming each catalog plugin whose class no call makes. It cannot pass by omission: it checks it
- * read as many factories as `pluginCatalog()` lists, with the same names.
+ * Every plugin of the catalog goes through the conformance suite: this test takes the catalog's
+ * classes (plugins/catalog.ts) and every test file's `pluginConformance(...)` calls, and fails
+ * naming each catalog plugin whose class no call makes. It cannot pass by omission: it checks the
+ * classes are the plugins `pluginCatalog()` lists, one class per name.
  */
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as P from '../../../plugins/index.ts';
-import type { GraftPlugin } from '../../../core/index.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -44,18 +43,9 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/** Catalog plugins, built from the catalog's own factory expressions: name → class name. */
+/** Catalog plugins, from the catalog's classes and their static metadata: name → class name. */
 function catalogClasses(): Map<string, string> {
-  const src = stripComments(readFileSync(path.join(root, 'plugins/catalog.ts'), 'utf8'));
-  const body = src.slice(src.indexOf('const FACTORIES'), src.indexOf('export interface CatalogEntry'));
-  const out = new Map<string, string>();
-  for (const { head, args } of calls(body, /\(\)\s*=>\s*new\s+(\w+)\(/)) {
-    const cls = head[1]!;
-    const make = new Function('P', `return new P.${cls}(${args});`) as (p: typeof P) => GraftPlugin;
-    const plugin = make(P);
-    out.set(plugin.meta.name, plugin.constructor.name);
-  }
-  return out;
+  return new Map(P.PLUGIN_CLASSES.map((c) => [c.meta.name, c.name]));
 }
 
 /** Class names made by a `pluginConformance(...)` call's `make`, in every test file under test/. */
@@ -74,7 +64,8 @@ function classesThroughTheSuite(): Map<string, string[]> {
 
 test('every catalog plugin goes through the conformance suite', (t) => {
   const catalog = catalogClasses();
-  t.deepEqual([...catalog.keys()].sort(), P.pluginCatalog().map((e) => e.name).sort(), 'read every factory of plugins/catalog.ts');
+  t.is(catalog.size, P.PLUGIN_CLASSES.length, 'one class per name');
+  t.deepEqual([...catalog.keys()].sort(), P.pluginCatalog().map((e) => e.name).sort(), 'the classes are the plugins pluginCatalog() lists');
   const covered = classesThroughTheSuite();
   const missing = [...catalog].filter(([, cls]) => !covered.has(cls)).map(([name, cls]) => `${name} (${cls})`);
   t.deepEqual(missing, [], `catalog plugins no pluginConformance(...) call makes: ${missing.join(', ')}`);

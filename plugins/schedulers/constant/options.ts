@@ -1,1 +1,0 @@
-export const CONSTANT_OPTIONS = {} as const;
