@@ -18,7 +18,7 @@ import { runPreset } from '../presets/runner/runPreset.ts';
 import { openRunFolder } from '../presets/runner/runFolder.ts';
 import { InterruptedError, Interruption, SIGNAL_EXIT_CODES, type StopSignal } from '../presets/runner/interrupt.ts';
 import { pluginCatalog } from '../plugins/catalog.ts';
-import { sampleText } from '../presets/runner/sampleText.ts';
+import { sampleText } from '../plugins/generation/index.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/index.ts';
 import { intFlag, MAX_SEED, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
 import { newPlugin } from './newPlugin.ts';

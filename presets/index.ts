@@ -34,4 +34,4 @@ export { definePreset, type Preset, type StageSpec, type StageContext, type Expe
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';
 export { validateRun, placeholderContext, type RunValidation } from './runner/validateRun.ts';
-export { sampleText } from './runner/sampleText.ts';
+export { sampleText } from '../plugins/generation/sampleText.ts';

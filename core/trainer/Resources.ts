@@ -51,4 +51,14 @@ export const CoreResources = {
   resume: resourceKey<Manifest>('resume'),
   /** The resolved configuration of the run (a preset's), written into every checkpoint's manifest. */
   config: resourceKey<unknown>('config'),
+  /**
+   * What plugins offer to the result of the run's stage (`callback:sample-text`: `{ sample }`):
+   * a preset runner merges it into the stage's `result.json`. Add to it with `offerStageResult`.
+   */
+  stageResult: resourceKey<Readonly<Record<string, unknown>>>('stageResult'),
 };
+
+/** Add `values` to the stage result (`CoreResources.stageResult`), keeping what other plugins offered. */
+export function offerStageResult(resources: Resources, values: Readonly<Record<string, unknown>>): void {
+  resources.set(CoreResources.stageResult, { ...resources.get(CoreResources.stageResult), ...values });
+}

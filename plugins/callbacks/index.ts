@@ -11,3 +11,4 @@ export { EARLY_STOPPING_OPTIONS, type EarlyStoppingOptionsInput } from './early-
 export { GradAccumulation } from './grad-accumulation/GradAccumulation.ts';
 export { addGrads, meanGrads, updateDue } from './grad-accumulation/accumulateGrads.ts';
 export { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './grad-accumulation/GradAccumulation.ts';
+export { SampleTextCallback, SAMPLE_TEXT_OPTIONS, type SampleTextOptionsInput } from './sample-text/SampleTextCallback.ts';

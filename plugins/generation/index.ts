@@ -2,3 +2,4 @@ export { sampleToken, argmax, topKIndices, type SampleOptions } from './sampleTo
 export { generate, type GenerateOptions, type Generator } from './generate.ts';
 export { generateText } from './generateText.ts';
 export { GENERATE_OPTIONS } from './options.ts';
+export { sampleText } from './sampleText.ts';

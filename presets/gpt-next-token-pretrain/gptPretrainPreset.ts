@@ -11,7 +11,7 @@ import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
 import { WarmupCosineScheduler } from '../../plugins/schedulers/index.ts';
 import { ByteBpeTokenizerPlugin, CharTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
 import { definePreset, type StageSpec } from '../runner/Preset.ts';
-import { sampleText } from '../runner/sampleText.ts';
+import { sampleText } from '../../plugins/generation/index.ts';
 import { GPT_PRETRAIN_CONFIG } from './config.ts';
 
 type Config = ResolvedOptions<typeof GPT_PRETRAIN_CONFIG>;

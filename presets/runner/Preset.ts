@@ -8,7 +8,7 @@ export interface StageContext {
   stageDir: string;
   /** The final checkpoint folder of each finished stage, by stage name. */
   checkpoints: Record<string, string>;
-  /** What each finished stage returned from `after`, by stage name. */
+  /** What each finished stage recorded in its `result.json` (`after`'s values, `CoreResources.stageResult`), by stage name. */
   results: Record<string, Record<string, unknown>>;
   /** The run seed. */
   seed: number;

@@ -157,7 +157,7 @@ export async function runStages(
       };
       stopped();
       await trainer.save(checkpoint);
-      const extra = (await stage.after?.(trainer, ctx)) ?? {};
+      const after = (await stage.after?.(trainer, ctx)) ?? {};
       stopped();
       const result = {
         stopReason: fit.stopReason,
@@ -165,7 +165,9 @@ export async function runStages(
         tokens: fit.state.tokens,
         seconds: (Date.now() - started) / 1000,
         metrics: fit.metrics,
-        ...extra,
+        // What plugins offered (callback:sample-text's sample), then what `after` returned.
+        ...trainer.resources.get(CoreResources.stageResult),
+        ...after,
       };
       writeJsonAtomic(resultFile, result);
       // The stage's own checkpoint/ is the final model; the resume checkpoints the runner added are not needed.

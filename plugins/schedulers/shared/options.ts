@@ -12,7 +12,7 @@ export const TOTAL_STEPS_OPTION = {
 
 /** Warm-up options of warmup-cosine and warmup-linear. */
 export const WARMUP_OPTIONS = {
-  warmupSteps: { type: 'integer', min: 0, doc: 'Warm-up length in steps (0: no warm-up); when given, overrides warmupFraction.' },
+  warmupSteps: { type: 'integer', min: 0, doc: 'Warm-up length in steps (0: no warm-up; at most the length of the schedule); when given, overrides warmupFraction.' },
   warmupFraction: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'Warm-up length as a fraction of the total steps (rounded down), when warmupSteps is not given.' },
   minLrRatio: { type: 'number', default: 0, min: 0, max: 1, doc: 'Final learning rate as a fraction of the peak.' },
 } as const;

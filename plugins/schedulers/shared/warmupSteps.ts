@@ -1,6 +1,9 @@
-/** Warm-up length: `warmupSteps` if given, else `floor(warmupFraction * totalSteps)`. */
+/**
+ * Warm-up length: `warmupSteps` if given, at most `totalSteps` (a run shorter than its warm-up
+ * ends at the peak rather than below it), else `floor(warmupFraction * totalSteps)`.
+ */
 export function warmupSteps(totalSteps: number, o: { warmupSteps?: number; warmupFraction: number }): number {
-  return o.warmupSteps !== undefined ? o.warmupSteps : Math.floor(o.warmupFraction * totalSteps);
+  return o.warmupSteps !== undefined ? Math.min(o.warmupSteps, totalSteps) : Math.floor(o.warmupFraction * totalSteps);
 }
 
 /**

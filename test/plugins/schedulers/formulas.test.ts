@@ -60,3 +60,15 @@ test('constant is 1; total steps: override, then maxSteps, then epochs × batche
   t.is(totalSteps({ override: 9, maxSteps: 5, epochs: 3, batchesPerEpoch: 4 }), 9);
   t.is(totalSteps({ override: 0, maxSteps: 0, epochs: 0, batchesPerEpoch: 4 }), 1);
 });
+
+test('warm-up longer than the schedule is clamped to it: the last step reaches the peak', (t) => {
+  // 30 warm-up steps in a 20-step run: as 20 warm-up steps, (step+1)/20.
+  for (const f of [warmupCosine, warmupLinear]) {
+    const o = { warmupSteps: 30, warmupFraction: 0, minLrRatio: 0.1 };
+    t.true(near(f(0, 20, o), 1 / 20));
+    t.true(near(f(19, 20, o), 1));
+    t.true(near(f(9, 20, o), f(9, 20, { ...o, warmupSteps: 20 })));
+  }
+  // Not longer than the schedule: unchanged.
+  t.true(near(warmupCosine(9, 100, { warmupSteps: 30, warmupFraction: 0, minLrRatio: 0 }), 10 / 30));
+});
