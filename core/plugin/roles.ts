@@ -51,9 +51,18 @@ export interface ParamGroupSpec {
   weightDecay?: number;
 }
 
+/**
+ * The optimizer owns its learning rate: `baseLearningRate` is the configured (peak) rate, a
+ * scheduler hands over only a multiplier through `setLearningRateMultiplier`, and groups scale
+ * the result. The optimizer checkpoints the multiplier; no other plugin writes its fields.
+ */
 export interface OptimizerPlugin extends GraftPlugin {
-  /** The base learning rate; schedulers set it every step, groups scale it. */
-  learningRate: number;
+  /** The configured learning rate (a scheduler's peak). */
+  readonly baseLearningRate: number;
+  /** The rate the next step uses: `baseLearningRate × multiplier` (1 until a scheduler sets one); groups scale it. */
+  readonly learningRate: number;
+  /** Scale the base rate from the next step on (schedulers call it before every optimizer step). */
+  setLearningRateMultiplier(multiplier: number): void;
   /** Parameter groups; plugins may replace them during setup (before stage `optimizer`). */
   groups: ParamGroupSpec[];
   /** Effective learning rate of each group right now, for logging and tests. */

@@ -203,9 +203,13 @@ test.serial('a plugin that cannot join a run resumed from a checkpoint without i
 
 class TestSgd implements OptimizerPlugin {
   readonly meta = { name: 'optimizer:test-sgd', kind: 'optimizer' } as const;
+  readonly baseLearningRate = 0.1;
   learningRate = 0.1;
   groups = [];
   apply(): void {}
+  setLearningRateMultiplier(m: number): void {
+    this.learningRate = this.baseLearningRate * m;
+  }
   groupRates() {
     return { default: this.learningRate };
   }

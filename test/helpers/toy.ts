@@ -87,7 +87,13 @@ export class ToyObjective implements ObjectivePlugin {
 export class ToySgd implements OptimizerPlugin {
   readonly meta = { name: 'optimizer:toy-sgd', kind: 'optimizer' } as const;
   groups: ParamGroupSpec[] = [];
-  constructor(public learningRate = 0.5) {}
+  readonly baseLearningRate: number;
+  constructor(public learningRate = 0.5) {
+    this.baseLearningRate = learningRate;
+  }
+  setLearningRateMultiplier(m: number): void {
+    this.learningRate = this.baseLearningRate * m;
+  }
   apply(): void {}
   groupRates() {
     return { default: this.learningRate };

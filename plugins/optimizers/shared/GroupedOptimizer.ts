@@ -44,7 +44,8 @@ export interface SlotUpdate {
 export abstract class GroupedOptimizer implements OptimizerPlugin {
   abstract readonly meta: PluginMeta;
   abstract readonly options: Readonly<Record<string, unknown>>;
-  learningRate: number;
+  readonly baseLearningRate: number;
+  private lrMultiplier = 1;
   /** Slot names, e.g. `['m', 'v']`; keys of the checkpointed tensors are `<slot>/<param>`. */
   protected abstract readonly slotNames: readonly string[];
 
@@ -58,7 +59,24 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
   private readonly steps = new Map<string, number>();
 
   protected constructor(learningRate: number) {
-    this.learningRate = learningRate;
+    this.baseLearningRate = learningRate;
+  }
+
+  /** The rate the next step uses: `baseLearningRate × multiplier`. */
+  get learningRate(): number {
+    return this.baseLearningRate * this.lrMultiplier;
+  }
+
+  /** The multiplier a scheduler set last (1 if none). Checkpointed by this optimizer. */
+  get learningRateMultiplier(): number {
+    return this.lrMultiplier;
+  }
+
+  setLearningRateMultiplier(multiplier: number): void {
+    if (!Number.isFinite(multiplier) || multiplier < 0) {
+      throw new GraftError(ErrorCodes.INTERNAL, `learning-rate multiplier must be a finite number >= 0, got ${multiplier}`, { plugin: this.meta.name });
+    }
+    this.lrMultiplier = multiplier;
   }
 
   /** The optimizer's own weight decay, used when a group does not override it. */
@@ -173,15 +191,18 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
     return vars;
   }
 
-  /** Slot tensors as `<slot>/<param>` (e.g. `m/backbone.embed`), plus lr and per-parameter step counts. */
+  /**
+   * Slot tensors as `<slot>/<param>` (e.g. `m/backbone.embed`), plus the learning-rate multiplier
+   * and per-parameter step counts. The base rate is an option, so it is not state.
+   */
   getState(): PluginState {
     const tensors: Record<string, tf.Tensor> = {};
     for (const [name, vars] of this.slots) vars.forEach((v, i) => (tensors[`${this.slotNames[i]}/${name}`] = v));
-    return { json: { learningRate: this.learningRate, steps: Object.fromEntries(this.steps) }, tensors };
+    return { json: { lrMultiplier: this.lrMultiplier, steps: Object.fromEntries(this.steps) }, tensors };
   }
 
   setState(state: PluginState): void {
-    const json = (state.json ?? {}) as { learningRate?: number; steps?: Record<string, number> };
+    const json = (state.json ?? {}) as { lrMultiplier?: number; learningRate?: number; steps?: Record<string, number> };
     const bad = (msg: string): never => {
       throw new GraftError(ErrorCodes.CHECKPOINT, msg, { plugin: this.meta.name, hint: 'The checkpoint was written by another optimizer or model' });
     };
@@ -206,7 +227,9 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
     for (const [name, list] of incoming) this.slots.set(name, list.map((t) => tf.variable(t!, false)));
     this.steps.clear();
     for (const [name, n] of Object.entries(json.steps ?? {})) this.steps.set(name, n);
-    if (typeof json.learningRate === 'number') this.learningRate = json.learningRate;
+    if (typeof json.lrMultiplier === 'number') this.lrMultiplier = json.lrMultiplier;
+    // Checkpoints before the multiplier saved the effective rate (`learningRate`): keep that rate.
+    else if (typeof json.learningRate === 'number') this.lrMultiplier = this.baseLearningRate === 0 ? 1 : json.learningRate / this.baseLearningRate;
   }
 
   /** Number of parameters with slots (for tests and diagnostics). */

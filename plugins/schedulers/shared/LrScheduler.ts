@@ -1,33 +1,37 @@
-import type { GraftPlugin, PluginMeta, PluginState, TrainerApi } from '../../../core/index.ts';
+import { ErrorCodes, GraftError, type GraftPlugin, type PluginMeta, type TrainerApi } from '../../../core/index.ts';
 import { totalSteps } from './totalSteps.ts';
 
 /**
- * The wiring every scheduler shares: remember the optimizer's learning rate at setup as the peak,
- * and before each optimizer step set `learningRate = peak * multiplier(step, totalSteps)`.
- * Subclasses give only the multiplier, a pure function.
+ * The wiring every scheduler shares: before each optimizer step, hand the optimizer
+ * `multiplier(step, totalSteps)` through `setLearningRateMultiplier`; the optimizer scales its own
+ * configured rate (the peak) by it and checkpoints it. Subclasses give only the multiplier, a pure
+ * function. The scheduler writes no other plugin's field and has no state of its own (a
+ * `{ peakLr }` in older checkpoints is ignored: the peak is the optimizer's configured rate).
  */
 export abstract class LrScheduler implements GraftPlugin {
   abstract readonly meta: PluginMeta;
   abstract readonly options: Readonly<Record<string, unknown>>;
-  private peak: number | undefined;
   private total = 0;
 
   /** Multiplier of the peak learning rate at `step` (0-based) of `totalSteps`. */
   protected abstract multiplier(step: number, totalSteps: number): number;
 
   apply(trainer: TrainerApi): void {
-    // At `optimizer`, after every `adapt` change: the optimizer's configured rate is the peak.
     trainer.tap('setup', this, () => {
-      this.peak ??= trainer.role('optimizer').learningRate;
+      const opt = trainer.role('optimizer');
+      if (typeof opt.setLearningRateMultiplier !== 'function') {
+        throw new GraftError(ErrorCodes.CONFIG, `optimizer ${opt.meta.name} has no setLearningRateMultiplier, so a scheduler cannot drive it`, {
+          plugin: this.meta.name,
+          hint: 'Implement OptimizerPlugin.setLearningRateMultiplier (and baseLearningRate) in the optimizer',
+        });
+      }
     }, { stage: 'optimizer' });
     trainer.tap('beforeRun', this, () => {
       this.total = this.totalStepsOf(trainer);
     });
     trainer.tap('beforeOptimizerStep', this, (ctx) => {
-      const opt = trainer.role('optimizer');
-      this.peak ??= opt.learningRate;
       if (this.total <= 0) this.total = this.totalStepsOf(trainer);
-      opt.learningRate = this.peak * this.multiplier(ctx.state.step, this.total);
+      trainer.role('optimizer').setLearningRateMultiplier(this.multiplier(ctx.state.step, this.total));
     });
   }
 
@@ -41,22 +45,9 @@ export abstract class LrScheduler implements GraftPlugin {
     });
   }
 
-  /** The peak learning rate (the optimizer's rate at setup), once known. */
-  get peakLr(): number | undefined {
-    return this.peak;
+  /** The multiplier this scheduler gives at `step` (0-based) of `totalSteps`. */
+  multiplierAt(step: number, totalSteps: number): number {
+    return this.multiplier(step, totalSteps);
   }
 
-  /** The learning rate this scheduler gives at `step` of `totalSteps` (needs the peak). */
-  lrAt(step: number, totalSteps: number): number {
-    return (this.peak ?? NaN) * this.multiplier(step, totalSteps);
-  }
-
-  getState(): PluginState {
-    return { json: { peakLr: this.peak ?? null } };
-  }
-
-  setState(state: PluginState): void {
-    const peak = (state.json as { peakLr?: number | null } | undefined)?.peakLr;
-    if (typeof peak === 'number') this.peak = peak;
-  }
 }

@@ -8,11 +8,16 @@ import type { GradMap, OptimizerPlugin, ParamGroupSpec, PluginState, TrainerApi 
 export class MomentumSgd implements OptimizerPlugin {
   readonly meta = { name: 'optimizer:test-momentum', kind: 'optimizer' } as const;
   groups: ParamGroupSpec[] = [];
+  readonly baseLearningRate = 0.2;
   learningRate = 0.2;
   private readonly mu = 0.9;
   private readonly velocity = new Map<string, tf.Variable>();
 
   apply(): void {}
+
+  setLearningRateMultiplier(m: number): void {
+    this.learningRate = this.baseLearningRate * m;
+  }
 
   groupRates(): Record<string, number> {
     return { default: this.learningRate };

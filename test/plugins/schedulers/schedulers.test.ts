@@ -65,12 +65,32 @@ test('total steps come from maxSteps when set, and from the totalSteps option ab
   t.deepEqual(b, [0, 1, 2, 3].map((s) => 0.02 * slantedTriangular(s, 20, { cutFrac: 0.4, ratio: 8 })));
 });
 
-test('the peak is plugin state: restored from a checkpoint even if the optimizer changed', (t) => {
+test('the scheduler has no state and writes no optimizer field: it hands a multiplier to the optimizer, which owns the rate', async (t) => {
   const s = new WarmupLinearScheduler({ warmupSteps: 0 });
-  s.setState({ json: { peakLr: 0.5 } });
-  t.is(s.peakLr, 0.5);
-  t.is(s.lrAt(5, 10), 0.25);
-  t.deepEqual(s.getState(), { json: { peakLr: 0.5 } });
+  t.is((s as { getState?: unknown }).getState, undefined);
+  t.is(s.multiplierAt(5, 10), 0.5);
+  const opt = new AdamwOptimizer({ lr: 0.5 });
+  opt.setLearningRateMultiplier(0.5);
+  t.is(opt.baseLearningRate, 0.5);
+  t.is(opt.learningRate, 0.25);
+  t.deepEqual(opt.getState().json, { lrMultiplier: 0.5, steps: {} });
+  // A checkpoint from before the multiplier (effective rate saved as learningRate) keeps its rate.
+  const old = new AdamwOptimizer({ lr: 0.5 });
+  old.setState({ json: { learningRate: 0.125, steps: {} } });
+  t.is(old.learningRate, 0.125);
+  t.is(old.baseLearningRate, 0.5);
+});
+
+test('a scheduler refuses an optimizer without setLearningRateMultiplier, naming it', async (t) => {
+  const opt = { meta: { name: 'optimizer:bare', kind: 'optimizer' }, groups: [], learningRate: 0.1, apply() {}, groupRates: () => ({ default: 0.1 }), step() {} };
+  const trainer = createTrainer({
+    plugins: [new ToyModel(), new ToyObjective(), new ToyDataset({ batches: 2 }), opt as never, new WarmupLinearScheduler()],
+    options: { seed: 1, epochs: 1 },
+    logger: silentLogger(),
+  });
+  const e = await t.throwsAsync(() => trainer.fit(), { instanceOf: GraftError });
+  t.regex(e!.message, /optimizer:bare has no setLearningRateMultiplier/);
+  trainer.dispose();
 });
 
 test('bad options name the option', (t) => {
