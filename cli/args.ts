@@ -3,16 +3,17 @@ import { clip, ErrorCodes, GraftError } from '../core/index.ts';
 export interface ParsedArgs {
   command: string | undefined;
   positional: string[];
-  /** --flag value / --flag=value; repeated flags (like --set) collect in `sets`. */
+  /** --flag value / --flag=value; repeated flags collect in `sets` (--set) and `uses` (--use). */
   flags: Record<string, string | true>;
   sets: string[];
+  uses: string[];
 }
 
 /** Flags each command accepts, and whether they take a value. */
 const FLAGS: Record<string, Record<string, 'value' | 'bool'>> = {
-  run: { set: 'value', out: 'value', backend: 'value', seed: 'value', force: 'bool', quiet: 'bool' },
+  run: { set: 'value', use: 'value', out: 'value', backend: 'value', seed: 'value', force: 'bool', quiet: 'bool' },
   resume: { backend: 'value', quiet: 'bool' },
-  describe: { set: 'value' },
+  describe: { set: 'value', use: 'value' },
   list: {},
   new: { kind: 'value', dir: 'value' },
   generate: { prompt: 'value', 'max-tokens': 'value', temperature: 'value', 'top-k': 'value', seed: 'value', backend: 'value' },
@@ -20,7 +21,7 @@ const FLAGS: Record<string, Record<string, 'value' | 'bool'>> = {
 };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { command: undefined, positional: [], flags: {}, sets: [] };
+  const out: ParsedArgs = { command: undefined, positional: [], flags: {}, sets: [], uses: [] };
   const [command, ...rest] = argv;
   out.command = command;
   if (command === undefined || command === '--help' || command === '-h') {
@@ -52,10 +53,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       else throw new GraftError(ErrorCodes.USAGE, `--${name} needs a value`);
     }
     if (name === 'set') out.sets.push(value as string);
+    else if (name === 'use') out.uses.push(value as string);
     else if (name in out.flags) {
       // Keeping the last of two values silently runs something the user did not read twice.
       throw new GraftError(ErrorCodes.USAGE, `--${name} is given twice`, {
-        expected: 'each flag once (only --set repeats, once per key)',
+        expected: 'each flag once (only --set and --use repeat, once per key)',
         received: [out.flags[name], value],
       });
     } else out.flags[name] = value;

@@ -12,8 +12,22 @@ import {
 } from '../core/index.ts';
 import { parseBackendPreference } from '../core/backend/index.ts';
 import { PRESETS, findPreset } from '../presets/index.ts';
+import {
+  configure,
+  isRecipe,
+  loadPluginPackages,
+  parseSets,
+  parseUses,
+  pluginRegistry,
+  recipeFromData,
+  recipePreset,
+  toStageSpec,
+  validateRecipe,
+  type RecipeData,
+} from '../presets/recipe/index.ts';
+import type { Preset, StageSpec } from '../presets/runner/Preset.ts';
 import { describeConfig, resolveConfig } from '../presets/runner/resolveConfig.ts';
-import { placeholderContext, validateRun } from '../presets/runner/validateRun.ts';
+import { placeholderContext, validateRun, type RunValidation } from '../presets/runner/validateRun.ts';
 import { runPreset } from '../presets/runner/runPreset.ts';
 import { openRunFolder } from '../presets/runner/runFolder.ts';
 import { InterruptedError, Interruption, SIGNAL_EXIT_CODES, type StopSignal } from '../presets/runner/interrupt.ts';
@@ -23,17 +37,22 @@ import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/in
 import { intFlag, MAX_SEED, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
 import { newPlugin } from './newPlugin.ts';
 import { describePluginCommand } from './describePlugin.ts';
+import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
 const HELP = `graft: transfer learning with language models
 
 Usage:
-  graft run <preset> [--set key=value ...] [--out DIR] [--backend auto|node-gpu|node|wasm|cpu] [--seed N] [--force] [--quiet]
-                                      an unfinished run folder resumes where it stopped (--force: start over)
+  graft run <preset|recipe.yaml|recipe.json|run/config.json> [--set key=value ...] [--use stage.slot=kind:name ...]
+            [--out DIR] [--backend auto|node-gpu|node|wasm|cpu] [--seed N] [--force] [--quiet]
+                                      an unfinished run folder resumes where it stopped (--force: start over);
+                                      --set takes any key graft describe lists (null: the plugin's default),
+                                      --use swaps the plugin of a slot (pretrain.scheduler=scheduler:constant)
   graft resume <run-dir> [--backend NAME] [--quiet]
                                       continue a run with the preset, seed and configuration it recorded
   graft list                          presets and plugins
-  graft describe <preset> [--set key=value ...]
-                                      the resolved configuration and the loop with each plugin in place
+  graft describe <preset|recipe-file> [--set key=value ...] [--use stage.slot=kind:name ...]
+                                      every configuration key (aliases first) with its value and meaning,
+                                      and the loop with each plugin in place
   graft describe <kind>:<name>        a plugin's options (type, default, meaning), e.g. optimizer:adamw
   graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
   graft new plugin <name> [--kind KIND] [--dir DIR]
@@ -85,13 +104,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   }
 }
 
-function presetArg(args: ParsedArgs) {
-  const name = args.positional[0];
-  if (!name) throw new GraftError(ErrorCodes.USAGE, `"graft ${args.command}" needs a preset name`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
-  if (args.positional.length > 1) throw new GraftError(ErrorCodes.USAGE, `unexpected argument "${clip(args.positional[1]!)}"`);
-  return findPreset(name);
-}
-
 function list(io: Io): number {
   io.out('Presets:');
   for (const p of Object.values(PRESETS)) io.out(`  ${p.name.padEnd(28)} ${p.description}`);
@@ -105,7 +117,14 @@ async function describe(args: ParsedArgs, io: Io): Promise<number> {
     io.out(describePluginCommand(args));
     return 0;
   }
-  const preset = presetArg(args);
+  const target = await resolveTarget(args);
+  if (target.kind === 'recipe') {
+    const recipe = configureFromArgs(target, args);
+    for (const w of validateRecipe(recipe).warnings) io.err(`graft: warning: ${w}`);
+    io.out(describeRecipe(recipe));
+    return 0;
+  }
+  const preset = target.preset;
   const config = resolveConfig(preset.name, preset.config, args.sets);
   for (const w of validateRun(preset, config).warnings) io.err(`graft: warning: ${w}`);
   io.out(`preset ${preset.name}: ${preset.description}\n\nconfiguration:\n${describeConfig(preset.config, config)}`);
@@ -151,7 +170,7 @@ async function resume(args: ParsedArgs, io: Io): Promise<number> {
   if (!existsSync(file)) {
     throw new GraftError(ErrorCodes.USAGE, 'not a run folder: it has no config.json', { file: dir, hint: 'Point at the folder a "graft run" wrote (its --out)' });
   }
-  let rec: { preset?: unknown; seed?: unknown; config?: unknown; backend?: unknown; quiet?: unknown };
+  let rec: { preset?: unknown; seed?: unknown; config?: unknown; recipe?: unknown; backend?: unknown; quiet?: unknown };
   try {
     rec = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
@@ -164,18 +183,35 @@ async function resume(args: ParsedArgs, io: Io): Promise<number> {
   const backend = args.flags.backend ?? (typeof rec.backend === 'string' ? rec.backend : undefined);
   if (backend !== undefined) flags.backend = backend;
   if (args.flags.quiet === true || rec.quiet === true) flags.quiet = true;
-  return run({ command: 'run', positional: [rec.preset], flags, sets: [] }, io, rec.config as Record<string, unknown>);
+  // A recipe's run: its config.json is the resolved recipe, run again as it is.
+  if (rec.recipe !== undefined) return run({ command: 'run', positional: [file], flags, sets: [], uses: [] }, io);
+  return run({ command: 'run', positional: [rec.preset], flags, sets: [], uses: [] }, io, rec.config as Record<string, unknown>);
 }
 
 async function run(args: ParsedArgs, io: Io, recorded?: Record<string, unknown>): Promise<number> {
   // Everything that can be wrong with the command line is checked before anything is written.
-  const preset = presetArg(args);
-  const config = resolveConfig(preset.name, preset.config, args.sets, recorded);
-  const seed = intFlag(args.flags, 'seed', 42, MAX_SEED);
+  const target = await resolveTarget(args);
+  let preset: Preset;
+  let config: Record<string, unknown>;
+  let validate: () => RunValidation;
+  const record: Record<string, unknown> = {};
+  if (target.kind === 'recipe') {
+    const recipe = configureFromArgs(target, args);
+    preset = recipePreset(recipe);
+    validate = () => validateRecipe(recipe);
+    config = {};
+    // What the command line changed, for the reader; the recipe it resolved to is what runs again.
+    if (args.sets.length || args.uses.length) record.settings = { set: parseSets(args.sets), use: parseUses(args.uses) };
+  } else {
+    preset = target.preset;
+    config = resolveConfig(preset.name, preset.config, args.sets, recorded);
+    validate = () => validateRun(preset, config);
+  }
+  const seed = intFlag(args.flags, 'seed', target.kind === 'recipe' ? (target.seed ?? 42) : 42, MAX_SEED);
   const backend = backendFlag(args);
   // Pre-flight, before the run folder is touched: every stage's plugins, options and data sources
   // (validateRun), then the backend (one asked for that cannot load is a CONFIG error, exit 2).
-  for (const w of validateRun(preset, config).warnings) io.err(`graft: warning: ${w}`);
+  for (const w of validate().warnings) io.err(`graft: warning: ${w}`);
   await selectBackend({ prefer: backend as never });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : path.join('runs', `${preset.name}-${stamp}`));
@@ -216,7 +252,7 @@ async function run(args: ParsedArgs, io: Io, recorded?: Record<string, unknown>)
       force: args.flags.force === true,
       logger,
       interrupt,
-      recordInConfig: { backend: info.name, quiet: args.flags.quiet === true },
+      recordInConfig: { ...record, backend: info.name, quiet: args.flags.quiet === true },
       extraPlugins: (stageDir) =>
         args.flags.quiet
           ? [new JsonlMetricsLogger({ file: path.join(stageDir, 'metrics.jsonl') })]
@@ -245,12 +281,22 @@ async function generate(args: ParsedArgs, io: Io): Promise<number> {
   const prompt = args.flags.prompt;
   if (typeof prompt !== 'string') throw new GraftError(ErrorCodes.USAGE, '"graft generate" needs --prompt TEXT');
   const { manifest } = readCheckpoint(dir);
-  const cfg = manifest.config as { preset?: string; config?: Record<string, unknown>; stage?: string } | undefined;
+  const cfg = manifest.config as { preset?: string; config?: Record<string, unknown>; recipe?: RecipeData; stage?: string } | undefined;
   if (!cfg?.preset || !cfg.stage) {
     throw new GraftError(ErrorCodes.CHECKPOINT, 'the checkpoint does not record the preset and stage that made it', { file: dir });
   }
-  const preset = findPreset(cfg.preset);
-  const stage = preset.stages(resolveConfig(preset.name, preset.config, [], cfg.config)).find((s) => s.name === cfg.stage);
+  let stages: StageSpec[];
+  if (cfg.recipe !== undefined) {
+    // The recipe the checkpoint recorded, with the packages it names (resolved from here).
+    const registry = pluginRegistry(await loadPluginPackages(cfg.recipe.packages ?? [], process.cwd()));
+    stages = recipeFromData(cfg.recipe, registry, () => ({ file: path.join(dir, 'manifest.json') })).stages.map(toStageSpec);
+  } else {
+    const preset = findPreset(cfg.preset);
+    stages = isRecipe(preset)
+      ? configure(preset, { set: legacySettings(preset, cfg.config ?? {}) }).stages.map(toStageSpec)
+      : preset.stages(resolveConfig(preset.name, preset.config, [], cfg.config));
+  }
+  const stage = stages.find((s) => s.name === cfg.stage);
   if (!stage?.inference) {
     throw new GraftError(ErrorCodes.USAGE, `stage "${cfg.stage}" of preset "${cfg.preset}" does not generate text`);
   }

@@ -1,17 +1,19 @@
 /** Presets: recipes that bundle plugins, runnable from code and from `graft run`. */
 import { clip, ErrorCodes, GraftError } from '../core/index.ts';
 import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
+import type { Recipe } from './recipe/index.ts';
 import type { Preset } from './runner/Preset.ts';
 import { transferVsScratchPreset } from './transfer-vs-scratch/transferVsScratchPreset.ts';
 import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 
-export const PRESETS: Record<string, Preset> = {
-  [gptPretrainPreset.name]: gptPretrainPreset as unknown as Preset,
+/** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
+export const PRESETS: Record<string, Recipe | Preset> = {
+  [gptPretrainPreset.name]: gptPretrainPreset,
   [ulmfitPreset.name]: ulmfitPreset as unknown as Preset,
   [transferVsScratchPreset.name]: transferVsScratchPreset as unknown as Preset,
 };
 
-export function findPreset(name: string): Preset {
+export function findPreset(name: string): Recipe | Preset {
   const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!p) {
     throw new GraftError(ErrorCodes.CONFIG, `unknown preset "${clip(name)}"`, { expected: `one of ${Object.keys(PRESETS).join(', ')}` });
@@ -20,7 +22,6 @@ export function findPreset(name: string): Preset {
 }
 
 export { gptPretrainPreset, gptPretrainStage } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
-export { GPT_PRETRAIN_CONFIG } from './gpt-next-token-pretrain/config.ts';
 export { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 export { ULMFIT_CONFIG } from './ulmfit-3-stage/config.ts';
 export { classifierStage, generalLmStage, targetLmStage, type UlmfitConfig, type ClassifierVariant } from './ulmfit-3-stage/ulmfitStages.ts';
@@ -33,5 +34,7 @@ export { classifierRunLength } from './ulmfit-3-stage/classifierRunLength.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';
-export { validateRun, placeholderContext, type RunValidation } from './runner/validateRun.ts';
+export { validateRun, validateStages, placeholderContext, type RunValidation, type KeyFor } from './runner/validateRun.ts';
+export { createStageTrainer } from './runner/stageTrainer.ts';
+export * from './recipe/index.ts';
 export { sampleText } from '../plugins/generation/sampleText.ts';

@@ -5,6 +5,7 @@ import { TrainerHooks } from '../hooks/TrainerHooks.ts';
 import { createLogger } from '../logging/createLogger.ts';
 import { ParameterStore } from '../params/index.ts';
 import type { GraftPlugin } from '../plugin/Plugin.ts';
+import { ErrorCodes, GraftError } from '../errors/index.ts';
 import { Rng } from '../random/index.ts';
 import { Trainer } from '../trainer/Trainer.ts';
 import { resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from '../trainer/TrainerOptions.ts';
@@ -38,14 +39,23 @@ export function coreModule(options: TrainerOptionsInput = {}, logger?: Logger): 
 }
 
 /**
- * A ContainerModule binding plugin instances, each to its slot token (`slotNames`), and the slot
- * order; the trainer applies them in that order (moved only by `dependsOn`).
+ * A ContainerModule binding plugin instances, each to its slot token (`slots`, default
+ * `slotNames`), and the slot order; the trainer applies them in that order (moved only by `dependsOn`).
  */
-export function pluginsModule(plugins: readonly GraftPlugin[]): ContainerModule {
+export function pluginsModule(plugins: readonly GraftPlugin[], slots: readonly string[] = slotNames(plugins)): ContainerModule {
+  if (slots.length !== plugins.length || new Set(slots).size !== slots.length) {
+    throw new GraftError(ErrorCodes.INTERNAL, `slot names must be one per plugin and unique: [${slots.join(', ')}] for ${plugins.length} plugins`);
+  }
   return new ContainerModule(({ bind }) => {
-    const slots = slotNames(plugins);
     slots.forEach((s, i) => bind(slotToken(s)).toConstantValue(plugins[i]!));
-    bind(TOKENS.Slots).toConstantValue(slots);
+    bind(TOKENS.Slots).toConstantValue([...slots]);
+  });
+}
+
+/** A ContainerModule adding plugins outside the recipe's slots (`TOKENS.Plugin`): applied after the recipe's. */
+export function addPlugins(plugins: readonly GraftPlugin[]): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    for (const p of plugins) bind(TOKENS.Plugin).toConstantValue(p);
   });
 }
 
@@ -59,6 +69,8 @@ export function replaceSlot(slot: string, plugin: GraftPlugin): ContainerModule 
 export interface Recipe {
   /** Plugin instances. */
   plugins?: readonly GraftPlugin[];
+  /** Their slot names, one per plugin (default `slotNames(plugins)`): a recipe names its slots so its keys and DI agree. */
+  slots?: readonly string[];
   /** Extra container modules, loaded after the plugins (they may rebind a slot: `replaceSlot`). */
   modules?: readonly ContainerModule[];
   options?: TrainerOptionsInput;
@@ -68,7 +80,7 @@ export interface Recipe {
 export function createContainer(recipe: Recipe = {}): Container {
   const container = new Container();
   container.load(coreModule(recipe.options, recipe.logger));
-  if (recipe.plugins?.length) container.load(pluginsModule(recipe.plugins));
+  if (recipe.plugins?.length) container.load(pluginsModule(recipe.plugins, recipe.slots));
   for (const m of recipe.modules ?? []) container.load(m);
   return container;
 }

@@ -1,3 +1,3 @@
 export { TOKENS, ROLE_TOKENS } from './tokens.ts';
-export { coreModule, pluginsModule, replaceSlot, createContainer, createTrainer, type Recipe } from './createContainer.ts';
+export { coreModule, pluginsModule, replaceSlot, addPlugins, createContainer, createTrainer, type Recipe } from './createContainer.ts';
 export { slotToken, slotNames, orderByDependencies } from './slots.ts';

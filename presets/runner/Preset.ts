@@ -1,3 +1,4 @@
+import type { ContainerModule } from 'inversify';
 import type { GraftPlugin, OptionSchema, ResolvedOptions, Trainer, TrainerOptionsInput } from '../../core/index.ts';
 
 /** What a stage of a running preset knows: its folder, the run folder, and the earlier stages' outputs. */
@@ -22,6 +23,10 @@ export interface StageSpec {
   name: string;
   description: string;
   plugins(ctx: StageContext): GraftPlugin[];
+  /** Slot names of `plugins(ctx)`, one each (default `slotNames`): a recipe stage gives them, so its keys name the slots DI binds. */
+  slots?: readonly string[];
+  /** Container modules loaded after the plugins: `replaceSlot(slot, plugin)` for each part swapped in (`--use`). */
+  modules?(ctx: StageContext): ContainerModule[];
   options(ctx: StageContext): TrainerOptionsInput;
   /**
    * After training: e.g. evaluate on the test split, print a sample. Returns numbers and text to
@@ -42,6 +47,11 @@ export interface Preset<S extends OptionSchema = OptionSchema> {
   description: string;
   config: S;
   stages(config: ResolvedOptions<S>): StageSpec[];
+  /**
+   * The resolved recipe as data (presets made from a recipe, `recipePreset`): recorded in the run's
+   * `config.json` and every checkpoint's manifest, so `graft run <run>/config.json` runs it again.
+   */
+  recipe?: unknown;
   /**
    * Rules across keys the schema cannot express, checked before the run writes anything
    * (`validateRun`); throws a GraftError with a usage code (CONFIG) naming the key.

@@ -4,7 +4,6 @@ import type { Logger } from 'winston';
 import {
   CoreResources,
   createLogger,
-  createTrainer,
   ErrorCodes,
   GraftError,
   ioError,
@@ -19,6 +18,7 @@ import { InterruptedError, StopOnSignal, type Interruption } from './interrupt.t
 import type { Preset, StageContext, StageSpec } from './Preset.ts';
 import { openRunFolder, type RunFolder } from './runFolder.ts';
 import { cleanForFreshStart, findResumePoint, removeAfter } from './stageAttempt.ts';
+import { createStageTrainer } from './stageTrainer.ts';
 
 export interface RunOptions {
   /** The run folder; created if absent. */
@@ -114,12 +114,13 @@ export async function runStages(
     if (stop?.signal) throw new InterruptedError(stop.signal, `stopped by ${stop.signal} before stage ${stage.name}`);
     mkdirSync(stageDir, { recursive: true });
     opts.logger.info(`stage ${stage.name}: ${stage.description}`);
-    const plugins = [...stage.plugins(ctx), ...(opts.extraPlugins?.(stageDir) ?? [])];
+    const plugins = stage.plugins(ctx);
+    const extra = opts.extraPlugins?.(stageDir) ?? [];
     // Every stage can be resumed: one without periodic checkpoints saves at the end and when stopped.
-    const addedPeriodic = !plugins.some((p) => p.meta.name === PERIODIC);
-    if (addedPeriodic) plugins.push(new PeriodicCheckpoint({ every: 0, keep: 1, best: false }));
-    if (stop) plugins.push(new StopOnSignal(stop, stage.name));
-    const trainer = createTrainer({ plugins, options: { seed, ...stage.options(ctx) }, logger: opts.logger });
+    const addedPeriodic = ![...plugins, ...extra].some((p) => p.meta.name === PERIODIC);
+    if (addedPeriodic) extra.push(new PeriodicCheckpoint({ every: 0, keep: 1, best: false }));
+    if (stop) extra.push(new StopOnSignal(stop, stage.name));
+    const trainer = createStageTrainer(stage, ctx, { plugins, extra, options: { seed, ...stage.options(ctx) }, logger: opts.logger });
     trainer.resources.set(CoreResources.runDir, stageDir);
     trainer.resources.set(CoreResources.config, { ...(config as object), stage: stage.name });
     opts.onTrainer?.(trainer);
@@ -212,11 +213,12 @@ async function runPresetLocked<S extends OptionSchema>(
   dir: string,
   logger: Logger,
 ): Promise<{ outcomes: StageOutcome[]; experiment?: Record<string, unknown> }> {
-  const record = { preset: preset.name, seed, config };
+  const record = { preset: preset.name, seed, config, ...(preset.recipe !== undefined ? { recipe: preset.recipe } : {}) };
   const cfgFile = path.join(dir, 'config.json');
   if (existsSync(cfgFile) && !opts.force) {
     const prev = JSON.parse(readFileSync(cfgFile, 'utf8'));
-    if (JSON.stringify(prev.config) !== JSON.stringify(config) || prev.preset !== preset.name || prev.seed !== seed) {
+    const sameRecipe = JSON.stringify(prev.recipe) === JSON.stringify(preset.recipe);
+    if (JSON.stringify(prev.config) !== JSON.stringify(config) || prev.preset !== preset.name || prev.seed !== seed || !sameRecipe) {
       throw new GraftError(ErrorCodes.CONFIG, `the run folder ${dir} holds a run of a different configuration`, {
         hint: 'Use another --out folder, or --force to overwrite its stages',
       });

@@ -1,5 +1,4 @@
 import {
-  createTrainer,
   ErrorCodes,
   GraftError,
   silentLogger,
@@ -8,6 +7,7 @@ import {
   type ResolvedOptions,
 } from '../../core/index.ts';
 import type { Preset, StageContext, StageSpec } from './Preset.ts';
+import { createStageTrainer } from './stageTrainer.ts';
 
 /** What `validateRun` checked and found that is not an error. */
 export interface RunValidation {
@@ -55,30 +55,58 @@ export function placeholderContext(stages: readonly StageSpec[], seed = 42): Sta
  */
 export function validateRun<S extends OptionSchema>(preset: Preset<S>, config: ResolvedOptions<S>): RunValidation {
   const keys = Object.keys(preset.config);
-  const guard = <T>(what: () => T, stage?: string, multi = false): T => {
+  // A plugin option that a configuration key sets (the key ending in the option's name) gets that key as a hint.
+  const keyFor: KeyFor = (_stage, _plugin, option) => {
+    if (keys.includes(option)) return undefined;
+    const near = keys.filter((k) => k.split('.').pop()!.toLowerCase() === option.toLowerCase());
+    return near.length === 1 ? near[0] : undefined;
+  };
+  const guard = <T>(what: () => T): T => {
     try {
       return what();
     } catch (e) {
-      throw asUsageError(e, keys, multi && stage !== undefined ? `In stage "${stage}" of preset ${preset.name}` : undefined);
+      throw asUsageError(e, keyFor, undefined, undefined);
     }
   };
   guard(() => preset.validate?.(config));
   const stages = guard(() => preset.stages(config));
+  return validateStages(`preset ${preset.name}`, stages, keyFor);
+}
+
+/** The configuration key that sets `option` of `plugin` in `stage`, for a hint; undefined if none. */
+export type KeyFor = (stage: string, plugin: string | undefined, option: string) => string | undefined;
+
+/**
+ * `validateRun`'s checks of built stages (a recipe's too, `validateRecipe`): every stage's plugins
+ * and trainer options built and put together in a trainer as the run builds them (hand-overs are
+ * placeholder paths), then every plugin's `preflight()`. Errors are re-coded as usage errors
+ * (`asUsageError`) with the configuration key that sets the option at fault (`keyFor`).
+ */
+export function validateStages(owner: string, stages: readonly StageSpec[], keyFor: KeyFor): RunValidation {
   const multi = stages.length > 1;
+  const guard = <T>(what: () => T, stage: string): T => {
+    try {
+      return what();
+    } catch (e) {
+      throw asUsageError(e, keyFor, stage, multi ? `In stage "${stage}" of ${owner}` : undefined);
+    }
+  };
   const ctx = placeholderContext(stages);
-  const built: { stage: StageSpec; plugins: GraftPlugin[] }[] = [];
+  const built: { stage: StageSpec; plugins: readonly GraftPlugin[] }[] = [];
   // Everything that needs no reading first, for every stage; then the data, which takes longer.
   for (const stage of stages) {
     ctx.stageDir = `${PLACEHOLDER_RUN_DIR}/${stage.name}`;
-    const plugins = guard(() => stage.plugins(ctx), stage.name, multi);
-    const options = guard(() => stage.options(ctx), stage.name, multi);
-    guard(() => createTrainer({ plugins, options, logger: silentLogger() }).dispose(), stage.name, multi);
-    built.push({ stage, plugins });
+    const plugins = guard(() => stage.plugins(ctx), stage.name);
+    const options = guard(() => stage.options(ctx), stage.name);
+    const trainer = guard(() => createStageTrainer(stage, ctx, { plugins, options, logger: silentLogger() }), stage.name);
+    // The plugins that will run: a part swapped in (a container module) replaces the stage's own.
+    built.push({ stage, plugins: [...trainer.plugins] });
+    trainer.dispose();
   }
   const warnings: string[] = [];
   for (const { stage, plugins } of built) {
     for (const p of plugins) {
-      const report = guard(() => p.preflight?.(), stage.name, multi);
+      const report = guard(() => p.preflight?.(), stage.name);
       for (const w of report?.warnings ?? []) if (!warnings.includes(w)) warnings.push(w);
     }
   }
@@ -89,15 +117,13 @@ export function validateRun<S extends OptionSchema>(preset: Preset<S>, config: R
  * A problem found before the run, as a usage error: DATA errors (a missing or binary file,
  * one class) re-coded CONFIG; a plugin option that a configuration key sets gets that key as a hint.
  */
-function asUsageError(e: unknown, keys: readonly string[], where: string | undefined): unknown {
+function asUsageError(e: unknown, keyFor: KeyFor, stage: string | undefined, where: string | undefined): unknown {
   if (!(e instanceof GraftError)) return e;
   if (!e.isUsageError && e.code !== ErrorCodes.DATA) return e;
   const hints = [e.details.hint];
   const option = e.details.option;
-  if (option !== undefined && !keys.includes(option)) {
-    const near = keys.filter((k) => k.split('.').pop()!.toLowerCase() === option.toLowerCase());
-    if (near.length === 1) hints.push(`The configuration key ${near[0]} sets it`);
-  }
+  const key = option !== undefined && stage !== undefined ? keyFor(stage, e.details.plugin, option) : undefined;
+  if (key !== undefined) hints.push(`The configuration key ${key} sets it`);
   if (where) hints.push(where);
   const hint = hints.filter((h) => h !== undefined && h !== '').map((h) => h!.replace(/\.$/, '')).join('. ');
   return e.withCode(e.isUsageError ? e.code : ErrorCodes.CONFIG, hint ? { hint } : {});

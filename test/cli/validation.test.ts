@@ -9,8 +9,7 @@ import { clip, ErrorCodes, GraftError, parseOptionValue, resolveOptions } from '
 import { LabelledTextDataset, TextCorpusDataset } from '../../plugins/datasets/index.ts';
 import { GptModel } from '../../plugins/models/index.ts';
 import { loadTextPath } from '../../plugins/datasets/shared/textFiles.ts';
-import { findPreset, GPT_PRETRAIN_CONFIG } from '../../presets/index.ts';
-import { resolveConfig, validateRun } from '../../presets/index.ts';
+import { configure, gptPretrainPreset, recipeKeys, validateRecipe, type Recipe } from '../../presets/index.ts';
 
 // Pre-flight validation: every bad input exits 2 before anything is written (the --out folder
 // does not exist afterwards), with a message naming the key, file and line and what was expected.
@@ -56,7 +55,7 @@ const CONFIG_CASES: [string, string[], RegExp][] = [
   ['an empty list entry alone', sets('data.sources=,'), /option "data\.sources": invalid value; expected comma-separated values with no empty entry \(entry 1 of 2 is empty/],
   ['an empty list entry inside', sets('data.sources=npm:moby-dick,,npm:sotu'), /option "data\.sources".*no empty entry \(entry 2 of 3 is empty/],
   ['a trailing comma', sets('data.sources=npm:moby-dick,'), /option "data\.sources".*no empty entry \(entry 2 of 2 is empty/],
-  ['an unsafe integer', sets('train.maxSteps=1e20'), /option "train\.maxSteps": invalid value; expected an integer from 1 to 9007199254740991 \(2\^53 - 1\), got 100000000000000000000/],
+  ['an unsafe integer', sets('train.maxSteps=1e20'), /option "train\.maxSteps": invalid value; expected an integer from 0 to 9007199254740991 \(2\^53 - 1\), got 100000000000000000000/],
   ['an integer just past 2^53', sets('data.maxChars=9007199254740993'), /option "data\.maxChars".*expected an integer from 0 to 9007199254740991/],
   ['a key set twice', sets('train.lr=1e-3', 'train.lr=3e-3'), /option "train\.lr": --set train\.lr is given twice; expected each key once, got \["1e-3","3e-3"\]/],
   ['a key set twice to the same value', sets('model.nLayers=2', 'model.nLayers=2'), /--set model\.nLayers is given twice/],
@@ -221,9 +220,17 @@ test('transfer-vs-scratch: its grid is checked before anything is written', asyn
 
 const HUGE = 'z'.repeat(10_000_000);
 
+/** The spec a key of the GPT preset is checked with: its owner's (an alias: its first target's; a choice: an enum of its choices). */
+function specOf(r: Recipe, key: string): { type: string; min?: number; max?: number; exclusiveMin?: boolean } {
+  const a = r.aliases[key];
+  if (a?.kind === 'choice') return { type: 'enum' };
+  const target = a?.kind === 'value' ? a.targets[0] : key;
+  return recipeKeys(r).find((k) => k.key === target)!.spec;
+}
+
 /** Bad values for a key, by its type in the schema: each must fail before anything is written. */
 function badValues(key: string): string[] {
-  const spec = (GPT_PRETRAIN_CONFIG as Record<string, { type: string; min?: number; max?: number; exclusiveMin?: boolean }>)[key]!;
+  const spec = specOf(gptPretrainPreset, key);
   const common = ['', HUGE, 'NaN', '[1]', '{"a":1}'];
   switch (spec.type) {
     case 'integer':
@@ -247,20 +254,19 @@ function badValues(key: string): string[] {
 
 /** [key, bad value, the key the message must name]. */
 const FUZZ: [string, string, string][] = [
-  ...Object.keys(GPT_PRETRAIN_CONFIG).flatMap((k) => badValues(k).map((v): [string, string, string] => [k, v, k])),
+  ...Object.keys(gptPretrainPreset.aliases).flatMap((k) => badValues(k).map((v): [string, string, string] => [k, v, k])),
   // Valid for the schema, invalid for a plugin: the message names the key that sets the option.
   ['model.dModel', '130', 'model.nHeads'],
   ['model.nHeads', '256', 'model.nHeads'],
 ];
 
 test(`fuzz: ${FUZZ.length} bad --set values for ${GPT} all exit 2, write nothing, and say so briefly`, async (t) => {
-  const preset = findPreset(GPT);
   const show = (k: string, v: string) => `${k}=${clip(v, 30)}`;
   for (const [key, value, named] of FUZZ) {
     // The same check in code first: a value that slipped through would otherwise start training.
     let caught: unknown;
     try {
-      validateRun(preset, resolveConfig(GPT, preset.config, [`${key}=${value}`]));
+      validateRecipe(configure(gptPretrainPreset, { set: { [key]: value } }));
     } catch (e) {
       caught = e;
     }
@@ -279,11 +285,10 @@ test(`fuzz: ${FUZZ.length} bad --set values for ${GPT} all exit 2, write nothing
 
 // --- the pieces, from code ------------------------------------------------------------------------
 
-test('validateRun from code: stage names and no warnings for the defaults; errors carry usage codes', (t) => {
-  const preset = findPreset(GPT);
-  const ok = validateRun(preset, resolveConfig(GPT, preset.config));
+test('validateRecipe from code: stage names and no warnings for the defaults; errors carry usage codes', (t) => {
+  const ok = validateRecipe(gptPretrainPreset);
   t.deepEqual(ok, { stages: ['pretrain'], warnings: [] });
-  const e = t.throws(() => validateRun(preset, resolveConfig(GPT, preset.config, ['data.sources=/nonexistent/x.txt'])), { instanceOf: GraftError });
+  const e = t.throws(() => validateRecipe(configure(gptPretrainPreset, { set: { 'data.sources': '/nonexistent/x.txt' } })), { instanceOf: GraftError });
   t.is(e.code, ErrorCodes.CONFIG, 'a data error before the run is bad configuration');
   t.true(e.isUsageError);
 });
@@ -314,7 +319,8 @@ test('GraftError cuts long values, paths and texts to a readable length', (t) =>
   t.is(e.withCode(ErrorCodes.CONFIG).summary, e.summary);
 });
 
-test('args: only --set repeats', (t) => {
+test('args: only --set and --use repeat', (t) => {
   t.deepEqual(parseArgs(['run', 'p', '--set', 'a=1', '--set', 'b=2']).sets, ['a=1', 'b=2']);
+  t.deepEqual(parseArgs(['run', 'p', '--use', 's.a=k:x', '--use=s.b=k:y']).uses, ['s.a=k:x', 's.b=k:y']);
   t.throws(() => parseArgs(['run', 'p', '--backend', 'cpu', '--backend=wasm']), { message: /--backend is given twice/ });
 });

@@ -1,0 +1,25 @@
+import type { Preset } from '../runner/Preset.ts';
+import type { Recipe } from './recipe.ts';
+import { recipeToData } from './recipeData.ts';
+import { toStageSpec } from './stageSpec.ts';
+
+/** Whether a preset is a recipe (data) rather than a `Preset` with stage closures. */
+export function isRecipe(p: unknown): p is Recipe {
+  return typeof p === 'object' && p !== null && Array.isArray((p as Recipe).stages) && typeof (p as Recipe).aliases === 'object';
+}
+
+/**
+ * A configured recipe as the runner's `Preset` (no configuration of its own: `configure` applied
+ * it), so `runPreset` runs it with resume, signals and locks unchanged; the run's `config.json`
+ * and every checkpoint's manifest record the resolved recipe (`recipe`), which `graft run
+ * <run>/config.json` runs again.
+ */
+export function recipePreset(r: Recipe): Preset<Record<string, never>> {
+  return {
+    name: r.name,
+    description: r.description,
+    config: {},
+    stages: () => r.stages.map(toStageSpec),
+    recipe: recipeToData(r),
+  };
+}

@@ -1,0 +1,37 @@
+import { replaceSlot, type GraftPlugin } from '../../core/index.ts';
+import type { StageContext, StageSpec } from '../runner/Preset.ts';
+import { resolveHandOvers } from './refs.ts';
+import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
+import type { Use } from './use.ts';
+
+/** Construct a plugin of a recipe: hand-overs resolved to the earlier stages' checkpoint folders; the constructor validates the options. */
+export function construct(u: Use, checkpoints: Readonly<Record<string, string>>): GraftPlugin {
+  return new u.plugin(resolveHandOvers(u.options, checkpoints));
+}
+
+/**
+ * A recipe stage as the runner's `StageSpec`, so `runStages` (resume, signals, locks) runs it
+ * unchanged: `plugins(ctx)` builds the recipe's plugins in their slots, hand-overs resolved from
+ * `ctx.checkpoints`; each part swapped in is a `replaceSlot` container module, so the container
+ * is what replaces it; `options()` are the stage's trainer options. A stage with a tokenizer that
+ * loads from a checkpoint and a model can also be built for inference (`graft generate`).
+ */
+export function toStageSpec(s: RecipeStage): StageSpec {
+  const slots = slotsOf(s);
+  const spec: StageSpec = {
+    name: s.name,
+    description: s.description,
+    slots,
+    plugins: (ctx: StageContext) => s.uses.map((u) => construct(u, ctx.checkpoints)),
+    modules: (ctx: StageContext) => Object.entries(s.swaps).map(([slot, u]) => replaceSlot(slot, construct(u, ctx.checkpoints))),
+    options: () => ({ ...s.trainer }),
+  };
+  const uses = effectiveUses(s);
+  const tokenizer = uses.find((u) => u.plugin.meta.kind === 'tokenizer' && 'from' in u.plugin.options);
+  if (tokenizer && uses.some((u) => u.plugin.meta.kind === 'model')) {
+    // The tokenizer the stage fitted, from its checkpoint; the model and head as the stage built them.
+    const parts = uses.filter((u) => u.plugin.meta.kind === 'model' || u.plugin.meta.kind === 'head');
+    spec.inference = (dir) => [new tokenizer.plugin({ from: dir }), ...parts.map((u) => construct(u, {}))];
+  }
+  return spec;
+}
