@@ -22,10 +22,18 @@ export interface ForwardContext {
  * The backbone. It creates its parameters (under `backbone.`) in `setup` at stage `build`, and
  * maps a batch to outputs with at least `features`. `layerGroups` lists its parameters bottom
  * to top, so freezing and discriminative learning rates work on any model without knowing it.
+ * Other plugins read the model's facts through the optional fields below (undefined = the model
+ * does not say), never through casts of its `options`.
  */
 export interface ModelPlugin extends GraftPlugin {
   /** Width of `features` (last axis), once known: heads size themselves from it. */
   readonly featureSize?: number;
+  /** Rows of the token embedding, once known (given, or from the tokenizer after setup). */
+  readonly vocabSize?: number;
+  /** Longest input sequence the model accepts (generation's window); undefined if unbounded. */
+  readonly contextLength?: number;
+  /** True if position t sees only positions <= t (a decoder); false for a bidirectional encoder. */
+  readonly causal?: boolean;
   forward(batch: Batch, ctx: ForwardContext): Outputs;
   layerGroups(): ParamPattern[];
 }

@@ -34,10 +34,9 @@ export async function generate(trainer: Generator, promptIds: ArrayLike<number>,
     throw new GraftError(ErrorCodes.DATA, 'generate needs a prompt of at least one token', { hint: 'Start from the tokenizer\'s bos id or any text' });
   }
   const model = trainer.role('model');
-  const modelCtx = (model.options as { contextLength?: unknown } | undefined)?.contextLength;
-  const C = o.contextLength ?? (typeof modelCtx === 'number' ? modelCtx : undefined);
+  const C = o.contextLength ?? model.contextLength;
   if (C === undefined) {
-    throw new GraftError(ErrorCodes.BAD_OPTION, `model "${model.meta.name}" has no contextLength option`, { plugin: 'generate', option: 'contextLength', hint: 'Pass contextLength' });
+    throw new GraftError(ErrorCodes.BAD_OPTION, `model "${model.meta.name}" declares no contextLength`, { plugin: 'generate', option: 'contextLength', hint: 'Pass contextLength' });
   }
   const rng = o.seed !== undefined ? new Rng(o.seed) : trainer.rng.fork('generate');
   const stop = new Set(o.stopAt);

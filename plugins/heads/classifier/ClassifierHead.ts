@@ -74,8 +74,7 @@ export class ClassifierHead implements HeadPlugin {
         expected: 'an integer >= 2, or a dataset plugin with numClasses',
       });
     }
-    const featureSize = trainer.maybeRole('model')?.featureSize;
-    const H = o.inputSize ?? (typeof featureSize === 'number' ? featureSize : undefined);
+    const H = o.inputSize ?? trainer.maybeRole('model')?.featureSize;
     if (H === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'width of the backbone features unknown', {
         plugin: this.meta.name,

@@ -23,7 +23,7 @@ export const LM_HEAD_OPTIONS = {
   embedding: { type: 'string', default: 'backbone.tokEmbed', doc: 'Parameter [V, D] the tied head reads (through params.read, so its transforms apply).' },
   bias: { type: 'boolean', default: false, doc: 'Untied only: a bias head.lm.bias [V].' },
   vocabSize: { type: 'integer', min: 1, doc: "Untied only: output size. Default: rows of the embedding parameter, else the tokenizer's vocabSize." },
-  dModel: { type: 'integer', min: 1, doc: "Untied only: input size. Default: columns of the embedding parameter, else the model's dModel option." },
+  dModel: { type: 'integer', min: 1, doc: "Untied only: input size. Default: columns of the embedding parameter, else the model's featureSize." },
   initStd: { type: 'number', default: 0.02, min: 0, exclusiveMin: true, doc: 'Untied only: std of the normal init of head.lm.kernel.' },
 } as const satisfies OptionSchema;
 
@@ -68,10 +68,9 @@ export class LmHead implements HeadPlugin {
       return;
     }
     const V = o.vocabSize ?? emb?.shape[0] ?? trainer.maybeRole('tokenizer')?.tokenizer.vocabSize;
-    const modelD = (trainer.maybeRole('model')?.options as { dModel?: unknown } | undefined)?.dModel;
-    const D = o.dModel ?? emb?.shape[1] ?? (typeof modelD === 'number' ? modelD : undefined);
+    const D = o.dModel ?? emb?.shape[1] ?? trainer.maybeRole('model')?.featureSize;
     if (V === undefined) throw missing('vocabSize', 'no embedding parameter or tokenizer to take it from');
-    if (D === undefined) throw missing('dModel', "no embedding parameter or model dModel option to take it from");
+    if (D === undefined) throw missing('dModel', 'no embedding parameter or model featureSize to take it from');
     const rng = trainer.rng.fork(this.meta.name);
     params.create(KERNEL, [D, V], normalInit(rng, D * V, o.initStd), { owner: this.meta.name, decay: true });
     if (o.bias) params.create(BIAS, [V], constantInit(V, 0), { owner: this.meta.name, decay: false });

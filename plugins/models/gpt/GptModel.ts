@@ -87,8 +87,14 @@ export class GptModel implements ModelPlugin {
     return this.options.dModel;
   }
 
+  /** Longest sequence the model accepts. */
   get contextLength(): number {
     return this.options.contextLength;
+  }
+
+  /** Causal (decoder) self-attention, or bidirectional (encoder). */
+  get causal(): boolean {
+    return this.options.causal;
   }
 
   /** The sizes that define the parameters (vocabSize must be known: given, or after build). */

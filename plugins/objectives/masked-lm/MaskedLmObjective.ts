@@ -92,8 +92,7 @@ export class MaskedLmObjective implements ObjectivePlugin {
     const specialIds = new Set<number>();
     for (const s of NOT_MASKABLE) if (tok.specials[s] !== undefined) specialIds.add(tok.specials[s]!);
     this.cfg = { ...this.options, maskId, vocabSize: tok.vocabSize, specialIds };
-    const causal = (trainer.maybeRole('model')?.options as { causal?: unknown } | undefined)?.causal;
-    if (causal === true) {
+    if (trainer.maybeRole('model')?.causal === true) {
       trainer.logger.warn(`${this.meta.name}: the model is causal; masked-LM needs a bidirectional encoder (model:gpt option causal: false)`);
     }
   }

@@ -84,9 +84,12 @@ test.serial('generateText encodes, generates, stops at eos and decodes the conti
 });
 
 test('errors: empty prompt; bad options name the option', async (t) => {
-  const fake = { forward: () => ({}), role: () => ({ meta: { name: 'model:x' }, options: { contextLength: 4 } }), rng: undefined } as never;
+  const fake = { forward: () => ({}), role: () => ({ meta: { name: 'model:x' }, contextLength: 4 }), rng: undefined } as never;
   await t.throwsAsync(generate(fake, [], {}), { message: /prompt/ });
   await t.throwsAsync(generate(fake, [1], { topP: 0 }), { message: /option "topP"/ });
   await t.throwsAsync(generate(fake, [1], { maxNewTokens: -1 }), { message: /option "maxNewTokens"/ });
   await t.throwsAsync(generate(fake, [1], { seed: 1, maxNewTokens: 1 }), { message: /logits/ });
+  // The window comes from the model's typed contextLength, not from its options.
+  const noCtx = { forward: () => ({}), role: () => ({ meta: { name: 'model:x' }, options: { contextLength: 4 } }), rng: undefined } as never;
+  await t.throwsAsync(generate(noCtx, [1], { seed: 1, maxNewTokens: 1 }), { message: /model "model:x" declares no contextLength/ });
 });

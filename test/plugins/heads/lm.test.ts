@@ -67,6 +67,21 @@ test('untied: own head.lm.kernel [D,V] and bias, shapes inferred from the embedd
   trainer.dispose();
 });
 
+test('untied without an embedding to read: the input size is the model\'s typed featureSize, not its options', async (t) => {
+  class WideGpt extends GptModel {
+    override get featureSize(): number {
+      return 5;
+    }
+  }
+  const trainer = createTrainer({
+    plugins: [new WideGpt({ vocabSize: 7, contextLength: 4, nLayers: 1, nHeads: 1, dModel: 3 }), new LmHead({ tied: false, embedding: 'backbone.none', vocabSize: 7 }), new NextTokenObjective(), new ToySgd(), new ToyDataset({ vocab: 7 })],
+    logger: silentLogger(),
+  });
+  await trainer.setup();
+  t.deepEqual(trainer.params.get('head.lm.kernel').shape, [5, 7]);
+  trainer.dispose();
+});
+
 test('lmLogits works on 2-D features too', (t) => {
   const y = tf.tidy(() => lmLogits(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 0], [0, 1], [1, 1]]), true).arraySync());
   t.deepEqual(y, [[1, 2, 3]]);
