@@ -11,8 +11,21 @@ import type * as tf from '@tensorflow/tfjs-core';
  */
 export type Batch = Record<string, tf.Tensor>;
 
-/** Named outputs of the forward pass: `features` from the backbone, `logits` from the head, and any extras. */
-export type Outputs = Record<string, tf.Tensor>;
+/**
+ * Named outputs of the forward pass. Typed conventions:
+ *  - `features`  [B, T, D] (or [B, D]) from the backbone, D = the model's `featureSize`
+ *  - `logits`    from the head
+ *  - `lengths`   int32 [B], passed on from the batch for padded sequences
+ *  - `rawHidden` [B, T, H] a recurrent backbone's last-layer states before output dropout (TAR)
+ * The model's own outputs reach `onLoss` as `ctx.modelOutputs` whatever the head returns, so a
+ * head need not pass backbone fields through for the model's regularisers.
+ */
+export type Outputs = Record<string, tf.Tensor> & {
+  features?: tf.Tensor;
+  logits?: tf.Tensor;
+  lengths?: tf.Tensor;
+  rawHidden?: tf.Tensor;
+};
 
 export type Split = 'train' | 'validation' | 'test';
 

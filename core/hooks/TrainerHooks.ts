@@ -28,14 +28,14 @@ import type {
  *         beforeStep(ctx)                    sync; ctx.control.skipBatch() cancels the step
  *         batch = transformBatch(batch, ctx) sync waterfall, in a tf.tidy (MLM masking, augmentation)
  *         ┌ inside the gradient tape ──────────────────────────────────────────────┐
- *         │ outputs = head(model(batch))                                           │
+ *         │ ctx.modelOutputs = model(batch); outputs = head(ctx.modelOutputs)      │
  *         │ outputs = afterForward(outputs, ctx)   sync waterfall                   │
  *         │ loss = objective(outputs, batch)                                       │
  *         │ loss = onLoss(loss, ctx)               sync waterfall: add regularisers │
  *         └────────────────────────────────────────────────────────────────────────┘
  *         ┌ in one tf.tidy ────────────────────────────────────────────────────────┐
  *         │ grads = afterBackward(grads, ctx)      sync waterfall: accumulate, clip │
- *         │ beforeOptimizerStep(ctx)               sync: schedulers set the rate    │
+ *         │ beforeOptimizerStep(ctx)               sync: schedulers hand over rate× │
  *         │ optimizer.step(grads)                  unless control.skipOptimizerStep │
  *         │ afterOptimizerStep(ctx)                sync, also when skipped          │
  *         └────────────────────────────────────────────────────────────────────────┘

@@ -27,6 +27,12 @@ export interface StepContext extends RunContext {
   /** Forward outputs; set after `afterForward`. */
   outputs: Outputs | undefined;
   /**
+   * The model's own outputs, before the head and `afterForward`; set during the forward pass and
+   * valid until `onLoss` returns (freed with the gradient tape). A model's regularisers read what
+   * it produced here (AWD-LSTM's AR/TAR read `rawHidden`), so no head has to pass it through.
+   */
+  modelOutputs: Outputs | undefined;
+  /**
    * The loss tensor; set after `onLoss`, valid until `afterStep` has finished. Reading it
    * synchronously stalls the step: loggers read it with `await loss.data()` every N steps.
    */
@@ -38,6 +44,7 @@ export interface StepContext extends RunContext {
 /** Passed to `onLoss`, inside the gradient tape: whatever a tap adds to the loss is differentiated. */
 export interface LossContext extends StepContext {
   readonly outputs: Outputs;
+  readonly modelOutputs: Outputs;
 }
 
 /** Passed to the evaluation hooks. */

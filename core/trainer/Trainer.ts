@@ -66,7 +66,7 @@ export class Trainer implements TrainerApi {
   ) {
     this.state = initialState(options.epochs, options.maxSteps);
     this.runContext = { trainer: this, state: this.state, control: this.control };
-    this.stepCtx = { ...this.runContext, batch: {}, outputs: undefined, loss: undefined, grads: undefined };
+    this.stepCtx = { ...this.runContext, batch: {}, outputs: undefined, modelOutputs: undefined, loss: undefined, grads: undefined };
     this.dropoutRng = rng.fork('dropout');
     this.trainCtx = this.makeForwardContext(true);
     this.evalCtx = this.makeForwardContext(false);
@@ -250,6 +250,7 @@ export class Trainer implements TrainerApi {
       const fctx = this.trainCtx;
       const { value, grads } = tf.variableGrads(() => {
         let outputs = model.forward(transformed, fctx);
+        ctx.modelOutputs = outputs;
         if (head) outputs = head.forward(outputs, transformed, fctx);
         outputs = hooks.afterForward.call(outputs, ctx);
         ctx.outputs = outputs;
@@ -257,6 +258,7 @@ export class Trainer implements TrainerApi {
         return hooks.onLoss.call(base, ctx as LossContext);
       }, this.trainableVars);
       ctx.outputs = undefined; // disposed with the tape
+      ctx.modelOutputs = undefined;
       ctx.loss = value;
       rawGrads = grads;
       tf.tidy(() => {

@@ -70,7 +70,7 @@ export class AwdLstmModel implements ModelPlugin {
     this.weightRng = trainer.rng.fork(`${this.meta.name}/weight-dropout`);
     trainer.tap('setup', this, () => this.build(trainer), { stage: 'build' });
     if (o.alpha > 0 || o.beta > 0) {
-      trainer.tap('onLoss', this, (loss, ctx) => this.addRegularisation(loss, ctx.outputs), { stage: 'transform' });
+      trainer.tap('onLoss', this, (loss, ctx) => this.addRegularisation(loss, ctx.modelOutputs), { stage: 'transform' });
     }
   }
 
@@ -125,21 +125,22 @@ export class AwdLstmModel implements ModelPlugin {
       x = i < o.nLayers - 1 ? lockedDropout(raw, o.hiddenDropout, training, rng) : raw;
     }
     const dropped = lockedDropout(raw, o.outputDropout, training, rng);
-    const out: Outputs = { features: dropped, rawHidden: raw, droppedHidden: dropped };
+    // AR reads `features` (= the last layer after output dropout), TAR `rawHidden`.
+    const out: Outputs = { features: dropped, rawHidden: raw };
     if (batch.lengths) out.lengths = batch.lengths;
     return out;
   }
 
-  /** AR and TAR on the last layer's outputs; runs inside the gradient tape, so both are learned from. */
+  /**
+   * AR and TAR on the last layer's outputs, read from this model's own outputs (`ctx.modelOutputs`,
+   * whatever the head returned); runs inside the gradient tape, so both are learned from.
+   */
   private addRegularisation(loss: tf.Scalar, outputs: Outputs): tf.Scalar {
     const { alpha, beta } = this.options;
     const raw = outputs.rawHidden;
-    const dropped = outputs.droppedHidden;
+    const dropped = outputs.features;
     if (!raw || !dropped) {
-      throw new GraftError(ErrorCodes.INTERNAL, 'outputs.rawHidden / outputs.droppedHidden are missing at onLoss', {
-        plugin: this.meta.name,
-        hint: 'The head must pass the backbone outputs through ({ ...outputs, logits }), or set alpha and beta to 0',
-      });
+      throw new GraftError(ErrorCodes.INTERNAL, 'the model\'s rawHidden / features are missing at onLoss', { plugin: this.meta.name });
     }
     let total = loss;
     if (alpha > 0) total = tf.add(total, activationRegularization(dropped, alpha));

@@ -133,7 +133,6 @@ test('parameters, output shapes and layer groups', async (t) => {
       const out = trainer.forward({ inputs: ids(), lengths }, training);
       t.deepEqual(out.features!.shape, [3, 5, 4]);
       t.deepEqual(out.rawHidden!.shape, [3, 5, 4]);
-      t.deepEqual(out.droppedHidden!.shape, [3, 5, 4]);
       t.is(out.lengths, lengths);
     }
   });
@@ -263,14 +262,16 @@ test('AR and TAR against hand computation', (t) => {
   raw.dispose();
 });
 
-test('onLoss adds alpha * AR + beta * TAR to the training loss', async (t) => {
+// A head that passes on only `features`: AR/TAR read the model's own outputs (ctx.modelOutputs), not the head's.
+const stripHead = { meta: { name: 'head:strip', kind: 'head' }, apply() {}, forward: (o: { features?: tf.Tensor }) => ({ features: o.features! }), layerGroups: () => [] } as unknown as GraftPlugin;
+for (const head of [undefined, stripHead]) test(`onLoss adds alpha * AR + beta * TAR to the training loss${head ? ' (a head that passes nothing through)' : ''}`, async (t) => {
   const alpha = 2, beta = 3;
   const losses: number[] = [];
   const capture: GraftPlugin = {
     meta: { name: 'callback:capture', kind: 'callback' },
     apply: (tr) => tr.tap('afterStep', 'callback:capture', async (ctx) => { losses.push((await ctx.loss!.data())[0]!); }),
   };
-  const { trainer } = await makeTrainer({ ...NO_DROPOUT, alpha, beta }, [capture]);
+  const { trainer } = await makeTrainer({ ...NO_DROPOUT, alpha, beta }, head ? [head, capture] : [capture]);
   // expected loss of the first training batch, from the eval forward (no dropout: identical)
   const batch: Batch = trainer.role('dataset').batches('train', { epoch: 0 }).next().value!;
   const expected = tf.tidy(() => {
