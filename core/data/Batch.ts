@@ -8,8 +8,37 @@ import type * as tf from '@tensorflow/tfjs-core';
  *  - `labels`  int32 [B] class ids (classification)
  *  - `lengths` int32 [B] real lengths of padded sequences
  * A batch owns its tensors: the trainer disposes them after the step.
+ *
+ * `inputs` is the batch's declared model input: its rows are the batch's examples and its size its
+ * tokens (`batchCounts`), which the trainer uses for `state.examples` / `state.tokens` and as the
+ * batch's weight in an evaluation's mean loss. A dataset whose batches have no `inputs` declares
+ * its counts with `DatasetPlugin.countsOf(batch)`.
  */
-export type Batch = Record<string, tf.Tensor>;
+export type Batch = Record<string, tf.Tensor> & {
+  inputs?: tf.Tensor;
+  targets?: tf.Tensor;
+  mask?: tf.Tensor;
+  labels?: tf.Tensor;
+  lengths?: tf.Tensor;
+};
+
+/** How much a batch holds: examples (rows; an evaluation's weight) and tokens (throughput). */
+export interface BatchCounts {
+  readonly examples: number;
+  readonly tokens: number;
+}
+
+/**
+ * The counts of a batch from its declared input: `inputs`' first dimension and size (padding
+ * included). A third-party batch that declares no `inputs` (and whose dataset has no `countsOf`)
+ * falls back to its first tensor, as before these counts were declared; a scalar counts as one
+ * example. `undefined` for an empty batch.
+ */
+export function batchCounts(batch: Batch): BatchCounts | undefined {
+  const inputs = batch.inputs ?? Object.values(batch)[0];
+  if (!inputs) return undefined;
+  return { examples: inputs.rank === 0 ? 1 : inputs.shape[0]!, tokens: inputs.size };
+}
 
 /**
  * Named outputs of the forward pass. Typed conventions:

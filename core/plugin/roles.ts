@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Batch, Outputs, Split } from '../data/Batch.ts';
+import type { Batch, BatchCounts, Outputs, Split } from '../data/Batch.ts';
 import type { Tokenizer } from '../data/Tokenizer.ts';
 import type { GradMap, StepContext } from '../hooks/contexts.ts';
 import type { ParameterStore, ParamPattern } from '../params/index.ts';
@@ -92,6 +92,12 @@ export interface BatchOptions {
 export interface DatasetPlugin extends GraftPlugin {
   batches(split: Split, opts: BatchOptions): IterableIterator<Batch>;
   numBatches(split: Split): number;
+  /**
+   * Examples and tokens in one of this dataset's batches (after `transformBatch` /
+   * `transformEvalBatch`): the evaluation weight and the throughput counts. Optional: without it
+   * the trainer uses `batchCounts(batch)`, i.e. the declared `inputs` tensor.
+   */
+  countsOf?(batch: Batch): BatchCounts;
   /** Number of classes, for classification datasets. */
   readonly numClasses?: number;
   /** Class names in class-id order, for classification datasets. */

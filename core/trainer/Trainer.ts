@@ -4,7 +4,7 @@ import { inject, injectable } from 'inversify';
 import type { Logger } from 'winston';
 import { TOKENS } from '../di/tokens.ts';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
-import { disposeBatch, type Batch, type Outputs, type Split } from '../data/Batch.ts';
+import { batchCounts, disposeBatch, type Batch, type BatchCounts, type Outputs, type Split } from '../data/Batch.ts';
 import type { ErrorContext, EvalBatchContext, EvalContext, GradMap, LossContext, Metrics, RunContext, StepContext } from '../hooks/contexts.ts';
 import { CancelStep, Control } from '../hooks/Control.ts';
 import { describeHooks, formatDescription, traceHooks, type HookDescription } from '../hooks/describe.ts';
@@ -272,10 +272,10 @@ export class Trainer implements TrainerApi {
       ctx.grads = undefined;
       tf.dispose(rawGrads);
       rawGrads = undefined;
-      const inputs = transformed.inputs ?? Object.values(transformed)[0];
-      if (inputs) {
-        state.examples += inputs.shape[0] ?? 0;
-        state.tokens += inputs.size;
+      const counts = this.countsOf(transformed);
+      if (counts) {
+        state.examples += counts.examples;
+        state.tokens += counts.tokens;
       }
       if (!control.optimizerSkipped) state.step++;
       state.batchInEpoch++;
@@ -319,6 +319,12 @@ export class Trainer implements TrainerApi {
   }
 
   /** Forward pass without gradients, as evaluation and generation use it. */
+  /** A batch's declared counts: the dataset's `countsOf`, else its `inputs` (`batchCounts`). */
+  private countsOf(batch: Batch): BatchCounts | undefined {
+    const dataset = this.roles.dataset;
+    return dataset?.countsOf ? dataset.countsOf(batch) : batchCounts(batch);
+  }
+
   forward(batch: Batch, training = false): Outputs {
     const fctx = training ? this.trainCtx : this.evalCtx;
     let outputs = this.role('model').forward(batch, fctx);
@@ -350,7 +356,7 @@ export class Trainer implements TrainerApi {
           try {
             // In a tidy: tensors of a batch one tap made and the next replaced are freed here.
             batch = tf.tidy(() => this.hooks.transformEvalBatch.call(raw, ctx));
-            const w = Object.values(batch)[0]?.shape[0] ?? 1;
+            const w = this.countsOf(batch)?.examples ?? 1;
             const next = tf.tidy(() => {
               const outputs = this.forward(batch, false);
               const loss = objective.loss(outputs, batch, this.evalCtx);
