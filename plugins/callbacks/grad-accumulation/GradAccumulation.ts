@@ -94,7 +94,8 @@ export class GradAccumulation implements GraftPlugin {
   private warnScheduleLength(trainer: TrainerApi): void {
     if (this.options.steps === 1 || trainer.state.maxSteps > 0) return;
     for (const p of trainer.plugins) {
-      if (p.meta.kind === 'scheduler' && (p.options as { totalSteps?: unknown } | undefined)?.totalSteps === 0) {
+      // A scheduler says whether its length comes from the run (LrScheduler.lengthFromRun).
+      if (p.meta.kind === 'scheduler' && 'lengthFromRun' in p && p.lengthFromRun === true) {
         trainer.logger.warn(
           `${this.meta.name}: ${p.meta.name} sizes its schedule from epochs × batches, ${this.options.steps} times the number of ` +
             'optimizer updates this run makes; set the trainer\'s maxSteps or the scheduler\'s totalSteps (in updates)',

@@ -45,6 +45,15 @@ export abstract class LrScheduler implements GraftPlugin {
     });
   }
 
+  /**
+   * True when the schedule's length comes from the run (its `totalSteps` option is 0: the trainer's
+   * maxSteps, else epochs × batches), so plugins that change what a step is (grad accumulation) can
+   * warn without reading this plugin's options.
+   */
+  get lengthFromRun(): boolean {
+    return this.options.totalSteps === 0;
+  }
+
   /** The multiplier this scheduler gives at `step` (0-based) of `totalSteps`. */
   multiplierAt(step: number, totalSteps: number): number {
     return this.multiplier(step, totalSteps);
