@@ -112,13 +112,13 @@ export function ema(prev: number | undefined, x: number, decay: number): number 
   return prev === undefined ? x : decay * prev + (1 - decay) * x;
 }
 `,
-    [`src/${cls}.ts`]: `import { resolveOptions, type GraftPlugin, type PluginState, type TrainerApi } from 'graftml';
+    [`src/${cls}.ts`]: `import { resolveOptions, type GraftPlugin, type OptionSchema, type PluginMeta, type PluginState, type TrainerApi } from 'graftml';
 import { ema } from './ema.ts';
 
 const OPTIONS = {
   decay: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'Decay of the moving average.' },
   every: { type: 'integer', default: 1, min: 1, doc: 'Read the loss every N steps.' },
-} as const;
+} as const satisfies OptionSchema;
 
 export interface ${cls}Options {
   decay?: number;
@@ -126,7 +126,10 @@ export interface ${cls}Options {
 }
 
 export class ${cls} implements GraftPlugin {
-  readonly meta = { name: '${full}', kind: '${kind}', description: 'Moving average of the training loss.' } as const;
+  // Statics: recipes, \`graft describe\` and docs read the name and options without constructing it.
+  static readonly meta = { name: '${full}', kind: '${kind}', description: 'Moving average of the training loss.' } as const satisfies PluginMeta;
+  static readonly options = OPTIONS;
+  readonly meta = ${cls}.meta;
   readonly options;
   /** The moving average (undefined before the first reading). */
   average: number | undefined;

@@ -96,6 +96,7 @@ test.serial('the packed tarball installs into a fresh project and works there: i
     const ran = JSON.parse(c.stdout.trim().split('\n').pop()!);
     t.is(ran.backend, 'wasm', 'createTrainer picked the wasm backend by itself');
     t.is(ran.steps, 4);
+    t.true(ran.pluginClass, 'the example plugin is a PluginClass (static meta and options)');
     t.true(ran.losses.length === 4 && ran.losses.every(Number.isFinite), `losses ${ran.losses}`);
     t.regex(c.stderr + c.stdout, /using backend 'wasm'/, 'the choice is logged');
     // The README's "Use it in your project" recipe, verbatim (typechecked above): runs as written.
@@ -145,7 +146,8 @@ function readmeRecipe(): string {
 }
 
 /** A recipe in code, as the README's "Use it in your project" shows it, made tiny. */
-const RECIPE = `import { createTrainer, tf, type GraftPlugin } from 'graftml';
+const RECIPE = `import { createTrainer, isPluginClass, tf, type GraftPlugin } from 'graftml';
+import { LossSpikeGuard } from '../src/index.ts';
 import { AdamwOptimizer, CharTokenizerPlugin, GptModel, LmHead, NextTokenObjective, TextCorpusDataset } from 'graftml/plugins';
 
 const losses: number[] = [];
@@ -172,6 +174,6 @@ const trainer = createTrainer({
   options: { seed: 1, maxSteps: 4 },
 });
 const { state } = await trainer.fit();
-console.log(JSON.stringify({ backend: tf.getBackend(), steps: state.step, losses }));
+console.log(JSON.stringify({ backend: tf.getBackend(), steps: state.step, losses, pluginClass: isPluginClass(LossSpikeGuard) }));
 trainer.dispose();
 `;

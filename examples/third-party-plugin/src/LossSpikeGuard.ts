@@ -10,14 +10,14 @@
  * It reads the loss in `afterBackward`, a synchronous read: acceptable for a guard that must decide
  * before the update, and the reason this plugin is opt-in.
  */
-import { resolveOptions, type GraftPlugin, type PluginState, type TrainerApi, type tf } from 'graftml';
+import { resolveOptions, type GraftPlugin, type OptionSchema, type PluginMeta, type PluginState, type TrainerApi, type tf } from 'graftml';
 import { updateEma } from './updateEma.ts';
 
 const OPTIONS = {
   factor: { type: 'number', default: 3, min: 1, exclusiveMin: true, doc: 'Cancel a step whose loss exceeds factor × the average.' },
   decay: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'EMA decay of the loss average.' },
   warmup: { type: 'integer', default: 5, min: 0, doc: 'Steps before the guard starts judging.' },
-} as const;
+} as const satisfies OptionSchema;
 
 export interface LossSpikeGuardOptions {
   factor?: number;
@@ -26,7 +26,11 @@ export interface LossSpikeGuardOptions {
 }
 
 export class LossSpikeGuard implements GraftPlugin {
-  readonly meta = { name: 'callback:loss-spike-guard', kind: 'callback', description: 'Skips steps whose loss spikes far above its moving average.' } as const;
+  // Statics: recipes, `graft describe` and docs read the name and the option schema without
+  // constructing the plugin; the instance's meta is the same object.
+  static readonly meta = { name: 'callback:loss-spike-guard', kind: 'callback', description: 'Skips steps whose loss spikes far above its moving average.' } as const satisfies PluginMeta;
+  static readonly options = OPTIONS;
+  readonly meta = LossSpikeGuard.meta;
   readonly options;
   private ema: number | undefined;
   private seen = 0;
