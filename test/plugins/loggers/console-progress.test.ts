@@ -22,6 +22,7 @@ import { plannedSteps } from '../../../core/index.ts';
 
 const totalSteps = (p: { maxSteps: number; maxEpochs: number; batchesPerEpoch: number }) => plannedSteps(p.maxSteps, p.maxEpochs, p.batchesPerEpoch);
 import { toyPlugins } from '../../helpers/toy.ts';
+import { readsAddedBy } from '../../helpers/tensorReads.ts';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -176,36 +177,10 @@ test('bar mode: redrawn in place at most every everyMs, cleared for evaluation o
 
 // Serial: it counts tensor reads process-wide.
 test.serial('reads the loss only on the steps it prints, and never synchronously', async (t) => {
-  const proto = tf.Tensor.prototype as unknown as { data: (...a: unknown[]) => Promise<unknown>; dataSync: (...a: unknown[]) => unknown };
-  const { data, dataSync } = proto;
-  let asyncReads = 0;
-  let syncReads = 0;
-  proto.data = function (this: unknown, ...a: unknown[]) {
-    asyncReads++;
-    return data.apply(this, a);
-  };
-  proto.dataSync = function (this: unknown, ...a: unknown[]) {
-    syncReads++;
-    return dataSync.apply(this, a);
-  };
-  try {
-    // The trainer's own reads (its end-of-run finite check) are measured without the logger.
-    const reads = async (extra: GraftPlugin[]) => {
-      const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), ...extra], options: { epochs: 2, checkFiniteEvery: 0 }, logger: silentLogger() });
-      await tr.setup();
-      asyncReads = syncReads = 0;
-      await tr.fit();
-      tr.dispose();
-      return { asyncReads, syncReads };
-    };
-    const base = await reads([]);
-    const withLogger = await reads([new ConsoleProgressLogger({ mode: 'lines', every: 3 })]);
-    t.is(withLogger.asyncReads - base.asyncReads, 2, 'steps 3 and 6');
-    t.is(withLogger.syncReads, 0);
-  } finally {
-    proto.data = data;
-    proto.dataSync = dataSync;
-  }
+  // Reads the logger adds to the trainer's own (its end-of-run finite check).
+  const added = await readsAddedBy(() => [new ConsoleProgressLogger({ mode: 'lines', every: 3 })]);
+  t.is(added.async, 2, 'steps 3 and 6');
+  t.is(added.sync, 0);
 });
 
 test('bad options name the option', (t) => {
