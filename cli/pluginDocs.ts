@@ -1,12 +1,11 @@
 /**
  * Plugin documentation generated from the plugin classes' static schemas, so it cannot drift:
  * each plugin README's option table sits between `<!-- options:begin -->` and
- * `<!-- options:end -->` and is written by `npm run docs` (`--check`: exit 1 naming the READMEs
- * that differ, write nothing). `graft describe <kind>:<name>` prints the same rows.
+ * `<!-- options:end -->` and is written by `npm run docs` (cli/docs.ts; `--check`: exit 1 naming the
+ * READMEs that differ, write nothing). `graft describe <kind>:<name>` prints the same rows.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCodes, GraftError, type OptionSchema, type OptionSpec, type PluginClass } from '../core/index.ts';
 import { PLUGIN_CLASSES } from '../plugins/catalog.ts';
 
@@ -118,15 +117,4 @@ export function updatePluginDocs(root: string, { check = false } = {}): string[]
     if (!check) writeFileSync(file, next);
   }
   return changed;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const check = process.argv.includes('--check');
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const changed = updatePluginDocs(root, { check });
-  for (const f of changed) process.stdout.write(`${check ? 'out of date' : 'updated'}: ${f}\n`);
-  if (check && changed.length) {
-    process.stderr.write('plugin READMEs differ from the schemas: run npm run docs\n');
-    process.exitCode = 1;
-  }
 }
