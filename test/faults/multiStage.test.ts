@@ -14,8 +14,9 @@ import { cellDir, resolveConfig, runPreset, transferVsScratchPreset } from '../.
 import { InterruptedError, Interruption } from '../../presets/runner/interrupt.ts';
 import { graft, latestStep, metricsRecords, resultOf, when } from './child.ts';
 
-// test/presets/ulmfit3stage.test.ts's sizes, with a stage 1 long enough to be stopped half-way.
-const LM_STEPS = 30;
+// test/presets/ulmfit3stage.test.ts's sizes, with a stage 1 long enough (checkpoint every 30 steps,
+// 270 left after the first) that the signal lands mid-stage even on a fast machine.
+const LM_STEPS = 300;
 const SETS = [
   'lm.sources=npm:moby-dick', 'lm.maxChars=120000', `lm.steps=${LM_STEPS}`, 'lm.seqLen=16', 'lm.batchSize=8', 'target.steps=4',
   'target.maxChars=60000', 'vocab.maxSize=400', 'vocab.minFreq=2', 'model.embSize=8', 'model.hiddenSize=16', 'model.nLayers=2',
@@ -33,12 +34,12 @@ test('SIGINT in stage 1: exit 130, stage 2 never starts; the same command finish
   const out = path.join(tmp, 'stopped');
   const ck = path.join(out, 'general-lm', 'checkpoints');
   const c = graft(runArgs(out));
-  t.true(await when(c, out, () => latestStep(ck) >= 3), 'stage 1 reached its first checkpoint');
+  t.true(await when(c, out, () => latestStep(ck) >= 30), 'stage 1 reached its first checkpoint');
   c.proc.kill('SIGINT');
   const exit = await c.exited;
   t.is(exit.code, 130, exit.stderr);
   const step = Number(/stage general-lm: stopped by SIGINT at step (\d+)/.exec(exit.stderr)?.[1]);
-  t.true(step >= 3 && step < LM_STEPS, exit.stderr);
+  t.true(step >= 30 && step < LM_STEPS, exit.stderr);
   t.false(existsSync(path.join(out, 'general-lm', 'result.json')), 'stage 1 is not marked complete');
   t.false(existsSync(path.join(out, 'target-lm')), 'stage 2 never started');
   t.false(existsSync(path.join(out, 'classifier')), 'stage 3 never started');
