@@ -1,6 +1,6 @@
 import { clip, ErrorCodes, GraftError, kindOf, type PluginClass } from '../core/index.ts';
 import { BottleneckAdapter, LoraAdapter } from './adapters/index.ts';
-import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback, SampleTextCallback } from './callbacks/index.ts';
+import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback, SampleTextCallback, TestEvaluationCallback } from './callbacks/index.ts';
 import { PeriodicCheckpoint } from './checkpoints/index.ts';
 import { LabelledTextDataset, TextCorpusDataset } from './datasets/index.ts';
 import { GradualUnfreezing, ParamFreezing } from './freezing/index.ts';
@@ -52,6 +52,7 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   EvaluateCallback,
   EarlyStoppingCallback,
   SampleTextCallback,
+  TestEvaluationCallback,
   PeriodicCheckpoint,
   AccuracyMetric,
   F1Metric,

@@ -1,4 +1,5 @@
 import type { Manifest } from '../checkpoint/manifest.ts';
+import type { Split } from '../data/Batch.ts';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 
 /** A typed key for a shared value: `const VOCAB = resourceKey<string[]>('vocab')`. */
@@ -56,9 +57,25 @@ export const CoreResources = {
    * a preset runner merges it into the stage's `result.json`. Add to it with `offerStageResult`.
    */
   stageResult: resourceKey<Readonly<Record<string, unknown>>>('stageResult'),
+  /**
+   * What metrics computed beyond numbers in the last evaluation of each split, by split
+   * (`metric:confusion-matrix`: `{ confusion: rows }`): plain JSON data, read by whoever reports
+   * an evaluation (`callback:test-evaluation`). A metric replaces its keys at every evaluation of
+   * the split it reports on. Add to it with `offerEvalDetails`.
+   */
+  evalDetails: resourceKey<Partial<Record<Split, Readonly<Record<string, unknown>>>>>('evalDetails'),
 };
 
 /** Add `values` to the stage result (`CoreResources.stageResult`), keeping what other plugins offered. */
 export function offerStageResult(resources: Resources, values: Readonly<Record<string, unknown>>): void {
   resources.set(CoreResources.stageResult, { ...resources.get(CoreResources.stageResult), ...values });
+}
+
+/**
+ * Add `values` to the evaluation details of `split` (`CoreResources.evalDetails`), keeping what
+ * other metrics offered for that split and the details of the other splits.
+ */
+export function offerEvalDetails(resources: Resources, split: Split, values: Readonly<Record<string, unknown>>): void {
+  const all = resources.get(CoreResources.evalDetails);
+  resources.set(CoreResources.evalDetails, { ...all, [split]: { ...all?.[split], ...values } });
 }

@@ -12,3 +12,4 @@ export { GradAccumulation } from './grad-accumulation/GradAccumulation.ts';
 export { addGrads, meanGrads, updateDue } from './grad-accumulation/accumulateGrads.ts';
 export { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './grad-accumulation/GradAccumulation.ts';
 export { SampleTextCallback, SAMPLE_TEXT_OPTIONS, type SampleTextOptionsInput } from './sample-text/SampleTextCallback.ts';
+export { TestEvaluationCallback, TEST_EVALUATION_OPTIONS, type TestEvaluationOptionsInput, type TestEvaluation } from './test-evaluation/TestEvaluationCallback.ts';

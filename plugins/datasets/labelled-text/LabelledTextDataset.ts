@@ -3,6 +3,7 @@ import {
   clip,
   ErrorCodes,
   GraftError,
+  offerStageResult,
   resolveOptions,
   type Batch,
   type BatchOptions,
@@ -46,6 +47,8 @@ interface SavedState {
  * is read, labelled, split and subsampled at setup stage `data` (independently of the run seed),
  * and every split is encoded once at stage `encode`. Batches: `inputs` int32 [B, T] padded at the
  * end with the tokenizer's pad id, `mask` float32 [B, T], `lengths` int32 [B], `labels` int32 [B].
+ * At setup it offers `{ train_examples }` (training examples after `trainSize` subsampling) to the
+ * stage result (`CoreResources.stageResult`, merged into a preset stage's `result.json`).
  */
 export class LabelledTextDataset implements DatasetPlugin {
   static readonly meta = {
@@ -130,7 +133,10 @@ export class LabelledTextDataset implements DatasetPlugin {
     this.trainer = trainer;
     // Only the training order depends on the run: captured once so later draws cannot shift it.
     this.seed = trainer.rng.fork(this.meta.name).getState();
-    trainer.tap('setup', this, () => this.load(), { stage: 'data' });
+    trainer.tap('setup', this, () => {
+      this.load();
+      offerStageResult(trainer.resources, { train_examples: this.requireData().train.records.length });
+    }, { stage: 'data' });
     trainer.tap('setup', this, () => this.encode(trainer.role('tokenizer').tokenizer), { stage: 'encode' });
   }
 

@@ -4,12 +4,14 @@ import {
   GraftError,
   assignParams,
   badOption,
+  offerStageResult,
   readCheckpoint,
   resolveOptions,
   type CheckpointData,
   type GraftPlugin,
   type NamedArray,
   type ParamPattern,
+  type PluginState,
   type Tokenizer,
   type TrainerApi,
   type PluginMeta,
@@ -60,6 +62,11 @@ export interface FromCheckpointReport {
  * copied in by name, with shape checks. The vocabulary carries across stages (ULMFiT): if both
  * runs have a tokenizer, vocabulary-sized parameters are re-indexed by token string, and tokens
  * new in this stage get the mean of the old rows.
+ *
+ * When it has loaded, it offers `{ parameters_loaded }` (the model names of the parameters loaded,
+ * sorted) to the stage result (`CoreResources.stageResult`, merged into a preset stage's
+ * `result.json`). That list is its state, so a resumed run (which skips the warm start) offers
+ * the same list again.
  */
 export class FromCheckpointInit implements GraftPlugin {
   static readonly meta = {
@@ -72,6 +79,9 @@ export class FromCheckpointInit implements GraftPlugin {
   readonly options: Readonly<FromCheckpointOptions>;
   report: FromCheckpointReport | undefined;
   private readonly loadTokenizer: TokenizerLoader;
+  /** The sorted names of the parameters the warm start loaded (this process's or the resumed run's). */
+  private loaded: string[] | undefined;
+  private trainer: TrainerApi | undefined;
 
   constructor(input: FromCheckpointOptionsInput = {}, deps: FromCheckpointDeps = {}) {
     const o = resolveOptions(this.meta.name, FROM_CHECKPOINT_OPTIONS, input);
@@ -88,7 +98,21 @@ export class FromCheckpointInit implements GraftPlugin {
   }
 
   apply(trainer: TrainerApi): void {
+    this.trainer = trainer;
     trainer.tap('setup', this, () => this.warmStart(trainer), { stage: 'init' });
+  }
+
+  /** The sorted model names of the parameters loaded, kept so a resumed run reports them too. */
+  getState(): PluginState {
+    return { json: { loaded: this.loaded ?? null } };
+  }
+
+  setState(state: PluginState): void {
+    const l = (state.json as { loaded?: unknown } | undefined)?.loaded;
+    if (!Array.isArray(l) || !l.every((n) => typeof n === 'string')) return;
+    this.loaded = [...l];
+    // Resumed: the warm start was skipped, and the stage result is what the run it continues loaded.
+    if (this.trainer) offerStageResult(this.trainer.resources, { parameters_loaded: [...this.loaded] });
   }
 
   private warmStart(trainer: TrainerApi): void {
@@ -113,6 +137,8 @@ export class FromCheckpointInit implements GraftPlugin {
       missing: plan.missing,
       ...(vocab ? { vocab: { carried: vocab.carried, added: vocab.added, dropped: vocab.dropped, remapped: vocab.remapped } } : {}),
     };
+    this.loaded = [...loaded].sort();
+    offerStageResult(trainer.resources, { parameters_loaded: [...this.loaded] });
     log.info(`${this.meta.name}: loaded ${loaded.length} parameters from ${data.dir}`);
     if (vocab) {
       log.info(

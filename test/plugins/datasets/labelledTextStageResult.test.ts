@@ -1,0 +1,33 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { CoreResources, createTrainer, silentLogger } from '../../../core/index.ts';
+import { LabelledTextDataset } from '../../../plugins/datasets/index.ts';
+import { classifierRecipe, tempFolder, writeLabelledCsv } from '../conformance/recipes.ts';
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+});
+
+const tmp = tempFolder('graft-labelled-result-');
+test.after.always(() => tmp.remove());
+const csv = writeLabelledCsv(tmp.dir, 40);
+
+async function offered(trainSize: number): Promise<{ result: unknown; train: number }> {
+  const dataset = new LabelledTextDataset({ source: csv, batchSize: 4, maxLen: 8, validationFraction: 0.2, testFraction: 0.1, trainSize });
+  const trainer = createTrainer({ plugins: classifierRecipe(csv, { dataset }), logger: silentLogger() });
+  await trainer.setup();
+  const out = { result: trainer.resources.get(CoreResources.stageResult), train: dataset.examples('train').length };
+  trainer.dispose();
+  return out;
+}
+
+test.serial('offers { train_examples } to the stage result at setup: the training examples after subsampling', async (t) => {
+  // 40 distinct rows, stratified: 4 to test (10%), 8 to validation (20%), 28 to train.
+  const all = await offered(0);
+  t.is(all.train, 28);
+  t.deepEqual(all.result, { train_examples: 28 });
+  const some = await offered(10);
+  t.is(some.train, 10);
+  t.deepEqual(some.result, { train_examples: 10 });
+});
