@@ -73,6 +73,6 @@ export { Interceptors } from './model/Interceptors.ts';
 export { Trainer, type FitResult } from './trainer/Trainer.ts';
 export type { TrainerApi, TapOptions, TapFn, OutputInterceptor } from './trainer/TrainerApi.ts';
 export { TRAINER_OPTIONS, resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from './trainer/TrainerOptions.ts';
-export { initialState, plannedSteps, type TrainState } from './trainer/TrainState.ts';
+export { initialState, plannedSteps, epochsForMinSteps, intervalPerRun, type TrainState } from './trainer/TrainState.ts';
 export { Resources, resourceKey, CoreResources, offerStageResult, offerEvalDetails, type ResourceKey } from './trainer/Resources.ts';
 export { createLogger, silentLogger, type LoggerOptions } from './logging/createLogger.ts';

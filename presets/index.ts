@@ -9,8 +9,8 @@ import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 /** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
 export const PRESETS: Record<string, Recipe | Preset> = {
   [gptPretrainPreset.name]: gptPretrainPreset,
-  [ulmfitPreset.name]: ulmfitPreset as unknown as Preset,
-  [transferVsScratchPreset.name]: transferVsScratchPreset as unknown as Preset,
+  [ulmfitPreset.name]: ulmfitPreset,
+  [transferVsScratchPreset.name]: transferVsScratchPreset,
 };
 
 export function findPreset(name: string): Recipe | Preset {
@@ -22,15 +22,20 @@ export function findPreset(name: string): Recipe | Preset {
 }
 
 export { gptPretrainPreset, gptPretrainStage } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
-export { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
-export { ULMFIT_CONFIG } from './ulmfit-3-stage/config.ts';
-export { classifierStage, generalLmStage, targetLmStage, type UlmfitConfig, type ClassifierVariant } from './ulmfit-3-stage/ulmfitStages.ts';
-export { transferVsScratchPreset, runTransferVsScratch, cellStages, cellDir } from './transfer-vs-scratch/transferVsScratchPreset.ts';
-export { TRANSFER_VS_SCRATCH_CONFIG } from './transfer-vs-scratch/config.ts';
+export { ulmfitPreset, generalLmStage, targetLmStage, classifierStage, ULMFIT_ALIASES } from './ulmfit-3-stage/ulmfitPreset.ts';
+export {
+  transferVsScratchPreset,
+  transferVsScratchExperiment,
+  runTransferVsScratch,
+  cellStages,
+  cellDir,
+  TRANSFER_VS_SCRATCH_OPTIONS,
+  TRANSFER_KINDS,
+  type TransferVsScratchOptions,
+} from './transfer-vs-scratch/transferVsScratchPreset.ts';
 export { aggregate, spread, type RunRecord, type SizeRow, type Spread } from './transfer-vs-scratch/aggregate.ts';
 export { resultsTable } from './transfer-vs-scratch/resultsTable.ts';
 export { f1Plot } from './transfer-vs-scratch/f1Plot.ts';
-export { classifierRunLength } from './ulmfit-3-stage/classifierRunLength.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';

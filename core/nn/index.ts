@@ -7,6 +7,7 @@ export {
   createEmbedding,
   embed,
   dropout,
+  scaledDropout,
   gelu,
   type DenseInit,
 } from './layers.ts';

@@ -83,6 +83,14 @@ export function embed(params: ParameterStore, name: string, ids: tf.Tensor, trai
 }
 
 /**
+ * A dropout probability times a multiplier (fastai's `drop_mult`), capped at 0.95 so a large
+ * multiplier never drops everything; a multiplier of 1 leaves `p` as it is (no cap).
+ */
+export function scaledDropout(p: number, mult: number): number {
+  return mult === 1 ? p : Math.min(0.95, p * mult);
+}
+
+/**
  * Inverted dropout. The scaled keep-mask is drawn in one JS loop from the run's Rng (tf.dropout
  * draws per element through a slower path and makes several passes), so it is deterministic for
  * a seed on every backend. `noiseShape` broadcasts one mask over some axes (locked dropout).

@@ -38,3 +38,21 @@ export function plannedSteps(maxSteps: number, maxEpochs: number, batchesPerEpoc
   if (maxSteps > 0) return byEpochs === undefined ? maxSteps : Math.min(maxSteps, byEpochs);
   return byEpochs;
 }
+
+/**
+ * Epochs of a run that must take at least `minSteps` optimizer steps (0: off): `epochs`, raised to
+ * ceil(minSteps / batchesPerEpoch) when that is more.
+ */
+export function epochsForMinSteps(epochs: number, minSteps: number, batchesPerEpoch: number): number {
+  if (minSteps <= 0 || batchesPerEpoch <= 0) return epochs;
+  return Math.max(epochs, Math.ceil(minSteps / batchesPerEpoch));
+}
+
+/**
+ * The interval, in steps, of something done `perRun` times a run, evenly spaced:
+ * max(1, round(planned / perRun)); `every` when `perRun` is 0 or the run's length is unknown.
+ */
+export function intervalPerRun(every: number, perRun: number, planned: number | undefined): number {
+  if (perRun <= 0 || planned === undefined || planned <= 0) return every;
+  return Math.max(1, Math.round(planned / perRun));
+}

@@ -24,7 +24,7 @@ import { ensureBackend } from '../backend/index.ts';
 import { CoreResources, Resources } from './Resources.ts';
 import type { OutputInterceptor, TapFn, TapOptions, TrainerApi } from './TrainerApi.ts';
 import type { TrainerOptions } from './TrainerOptions.ts';
-import { initialState, type TrainState } from './TrainState.ts';
+import { epochsForMinSteps, initialState, type TrainState } from './TrainState.ts';
 
 export interface FitResult {
   state: TrainState;
@@ -170,6 +170,9 @@ export class Trainer implements TrainerApi {
     state.training = true;
     let failed = false;
     try {
+      // The run's length once the data is known (schedules and progress read it at beforeRun);
+      // from the options every time, so a resumed run gets the same length.
+      if (this.options.minSteps > 0) state.maxEpochs = epochsForMinSteps(this.options.epochs, this.options.minSteps, dataset.numBatches('train'));
       await hooks.beforeRun.promise(runContext);
       while (!control.stopping && state.epoch < state.maxEpochs) {
         control.epochEnding = false;

@@ -4,6 +4,12 @@ export const TRAINER_OPTIONS = {
   seed: { type: 'integer', default: 42, min: 0, doc: 'Seed for weights, shuffling, dropout and sampling.' },
   epochs: { type: 'integer', default: 1, min: 0, doc: 'Epochs to train at most.' },
   maxSteps: { type: 'integer', default: 0, min: 0, doc: 'Optimizer steps at most (0: no limit).' },
+  minSteps: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    doc: "Train at least this many optimizer steps: when the run starts, epochs are raised to ceil(minSteps / the dataset's training batches per epoch) (0: off); maxSteps still caps the run. For small labelled sets, whose few batches an epoch make a handful of steps.",
+  },
   backend: {
     type: 'enum',
     values: ['auto', 'node-gpu', 'node', 'wasm', 'cpu', 'keep'],

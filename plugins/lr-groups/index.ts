@@ -1,3 +1,3 @@
 export { DiscriminativeLrGroups } from './discriminative/DiscriminativeLrGroups.ts';
-export { discriminativeGroups } from './discriminative/discriminativeGroups.ts';
+export { discriminativeGroups, withTopGroups } from './discriminative/discriminativeGroups.ts';
 export { DISCRIMINATIVE_OPTIONS } from './discriminative/DiscriminativeLrGroups.ts';

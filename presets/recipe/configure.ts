@@ -88,7 +88,17 @@ export function configure(r: Recipe, settings: Settings = {}, registry: PluginRe
   let stages: RecipeStage[] = copies;
   const keys = new Map(recipeKeys({ stages }).map((k) => [k.key, k]));
   const touched = new Map<string, string>();
+  const exp = r.experiment;
+  const expValues: Record<string, unknown> = { ...exp?.values };
   for (const [key, value] of values) {
+    const spec = exp && Object.hasOwn(exp.experiment.options, key) ? (exp.experiment.options[key] as OptionSpec) : undefined;
+    if (spec) {
+      const owner = `experiment ${exp!.experiment.name}`;
+      const v = parseValue({ key, stage: '', slot: '', option: key, spec, owner, given: true, value: undefined }, key, value);
+      if (v === undefined) delete expValues[key];
+      else expValues[key] = v;
+      continue;
+    }
     for (const target of targetsOf(r, key, keys)) {
       const before = touched.get(target.key);
       if (before !== undefined) {
@@ -103,7 +113,7 @@ export function configure(r: Recipe, settings: Settings = {}, registry: PluginRe
     }
   }
   for (const [i, s] of stages.entries()) checkStageHandOvers(s, new Set(stages.slice(0, i).map((x) => x.name)));
-  return { ...r, stages };
+  return { ...r, stages, ...(exp ? { experiment: { experiment: exp.experiment, values: expValues } } : {}) };
 }
 
 /**
@@ -146,7 +156,7 @@ function targetsOf(r: Recipe, key: string, keys: ReadonlyMap<string, ConfigKey>)
       return k;
     });
   }
-  const aliases = Object.keys(r.aliases);
+  const aliases = [...Object.keys(r.experiment?.experiment.options ?? {}), ...Object.keys(r.aliases)];
   throw new GraftError(ErrorCodes.CONFIG, `unknown configuration key "${clip(key)}" for "${r.name}"`, {
     expected: `${aliases.length ? `one of ${aliases.join(', ')}, or ` : ''}a key <stage>.<slot>.<option> (graft describe ${r.name} lists them all)`,
     hint: suggestKeys(key, [...aliases, ...keys.keys()]),

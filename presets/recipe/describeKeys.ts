@@ -55,10 +55,23 @@ export function formatRows(rows: readonly KeyRow[]): string {
   return rows.map((r) => `  ${r.key.padEnd(wk)} ${r.value.padEnd(wv)} ${r.type.padEnd(wt)} ${r.doc}`.trimEnd()).join('\n');
 }
 
-/** What `graft describe` prints about a recipe's configuration: the aliases, then every key. */
+/** The experiment's own keys (`sizes`, `seeds`), with the value the recipe gives or the default. */
+export function experimentRows(r: Recipe): KeyRow[] {
+  const e = r.experiment;
+  if (!e) return [];
+  return Object.entries(e.experiment.options).map(([key, spec]) => ({
+    key,
+    type: typeOf(spec),
+    value: literal(Object.hasOwn(e.values, key) ? e.values[key] : spec.default),
+    doc: spec.doc,
+  }));
+}
+
+/** What `graft describe` prints about a recipe's configuration: the experiment's keys, the aliases, then every key. */
 export function describeRecipeKeys(r: Recipe): string {
   const aliases = aliasRows(r);
   const parts: string[] = [];
+  if (r.experiment) parts.push(`experiment ${r.experiment.experiment.name} (its own keys):\n${formatRows(experimentRows(r))}`);
   if (aliases.length) parts.push(`aliases (short keys):\n${formatRows(aliases)}`);
   parts.push(`keys (<stage>.<slot>.<option>, from each plugin's schema; --set any of them, --use <stage>.<slot>=<plugin> swaps a plugin):\n${formatRows(keyRows(r))}`);
   return parts.join('\n\n');

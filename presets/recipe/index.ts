@@ -11,4 +11,6 @@ export { recipePreset, isRecipe } from './recipePreset.ts';
 export { recipeToData, recipeFromData, pathText, type RecipeData, type StageData, type UseData, type AliasData, type Locate } from './recipeData.ts';
 export { loadRecipeFile, parseRecipeText, isRecipeFile, type LoadedRecipe } from './recipeFile.ts';
 export { pluginRegistry, builtinRegistry, loadPluginPackages, type PluginRegistry } from './registry.ts';
-export { describeRecipeKeys, aliasRows, keyRows, formatRows, type KeyRow } from './describeKeys.ts';
+export { describeRecipeKeys, aliasRows, experimentRows, keyRows, formatRows, type KeyRow } from './describeKeys.ts';
+export { defineExperiment, findExperiment, experimentOptions, type Experiment, type ExperimentUse } from './experiment.ts';
+export { renamedStage, resolveStageHandOvers, withStageOptions, withoutKinds } from './stageEdit.ts';

@@ -1,5 +1,6 @@
 import { clip, ErrorCodes, GraftError, SINGLETON_KINDS } from '../../core/index.ts';
 import { recipeKeys, TRAINER_SLOT, type ConfigKey } from './keys.ts';
+import type { Experiment, ExperimentUse } from './experiment.ts';
 import { HAND_OVER_KINDS, handOversIn } from './refs.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
 import type { Use } from './use.ts';
@@ -38,6 +39,8 @@ export interface Recipe {
   readonly aliases: Readonly<Record<string, Alias>>;
   /** Packages whose exported plugin classes the recipe uses (recipe files; imported before it is read). */
   readonly packages: readonly string[];
+  /** A grid of runs over the stages (its keys, e.g. `sizes`, are keys of the recipe); without one, the stages run once in order. */
+  readonly experiment?: ExperimentUse;
 }
 
 /** `alias(['pretrain.model.contextLength', 'pretrain.dataset.seqLen'], 'Context length')`. */
@@ -57,6 +60,8 @@ export interface RecipeInput {
   /** A key → one target key, several, or an `alias(...)` / `choice(...)`. */
   aliases?: Readonly<Record<string, string | readonly string[] | Alias>>;
   packages?: readonly string[];
+  /** An experiment over the stages, with values for its keys (default: its schema's defaults). */
+  experiment?: Experiment | ExperimentUse;
 }
 
 /** Make a recipe, checking its shape (see `checkRecipe`). */
@@ -65,7 +70,9 @@ export function recipe(input: RecipeInput): Recipe {
   for (const [k, a] of Object.entries(input.aliases ?? {})) {
     aliases[k] = typeof a === 'string' || Array.isArray(a) ? alias(a as string | string[]) : (a as Alias);
   }
-  const r: Recipe = { name: input.name, description: input.description, stages: [...input.stages], aliases, packages: [...(input.packages ?? [])] };
+  const e = input.experiment;
+  const experiment = e === undefined ? undefined : 'experiment' in e ? e : { experiment: e, values: {} };
+  const r: Recipe = { name: input.name, description: input.description, stages: [...input.stages], aliases, packages: [...(input.packages ?? [])], ...(experiment ? { experiment } : {}) };
   checkRecipe(r);
   return r;
 }
@@ -94,6 +101,11 @@ export function checkRecipe(r: Recipe): void {
   }
   if (r.stages.length === 0) throw bad(`recipe "${r.name}" has no stage`);
   const keys = new Map(recipeKeys(r).map((k) => [k.key, k]));
+  for (const key of Object.keys(r.experiment?.experiment.options ?? {})) {
+    if (keys.has(key) || Object.hasOwn(r.aliases, key)) {
+      throw bad(`experiment ${r.experiment!.experiment.name}'s key "${key}" is also ${keys.has(key) ? 'a key' : 'an alias'} of the recipe`, { option: key, expected: 'experiment keys of their own' });
+    }
+  }
   for (const [key, a] of Object.entries(r.aliases)) {
     if (keys.has(key)) throw bad(`alias "${key}" is also a key of the recipe`, { option: key, expected: 'an alias that no stage, slot and option spell' });
     if (a.kind === 'value') {

@@ -1,5 +1,6 @@
 import { checkValue, clip, ErrorCodes, GraftError, TRAINER_OPTIONS, type ErrorDetails, type OptionSpec, type PluginClass } from '../../core/index.ts';
 import { recipeKeys } from './keys.ts';
+import { findExperiment } from './experiment.ts';
 import { alias, choice, recipe, suggestKeys, type Alias, type Recipe } from './recipe.ts';
 import { HAND_OVER_KINDS, isHandOver, type HandOverKind } from './refs.ts';
 import { builtinRegistry, type PluginRegistry } from './registry.ts';
@@ -34,6 +35,8 @@ export interface RecipeData {
   packages?: string[];
   aliases?: Record<string, AliasData>;
   stages: StageData[];
+  /** An experiment over the stages, by name, with the values given to its keys. */
+  experiment?: { name: string; options?: Record<string, unknown> };
 }
 
 const useData = (u: Use, slot?: string): UseData => ({
@@ -76,6 +79,9 @@ export function recipeToData(r: Recipe): RecipeData {
     ...(r.packages.length ? { packages: [...r.packages] } : {}),
     ...(Object.keys(aliases).length ? { aliases } : {}),
     stages,
+    ...(r.experiment
+      ? { experiment: { name: r.experiment.experiment.name, ...(Object.keys(r.experiment.values).length ? { options: structuredClone(r.experiment.values) as Record<string, unknown> } : {}) } }
+      : {}),
   };
 }
 
@@ -119,7 +125,7 @@ export function recipeFromData(data: unknown, registry: PluginRegistry = builtin
     return v as unknown[];
   };
 
-  const top = mapping(data, [], ['name', 'description', 'packages', 'aliases', 'stages'], ['name', 'stages']);
+  const top = mapping(data, [], ['name', 'description', 'packages', 'aliases', 'stages', 'experiment'], ['name', 'stages']);
   const name = string(top.name, ['name'], 'a name');
   const description = top.description === undefined ? '' : string(top.description, ['description']);
   const packages = top.packages === undefined ? [] : list(top.packages, ['packages'], 'a list of package names').map((x, i) => string(x, ['packages', i], 'a package name'));
@@ -201,8 +207,31 @@ export function recipeFromData(data: unknown, registry: PluginRegistry = builtin
       aliases[k] = alias(targets, o.doc === undefined ? undefined : string(o.doc, [...p, 'doc']));
     }
   }
+  let experiment: Recipe['experiment'];
+  if (top.experiment !== undefined) {
+    const o = mapping(top.experiment, ['experiment'], ['name', 'options'], ['name']);
+    const p: Path = ['experiment', 'name'];
+    let found;
+    try {
+      found = findExperiment(string(o.name, p, 'an experiment name'));
+    } catch (e) {
+      if (e instanceof GraftError) throw e.withCode(ErrorCodes.CONFIG, { option: pathText(p), ...locate(p) });
+      throw e;
+    }
+    const values = o.options === undefined ? {} : mapping(o.options, ['experiment', 'options'], Object.keys(found.options));
+    for (const [k, value] of Object.entries(values)) {
+      const at: Path = ['experiment', 'options', k];
+      try {
+        checkValue(`experiment ${found.name}`, k, found.options[k] as OptionSpec, value);
+      } catch (e) {
+        if (e instanceof GraftError) throw e.withCode(ErrorCodes.CONFIG, { option: pathText(at), ...locate(at) });
+        throw e;
+      }
+    }
+    experiment = { experiment: found, values };
+  }
   try {
-    return recipe({ name, description, stages, aliases, packages });
+    return recipe({ name, description, stages, aliases, packages, ...(experiment ? { experiment } : {}) });
   } catch (e) {
     if (!(e instanceof GraftError)) throw e;
     // recipe()'s checks name an alias or a stage: point at it.

@@ -1,4 +1,5 @@
 import type { Preset } from '../runner/Preset.ts';
+import { experimentOptions } from './experiment.ts';
 import type { Recipe } from './recipe.ts';
 import { recipeToData } from './recipeData.ts';
 import { toStageSpec } from './stageSpec.ts';
@@ -10,7 +11,7 @@ export function isRecipe(p: unknown): p is Recipe {
 
 /**
  * A configured recipe as the runner's `Preset` (no configuration of its own: `configure` applied
- * it), so `runPreset` runs it with resume, signals and locks unchanged; the run's `config.json`
+ * it; an experiment runs its grid), so `runPreset` runs it with resume, signals and locks unchanged; the run's `config.json`
  * and every checkpoint's manifest record the resolved recipe (`recipe`), which `graft run
  * <run>/config.json` runs again.
  */
@@ -21,5 +22,11 @@ export function recipePreset(r: Recipe): Preset<Record<string, never>> {
     config: {},
     stages: () => r.stages.map(toStageSpec),
     recipe: recipeToData(r),
+    ...(r.experiment
+      ? {
+          validate: () => r.experiment!.experiment.validate?.(r, experimentOptions(r.experiment!)),
+          experiment: (_c, run, runDir) => r.experiment!.experiment.run(r, experimentOptions(r.experiment!), run, runDir),
+        }
+      : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { validateStages, type KeyFor, type RunValidation } from '../runner/validateRun.ts';
+import { experimentOptions } from './experiment.ts';
 import { recipeKeys } from './keys.ts';
 import type { Recipe } from './recipe.ts';
 import { toStageSpec } from './stageSpec.ts';
@@ -8,9 +9,10 @@ import { toStageSpec } from './stageSpec.ts';
  * builds it, hand-overs as placeholder paths, so that each plugin's constructor validates its
  * options (the one place a value is validated), the trainer checks how the plugins fit together,
  * and every plugin's `preflight()` checks its data. Errors are usage errors naming the key that
- * sets the option at fault (the alias when there is one).
+ * sets the option at fault (the alias when there is one). An experiment's rules are checked first.
  */
 export function validateRecipe(r: Recipe): RunValidation {
+  if (r.experiment) r.experiment.experiment.validate?.(r, experimentOptions(r.experiment));
   return validateStages(`recipe ${r.name}`, r.stages.map(toStageSpec), keyFor(r));
 }
 

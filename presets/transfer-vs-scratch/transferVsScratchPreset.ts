@@ -1,43 +1,63 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, GraftError, type ResolvedOptions } from '../../core/index.ts';
-import { definePreset, type ExperimentRunner, type StageContext, type StageSpec } from '../runner/Preset.ts';
+import { ErrorCodes, GraftError, type OptionSchema, type ResolvedOptions } from '../../core/index.ts';
+import { defineExperiment, recipe, toStageSpec, type Recipe } from '../recipe/index.ts';
+import { renamedStage, resolveStageHandOvers, withoutKinds, withStageOptions } from '../recipe/stageEdit.ts';
+import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
-import { classifierStage, generalLmStage, targetLmStage, type ClassifierVariant } from '../ulmfit-3-stage/ulmfitStages.ts';
+import { classifierStage, generalLmStage, targetLmStage, ULMFIT_ALIASES } from '../ulmfit-3-stage/ulmfitPreset.ts';
 import { aggregate, type RunRecord } from './aggregate.ts';
-import { TRANSFER_VS_SCRATCH_CONFIG } from './config.ts';
 import { f1Plot } from './f1Plot.ts';
 import { resultsTable } from './resultsTable.ts';
 
-export type TransferVsScratchConfig = ResolvedOptions<typeof TRANSFER_VS_SCRATCH_CONFIG>;
-
 /** Sub-folder of the language-model stages (1-2), run once. */
 export const LM_DIR = 'lm';
+
+/** The recipe's stage every cell trains twice; the stages before it are the language model. */
+export const CLASSIFIER_STAGE = 'classifier';
+
+/** What transfer adds to a classifier: removed for the scratch baseline (a random encoder has nothing to load or protect). */
+export const TRANSFER_KINDS = ['init', 'lr-groups', 'freezing'];
 
 /** Sub-folder of one grid cell: both classifiers at a size and a seed. */
 export function cellDir(size: number, seed: number): string {
   return path.join('runs', `n${size}-s${seed}`);
 }
 
-/** The grid: sizes and seeds non-empty lists of distinct integers >= 0 (seeds 32-bit, as the run seed). */
-export function checkGrid(c: TransferVsScratchConfig): void {
+export const TRANSFER_VS_SCRATCH_OPTIONS = {
+  sizes: { type: 'number[]', default: [50, 100, 300, 1000, 0], doc: 'Labelled training-set sizes (stratified, nested; 0: the whole training split).' },
+  seeds: { type: 'number[]', default: [1, 2, 3], doc: 'Seeds: each picks the labelled subsample and seeds both runs (weights, order, dropout).' },
+} as const satisfies OptionSchema;
+
+export type TransferVsScratchOptions = ResolvedOptions<typeof TRANSFER_VS_SCRATCH_OPTIONS>;
+
+/** The grid: sizes and seeds non-empty lists of distinct integers >= 0 (seeds 32-bit, as the run seed); the recipe has the classifier stage. */
+export function checkGrid(r: Recipe, o: TransferVsScratchOptions): void {
   const max = { sizes: Number.MAX_SAFE_INTEGER, seeds: 0xffffffff };
   for (const key of ['sizes', 'seeds'] as const) {
-    const v = c[key];
+    const v = o[key];
     if (v.length === 0 || v.some((x) => !Number.isSafeInteger(x) || x < 0 || x > max[key]) || new Set(v).size !== v.length) {
       throw new GraftError(ErrorCodes.CONFIG, 'invalid value', { option: key, expected: `a non-empty list of distinct integers from 0 to ${max[key]}`, received: v });
     }
   }
+  if (!r.stages.some((s) => s.name === CLASSIFIER_STAGE)) {
+    throw new GraftError(ErrorCodes.CONFIG, `recipe ${r.name} has no stage "${CLASSIFIER_STAGE}" for the experiment to train`, { expected: `stages ending with "${CLASSIFIER_STAGE}"` });
+  }
 }
 
-/** The two classifiers of a cell, reading the vocabulary and encoder from `lmRunDir`. */
-export function cellStages(c: TransferVsScratchConfig, size: number, seed: number, lmRunDir: (ctx: StageContext) => string): StageSpec[] {
-  const common: ClassifierVariant = {
-    trainSize: size,
-    subsampleSeed: seed,
-    checkpointOf: (stage, ctx) => path.join(lmRunDir(ctx), stage, 'checkpoint'),
-  };
-  return [classifierStage(c, 'scratch', common), classifierStage(c, 'transfer', { ...common, encoderFrom: 'target-lm' })];
+/**
+ * The two classifiers of a cell, from the recipe's classifier stage: the labelled subsample set
+ * (size, seed), hand-overs pointed at the language model's folders (`lmCheckpoints`); `transfer`
+ * as the recipe has it, `scratch` without what transfer adds (`TRANSFER_KINDS`). Both use stage
+ * 2's vocabulary and otherwise the same plugins and options.
+ */
+export function cellStages(r: Recipe, size: number, seed: number, lmCheckpoints: Readonly<Record<string, string>>) {
+  const cls = resolveStageHandOvers(r.stages.find((s) => s.name === CLASSIFIER_STAGE)!, lmCheckpoints);
+  const cell = withStageOptions(cls, { 'dataset.trainSize': size, 'dataset.subsampleSeed': seed });
+  return [
+    renamedStage(withoutKinds(cell, TRANSFER_KINDS.filter((k) => cell.uses.some((u) => u.plugin.meta.kind === k))), 'scratch', 'classifier trained from scratch'),
+    renamedStage(cell, 'transfer'),
+  ];
 }
 
 function record(variant: RunRecord['variant'], size: number, seed: number, result: Record<string, unknown> | undefined): RunRecord {
@@ -50,26 +70,29 @@ function record(variant: RunRecord['variant'], size: number, seed: number, resul
 }
 
 /**
- * The experiment: stages 1-2 once (in `<out>/lm`), then at every size and seed the classifier from
- * scratch and from the stage-2 encoder (in `<out>/runs/n<size>-s<seed>/{scratch,transfer}`), all
- * evaluated on the same test split. Writes `results.json`, `results.md` and `f1-vs-size.svg`.
- * Finished runs are skipped on a re-run, so an interrupted experiment resumes where it stopped.
+ * The experiment: the stages before the classifier once (in `<out>/lm`), then at every size and
+ * seed the classifier from scratch and from the stage-2 encoder (in
+ * `<out>/runs/n<size>-s<seed>/{scratch,transfer}`), all evaluated on the same test split. Writes
+ * `results.json`, `results.md` and `f1-vs-size.svg`. Finished runs are skipped on a re-run, so an
+ * interrupted experiment resumes where it stopped.
  */
-export async function runTransferVsScratch(c: TransferVsScratchConfig, run: ExperimentRunner, runDir: string): Promise<Record<string, unknown>> {
-  checkGrid(c);
-  const lm = await run(LM_DIR, [generalLmStage(c), targetLmStage(c)]);
-  const lmDir = path.join(runDir, LM_DIR);
+export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOptions, run: ExperimentRunner, runDir: string): Promise<Record<string, unknown>> {
+  checkGrid(r, o);
+  const lmStages = r.stages.slice(0, r.stages.findIndex((s) => s.name === CLASSIFIER_STAGE));
+  const lm = await run(LM_DIR, lmStages.map(toStageSpec));
+  const lmCheckpoints = Object.fromEntries(lmStages.map((s) => [s.name, path.join(runDir, LM_DIR, s.name, 'checkpoint')]));
   const runs: RunRecord[] = [];
-  for (const size of c.sizes) {
-    for (const seed of c.seeds) {
-      const res = await run(cellDir(size, seed), cellStages(c, size, seed, () => lmDir), seed);
+  for (const size of o.sizes) {
+    for (const seed of o.seeds) {
+      const res = await run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map(toStageSpec), seed);
       runs.push(record('scratch', size, seed, res.scratch), record('transfer', size, seed, res.transfer));
     }
   }
+  const task = String(r.stages.find((s) => s.name === CLASSIFIER_STAGE)!.uses.find((u) => u.plugin.meta.kind === 'dataset')?.options.source ?? '?');
   const rows = aggregate(runs);
   const perplexity = (stage: string) => (lm[stage]?.metrics as Record<string, number> | undefined)?.validation_perplexity;
   const summary = {
-    task: c['task.source'],
+    task,
     metric: 'test macro-F1 and accuracy; mean and sample std over seeds; difference paired by seed',
     languageModel: { generalPerplexity: perplexity('general-lm'), targetPerplexity: perplexity('target-lm') },
     rows,
@@ -78,23 +101,32 @@ export async function runTransferVsScratch(c: TransferVsScratchConfig, run: Expe
   writeJsonAtomic(path.join(runDir, 'results.json'), summary);
   const ppl = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(1));
   const md =
-    `# Transfer versus scratch: ${c['task.source']}\n\n` +
-    `Test macro-F1 and accuracy on the same ${c['task.source']} test split; mean ± sample standard deviation over seeds ` +
-    `${c.seeds.join(', ')}; Δ is transfer − scratch paired by seed (same labelled subsample).\n` +
+    `# Transfer versus scratch: ${task}\n\n` +
+    `Test macro-F1 and accuracy on the same ${task} test split; mean ± sample standard deviation over seeds ` +
+    `${o.seeds.join(', ')}; Δ is transfer − scratch paired by seed (same labelled subsample).\n` +
     `Language model validation perplexity: general ${ppl(summary.languageModel.generalPerplexity)}, ` +
     `target domain ${ppl(summary.languageModel.targetPerplexity)}.\n\n` +
     resultsTable(rows);
   writeFileSync(path.join(runDir, 'results.md'), md);
-  writeFileSync(path.join(runDir, 'f1-vs-size.svg'), f1Plot(rows, runs, { title: `Test macro-F1 against labelled examples (${c['task.source']})` }));
+  writeFileSync(path.join(runDir, 'f1-vs-size.svg'), f1Plot(rows, runs, { title: `Test macro-F1 against labelled examples (${task})` }));
   return { results: path.join(runDir, 'results.md'), plot: path.join(runDir, 'f1-vs-size.svg'), table: resultsTable(rows) };
 }
 
-export const transferVsScratchPreset = definePreset({
+export const transferVsScratchExperiment = defineExperiment({
+  name: 'transfer-vs-scratch',
+  options: TRANSFER_VS_SCRATCH_OPTIONS,
+  validate: checkGrid,
+  run: runTransferVsScratch,
+});
+
+/**
+ * ULMFiT's recipe with its keys, run as the experiment. Per-epoch validation is off by default:
+ * nothing here uses it, and 30 classifier runs would spend much of their time on it.
+ */
+export const transferVsScratchPreset = recipe({
   name: 'transfer-vs-scratch',
   description: 'ULMFiT transfer against training from scratch at several labelled-set sizes and seeds: table and F1 plot.',
-  config: TRANSFER_VS_SCRATCH_CONFIG,
-  // One cell of the grid (the first size and seed), for `graft describe`.
-  stages: (c) => [generalLmStage(c), targetLmStage(c), ...cellStages(c, c.sizes[0] ?? 0, c.seeds[0] ?? 1, (ctx) => ctx.runDir)],
-  validate: checkGrid,
-  experiment: runTransferVsScratch,
+  stages: [generalLmStage, targetLmStage, withStageOptions(classifierStage, { 'evaluate.atEpochEnd': false })],
+  aliases: ULMFIT_ALIASES,
+  experiment: transferVsScratchExperiment,
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { selectBackend, silentLogger, type GraftPlugin } from '../../core/index.ts';
-import { cellDir, resolveConfig, runPreset, transferVsScratchPreset } from '../../presets/index.ts';
+import { cellDir, configure, recipePreset, runPreset, transferVsScratchPreset } from '../../presets/index.ts';
 import { InterruptedError, Interruption } from '../../presets/runner/interrupt.ts';
 import { graft, latestStep, metricsRecords, resultOf, when } from './child.ts';
 
@@ -57,13 +57,13 @@ test('SIGINT in stage 1: exit 130, stage 2 never starts; the same command finish
 
 test('an experiment (transfer-vs-scratch) stopped inside a cell resumes inside that cell; the table equals an uninterrupted run', async (t) => {
   await selectBackend({ prefer: 'wasm' });
-  const config = resolveConfig(transferVsScratchPreset.name, transferVsScratchPreset.config, [], {
+  const preset = recipePreset(configure(transferVsScratchPreset, { set: {
     'lm.sources': ['npm:moby-dick'], 'lm.maxChars': 60_000, 'lm.steps': 3, 'lm.seqLen': 16, 'lm.batchSize': 8, 'target.steps': 3,
     'target.maxChars': 30_000, 'vocab.maxSize': 300, 'model.embSize': 8, 'model.hiddenSize': 12, 'model.nLayers': 2, 'task.maxLen': 16,
     'task.batchSize': 8, 'task.epochs': 3, 'task.minSteps': 0, 'task.maxSteps': 0, 'task.validate': false, sizes: [8], seeds: [1],
-  });
+  } }));
   const refOut = path.join(tmp, 'tvs-reference');
-  await runPreset(transferVsScratchPreset, config, 3, { outDir: refOut, logger: silentLogger() });
+  await runPreset(preset, {}, 3, { outDir: refOut, logger: silentLogger() });
   const out = path.join(tmp, 'tvs-stopped');
   const cell = path.join(out, cellDir(8, 1));
   const interrupt = new Interruption();
@@ -73,7 +73,7 @@ test('an experiment (transfer-vs-scratch) stopped inside a cell resumes inside t
     apply: (tr) => tr.tap('afterStep', 'callback:ctrl-c', (ctx) => void (ctx.state.step === 2 && interrupt.request('SIGINT'))),
   });
   const stopped = await t.throwsAsync(
-    runPreset(transferVsScratchPreset, config, 3, { outDir: out, logger: silentLogger(), interrupt, extraPlugins: (dir) => (dir === path.join(cell, 'transfer') ? [ctrlC()] : []) }),
+    runPreset(preset, {}, 3, { outDir: out, logger: silentLogger(), interrupt, extraPlugins: (dir) => (dir === path.join(cell, 'transfer') ? [ctrlC()] : []) }),
   );
   t.true(stopped instanceof InterruptedError && stopped.exitCode === 130, String(stopped));
   t.true(existsSync(path.join(cell, 'scratch', 'result.json')));
@@ -84,7 +84,7 @@ test('an experiment (transfer-vs-scratch) stopped inside a cell resumes inside t
   const logger = winston.createLogger({
     transports: [new winston.transports.Stream({ stream: new Writable({ write: (chunk, _enc, done) => void ((log += String(chunk)), done()) }) })],
   });
-  await runPreset(transferVsScratchPreset, config, 3, { outDir: out, logger });
+  await runPreset(preset, {}, 3, { outDir: out, logger });
   t.regex(log, /stage general-lm: already complete/);
   t.regex(log, /stage scratch: already complete/);
   t.regex(log, /stage transfer: resuming from step 2 of /);

@@ -1,5 +1,5 @@
 /**
- * Every option of every plugin of the GPT preset, and every trainer option, is reachable by
+ * Every option of every plugin of every preset, and every trainer option, is reachable by
  * `--set`: the keys are generated from the plugins' schemas (nothing listed here), each is set
  * from text to a valid value (its default where it has one), and the plugin the stage builds
  * receives that value.
@@ -8,7 +8,11 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { parseOptionValue, silentLogger, type OptionSpec } from '../../core/index.ts';
-import { configure, createStageTrainer, gptPretrainPreset, placeholderContext, recipeKeys, toStageSpec, type ConfigKey, type Recipe } from '../../presets/index.ts';
+import { configure, createStageTrainer, isRecipe, placeholderContext, PRESETS, recipeKeys, toStageSpec, type ConfigKey, type Recipe } from '../../presets/index.ts';
+
+const RECIPES = Object.values(PRESETS).filter(isRecipe);
+// Keys of each preset at least (a floor, so a preset that lost its keys fails).
+const MIN_KEYS: Record<string, number> = { 'gpt-next-token-pretrain': 65, 'ulmfit-3-stage': 200, 'transfer-vs-scratch': 200 };
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -34,6 +38,12 @@ function candidates(k: ConfigKey): string[] {
     case 'enum':
       out.push(...spec.values);
       break;
+    case 'number[]':
+      out.push('', '1,1');
+      break;
+    case 'any':
+      out.push('', '{"from":"encoder.","to":"backbone."}');
+      break;
     default:
       out.push('');
   }
@@ -54,8 +64,11 @@ function builtValue(r: Recipe, k: ConfigKey): unknown {
   }
 }
 
-test('every key of the GPT preset is reachable by --set: the built plugin receives the value', (t) => {
-  const r = gptPretrainPreset;
+test('every preset is a recipe', (t) => {
+  t.deepEqual(RECIPES.map((r) => r.name).sort(), Object.keys(PRESETS).sort());
+});
+
+for (const r of RECIPES) test(`every key of ${r.name} is reachable by --set: the built plugin receives the value`, (t) => {
   const keys = recipeKeys(r);
   const unreachable: string[] = [];
   const notes: string[] = [];
@@ -85,12 +98,11 @@ test('every key of the GPT preset is reachable by --set: the built plugin receiv
     if (!reached) unreachable.push(k.key);
   }
   t.deepEqual(unreachable, [], `keys whose value never reached the plugin: ${unreachable.join(', ')}`);
-  t.true(keys.length >= 65, `${keys.length} keys`);
+  t.true(keys.length >= MIN_KEYS[r.name]!, `${keys.length} keys`);
   t.log(`${keys.length} keys reachable (${Object.keys(r.aliases).length} aliases besides); ${notes.join('; ') || 'none needed another unset'}`);
 });
 
-test('every alias of the GPT preset sets all its targets', (t) => {
-  const r = gptPretrainPreset;
+for (const r of RECIPES) test(`every alias of ${r.name} sets all its targets`, (t) => {
   const keys = new Map(recipeKeys(r).map((k) => [k.key, k]));
   for (const [name, a] of Object.entries(r.aliases)) {
     if (a.kind !== 'value') continue;

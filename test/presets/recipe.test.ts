@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ErrorCodes, GraftError, silentLogger } from '../../core/index.ts';
+import { ErrorCodes, GraftError, silentLogger, TRAINER_OPTIONS } from '../../core/index.ts';
 import { EvaluateCallback, GradClipCallback } from '../../plugins/callbacks/index.ts';
 import { TextCorpusDataset } from '../../plugins/datasets/index.ts';
 import { LmHead } from '../../plugins/heads/index.ts';
@@ -60,7 +60,7 @@ test('keys come from each plugin\'s own schema: <stage>.<slot>.<option>, the slo
   t.is(keyOf(GPT, 'pretrain.head.initStd')!.given, false, 'options the recipe does not give are keys too, with the owner\'s default');
   t.is(keyOf(GPT, 'pretrain.head.initStd')!.value, LmHead.options.initStd.default);
   // Every option of every plugin of the stage, and every trainer option.
-  const expected = usesOf(GPT).uses.reduce((n, u) => n + Object.keys(u.plugin.options).length, 0) + 5;
+  const expected = usesOf(GPT).uses.reduce((n, u) => n + Object.keys(u.plugin.options).length, 0) + Object.keys(TRAINER_OPTIONS).length;
   t.is(keys.length, expected);
   t.is(new Set(keys.map((x) => x.key)).size, keys.length, 'unique');
   // The slots are those DI binds: the trainer built from the stage has exactly these.

@@ -101,7 +101,7 @@ const BAD: [string, string, string, RegExp][] = [
   ['bad YAML syntax', 'syntax.yaml', TINY.replace('options: { warmupSteps: 2 }', 'options: { warmupSteps: 2'), /syntax\.yaml:2\d: not valid YAML: .*; expected a recipe in YAML/],
   ['bad JSON syntax', 'syntax.json', '{\n  "name": "x",\n  "stages": [\n    { "name": "a", "use": [ }\n  ]\n}\n', /syntax\.json:4: not valid JSON: /],
   ['a hand-over from a later stage', 'later.yaml', TINY.replace('- plugin: tokenizer:char', '- plugin: tokenizer:char\n        options: { from: { $ref: checkpoint, stage: pretrain } }'), /option "stages\[0\]\.use\[1\]\.options\.from\.stage", .*later\.yaml:12: the checkpoint of stage "pretrain" is not handed on before this stage; expected an earlier stage/],
-  ['an unknown top-level key', 'top.yaml', `${TINY}stagez: []\n`, /option "stagez", .*top\.yaml:24: unknown key "stagez"; expected one of name, description, packages, aliases, stages. Did you mean stages/],
+  ['an unknown top-level key', 'top.yaml', `${TINY}stagez: []\n`, /option "stagez", .*top\.yaml:24: unknown key "stagez"; expected one of name, description, packages, aliases, stages, experiment. Did you mean stages/],
   ['an alias to no key', 'alias.yaml', TINY.replace('lr: pretrain.optimizer.lr', 'lr: pretrain.optimizer.learningRate'), /option "lr", .*alias\.yaml:23: alias "lr" points to "pretrain.optimizer.learningRate", which is not a key of the recipe/],
 ];
 

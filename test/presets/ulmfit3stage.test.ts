@@ -11,8 +11,7 @@ import path from 'node:path';
 import { createTrainer, readCheckpoint, selectBackend, silentLogger, type Trainer } from '../../core/index.ts';
 import { checkpointTokenizer, FromCheckpointInit, vocabularyOf } from '../../plugins/init/index.ts';
 import { loadTokenizer } from '../../plugins/tokenizers/index.ts';
-import { resolveConfig, runPreset, ulmfitPreset, type StageContext, type StageOutcome } from '../../presets/index.ts';
-import { classifierStage, targetLmStage } from '../../presets/ulmfit-3-stage/ulmfitStages.ts';
+import { configure, recipePreset, runPreset, toStageSpec, TRANSFER_KINDS, ulmfitPreset, withoutKinds, type StageContext, type StageOutcome } from '../../presets/index.ts';
 
 // Sizes chosen so each stage takes a second or two on wasm; the validation splits are not empty
 // (stage 1 holds out 2% of 4 KiB chunks, stage 2 5%).
@@ -36,13 +35,15 @@ const TINY = {
   'task.minSteps': 0,
   'task.maxSteps': 0,
 };
-const config = resolveConfig(ulmfitPreset.name, ulmfitPreset.config, [], TINY);
+const recipe = configure(ulmfitPreset, { set: TINY });
+const preset = recipePreset(recipe);
+const stageOf = (name: string) => recipe.stages.find((s) => s.name === name)!;
 const dir = mkdtempSync(path.join(tmpdir(), 'graft-ulmfit-'));
 let first: StageOutcome[] = [];
 
 test.before(async () => {
   await selectBackend({ prefer: 'wasm' });
-  first = (await runPreset(ulmfitPreset, config, 5, { outDir: dir, logger: silentLogger() })).outcomes;
+  first = (await runPreset(preset, {}, 5, { outDir: dir, logger: silentLogger() })).outcomes;
 });
 
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,7 +88,7 @@ test.serial('a tiny 3-stage run completes: LM perplexities, test accuracy and F1
 test.serial('running again skips all three stages and re-trains nothing', async (t) => {
   const results = first.map((o) => path.join(dir, o.name, 'result.json'));
   const before = results.map((f) => statSync(f).mtimeMs);
-  const again = (await runPreset(ulmfitPreset, config, 5, { outDir: dir, logger: silentLogger() })).outcomes;
+  const again = (await runPreset(preset, {}, 5, { outDir: dir, logger: silentLogger() })).outcomes;
   t.deepEqual(again.map((o) => o.skipped), [true, true, true]);
   t.deepEqual(again.map((o) => o.result), first.map((o) => o.result));
   t.deepEqual(results.map((f) => statSync(f).mtimeMs), before);
@@ -96,15 +97,14 @@ test.serial('running again skips all three stages and re-trains nothing', async 
 
 test.serial('stage 2 starts from stage 1: shared words keep their embedding row, new words get the mean row', async (t) => {
   const ctx = stageCtx();
-  const stage = targetLmStage(config);
-  const trainer = await build(stage.plugins(ctx));
+  const trainer = await build(toStageSpec(stageOf('target-lm')).plugins(ctx));
   try {
     const old = readCheckpoint(ctx.checkpoints['general-lm']!);
     const init = trainer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)!;
     const report = init.report!;
     t.true(report.loaded.length > 0 && report.loaded.every((n) => n.startsWith('backbone.')));
     t.true(report.vocab!.carried > 6 && report.vocab!.added > 0, JSON.stringify(report.vocab));
-    const D = config['model.embSize'];
+    const D = TINY['model.embSize'];
     const oldEmbed = old.params['backbone.tokEmbed']!.data as Float32Array;
     const newEmbed = trainer.params.get('backbone.tokEmbed').dataSync() as Float32Array;
     const tok = trainer.role('tokenizer').tokenizer;
@@ -142,8 +142,8 @@ test.serial('stage 3 hand-over: the encoder is stage 2\'s, the classifier head i
   const lm = readCheckpoint(ctx.checkpoints['target-lm']!);
   // The stage-2 checkpoint holds the encoder only (its LM decoder is tied to the embedding).
   t.true(Object.keys(lm.params).every((n) => n.startsWith('backbone.')), Object.keys(lm.params).join(', '));
-  const transfer = await build(classifierStage(config).plugins(ctx));
-  const scratch = await build(classifierStage(config, 'scratch', {}).plugins(ctx));
+  const transfer = await build(toStageSpec(stageOf('classifier')).plugins(ctx));
+  const scratch = await build(toStageSpec(withoutKinds(stageOf('classifier'), TRANSFER_KINDS)).plugins(ctx));
   try {
     const report = transfer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)!.report!;
     const backbone = transfer.params.names().filter((n) => n.startsWith('backbone.'));

@@ -6,6 +6,8 @@ import {
   GraftError,
   MANIFEST,
   resolveCheckpointDir,
+  intervalPerRun,
+  plannedSteps,
   resolveOptions,
   type Manifest,
   type EvalContext,
@@ -50,9 +52,12 @@ export class PeriodicCheckpoint implements GraftPlugin {
   private dir: string | undefined;
   /** Between beforeRun and the end of afterRun: evaluations then may update `best`. */
   private inRun = false;
+  /** Steps between saves in this run: `every`, or from `perRun` when the run starts. */
+  private every: number;
 
   constructor(input: PeriodicCheckpointOptionsInput = {}) {
     this.options = resolveOptions(NAME, PERIODIC_CHECKPOINT_OPTIONS, input);
+    this.every = this.options.every;
   }
 
   /** The checkpoint folder (known once the run has started). */
@@ -65,12 +70,15 @@ export class PeriodicCheckpoint implements GraftPlugin {
       // Fail before training rather than at the first save.
       this.dir = this.resolveDir(ctx.trainer);
       this.inRun = true;
+      const s = ctx.state;
+      const o = this.options;
+      this.every = o.perRun > 0 ? intervalPerRun(o.every, o.perRun, plannedSteps(s.maxSteps, s.maxEpochs, ctx.trainer.role('dataset').numBatches('train'))) : o.every;
       // A `best` left by an earlier attempt of this run is replaced only by a better model.
       if (this.options.best && this.s.bestValue === null) this.adoptBestOnDisk(ctx.trainer);
     });
     // Stage `last`: the checkpoint then holds this step's evaluation and early-stopping state.
     trainer.tap('afterStep', this, async (ctx) => {
-      const { every } = this.options;
+      const every = this.every;
       const step = ctx.state.step;
       if (every > 0 && step > 0 && step % every === 0 && step !== this.s.lastSavedStep) await this.saveStep(ctx);
     }, { stage: 'last' });

@@ -3,6 +3,7 @@ import type { InputOptions } from '../../../core/index.ts';
 export const PERIODIC_CHECKPOINT_OPTIONS = {
   dir: { type: 'string', doc: 'Folder for the checkpoints (default: <run folder>/checkpoints).' },
   every: { type: 'integer', default: 500, min: 0, doc: 'Save every N optimizer steps (0: only at the end).' },
+  perRun: { type: 'integer', default: 0, min: 0, doc: "Save this many times a run, evenly spaced: every = max(1, round(planned steps / perRun)), planned steps from the run's limits when it starts (maxSteps, or epochs × batches per epoch, whichever comes first); overrides every (0: use every)." },
   atEnd: { type: 'boolean', default: true, doc: 'Save when the run ends, unless it failed.' },
   keep: { type: 'integer', default: 2, min: 0, doc: 'Step checkpoints to keep, newest first (0: keep all).' },
   best: { type: 'boolean', default: true, doc: 'Also keep a copy in <dir>/best whenever the monitored metric improves.' },

@@ -32,5 +32,5 @@ export const LABELLED_TEXT_OPTIONS = {
   appendEos: { type: 'boolean', default: false, doc: "Append the tokenizer's eos id to every example (kept within maxLen), for heads that read the last token." },
   sortish: { type: 'boolean', default: false, doc: 'Batch texts of similar length together (seeded) to pad less; evaluation is then sorted by length.' },
   sortishPool: { type: 'integer', default: 50, min: 1, doc: 'With sortish: size in batches of the pools sorted by length.' },
-  dropLast: { type: 'boolean', default: false, doc: 'Drop the last partial training batch of each epoch.' },
+  dropLast: { type: 'boolean', default: false, doc: 'Drop the last partial training batch of each epoch when there is a full one (fewer examples than batchSize make one partial batch).' },
 } as const satisfies OptionSchema;

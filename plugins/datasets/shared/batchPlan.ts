@@ -38,7 +38,7 @@ export interface PlanOptions {
   shuffle: boolean;
   seed: number;
   epoch: number;
-  /** Drop the last partial batch (training only). */
+  /** Drop the last partial batch (training only), unless it is the only batch. */
   dropLast: boolean;
   /** Batch similar lengths together; 0 = off, else the pool size in batches. */
   sortishPool: number;
@@ -50,13 +50,14 @@ export interface PlanOptions {
  * only: the order of epoch e is the same whenever it is asked for.
  *
  * Training: a permutation of (seed, epoch); with `dropLast`, the permutation's tail of n mod B is
- * left out (a different tail each epoch); with sortish pools, see `sortishBatches`.
+ * left out (a different tail each epoch) when a full batch remains (fewer than B examples make one
+ * partial batch, not an empty epoch); with sortish pools, see `sortishBatches`.
  * Evaluation: the natural order, or sorted by length (longest first) with sortish; never dropped.
  */
 export function planBatches(n: number, o: PlanOptions): Int32Array[] {
   if (o.shuffle) {
     let perm = epochPermutation(o.seed, o.epoch, n);
-    if (o.dropLast) perm = perm.subarray(0, n - (n % o.batchSize));
+    if (o.dropLast && n >= o.batchSize) perm = perm.subarray(0, n - (n % o.batchSize));
     return o.sortishPool > 0 ? sortishBatches(perm, o.lengths, o.batchSize, o.sortishPool, o.seed, `epoch:${o.epoch}`) : cutBatches(perm, o.batchSize);
   }
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -66,5 +67,5 @@ export function planBatches(n: number, o: PlanOptions): Int32Array[] {
 
 /** Number of batches `planBatches` returns. */
 export function planCount(n: number, batchSize: number, dropLast: boolean): number {
-  return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  return dropLast && n >= batchSize ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }

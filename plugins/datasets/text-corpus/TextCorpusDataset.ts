@@ -24,6 +24,8 @@ import { epochPermutation, seededInt } from '../shared/shuffle.ts';
 import { splitCorpus, type CorpusSplit } from '../shared/splitCorpus.ts';
 import type { TokenArray } from '../shared/tokenArray.ts';
 import { fillWindows, windowCount } from '../shared/windows.ts';
+import { LabelledTextDataset } from '../labelled-text/LabelledTextDataset.ts';
+import { unlabelledTextsOf } from '../labelled-text/unlabelledTextsOf.ts';
 import { checkSource, loadCorpus } from './loadCorpus.ts';
 import { TEXT_CORPUS_OPTIONS } from './options.ts';
 
@@ -70,13 +72,14 @@ export class TextCorpusDataset implements DatasetPlugin {
   ) {
     const name = this.meta.name;
     const o = (this.options = resolveOptions(name, TEXT_CORPUS_OPTIONS, options));
-    if (o.sources.length === 0 && inputs.texts === undefined) {
+    if (o.sources.length === 0 && o.trainTextsOf === '' && inputs.texts === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'no text to read', {
         plugin: name,
         option: 'sources',
-        expected: 'at least one of npm:moby-dick, npm:sotu, a file or a folder (or texts given in code)',
+        expected: 'at least one of npm:moby-dick, npm:sotu, a file or a folder (or trainTextsOf, or texts given in code)',
       });
     }
+    if (o.trainTextsOf !== '') this.labelled();
     for (const s of o.sources) checkSource(s, name);
     const y = o.sotuYears;
     if (y.length !== 0 && (y.length !== 2 || !y.every(Number.isInteger) || y[0]! > y[1]!)) {
@@ -101,7 +104,26 @@ export class TextCorpusDataset implements DatasetPlugin {
    * installed); warnings for bytes that are not UTF-8. Nothing is loaded or kept.
    */
   preflight(): PreflightReport {
-    return { warnings: preflightTextSources(this.options.sources, this.meta.name) };
+    const own = preflightTextSources(this.options.sources, this.meta.name);
+    if (this.options.trainTextsOf === '') return { warnings: own };
+    return { warnings: [...own, ...this.asOwn(() => this.labelled().preflight().warnings)] };
+  }
+
+  /** `fn()`, its errors (the labelled data set's) named as this plugin's option `trainTextsOf`. */
+  private asOwn<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof GraftError && e.details.plugin !== this.meta.name) {
+        throw e.withCode(e.code, { plugin: this.meta.name, option: 'trainTextsOf' });
+      }
+      throw e;
+    }
+  }
+
+  /** The labelled data set `trainTextsOf` names, with its defaults: its checks name the option. */
+  private labelled(): LabelledTextDataset {
+    return this.asOwn(() => new LabelledTextDataset({ source: this.options.trainTextsOf }));
   }
 
   /** Distance between training window starts. */
@@ -122,7 +144,9 @@ export class TextCorpusDataset implements DatasetPlugin {
   load(): void {
     const o = this.options;
     const t = this.inputs.texts;
-    const docs = loadCorpus(o.sources, typeof t === 'function' ? t() : (t ?? []), {
+    const given = typeof t === 'function' ? t() : (t ?? []);
+    const texts = o.trainTextsOf === '' ? given : [...this.asOwn(() => unlabelledTextsOf(this.labelled().options)), ...given];
+    const docs = loadCorpus(o.sources, texts, {
       plugin: this.meta.name,
       maxChars: o.maxChars,
       sotu: {

@@ -6,6 +6,11 @@ export const TEXT_CORPUS_OPTIONS = {
     default: [] as string[],
     doc: 'Where the text comes from: npm:moby-dick, npm:sotu, a file, or a folder (every .txt under it, sorted). Concatenated in this order; documents given in code (the constructor\'s second argument) come after.',
   },
+  trainTextsOf: {
+    type: 'string',
+    default: '',
+    doc: "A labelled data set's source (dataset:labelled-text's `source`: npm:spam-assassin, a .csv/.jsonl file): the texts of its training split, with that data set's default fractions and split seed, come after `sources` (target-domain LM fine-tuning that never sees the classifier's validation or test texts; '' none).",
+  },
   sotuYears: { type: 'number[]', default: [] as number[], doc: 'npm:sotu only: inclusive year range [from, to] ([] = all years).' },
   sotuParties: { type: 'string[]', default: [] as string[], doc: 'npm:sotu only: keep speeches by these parties (e.g. Democratic, Republican; [] = all).' },
   maxChars: { type: 'integer', default: 0, min: 0, doc: 'Keep only the first N characters of the corpus (0 = all), for tests and quick runs.' },

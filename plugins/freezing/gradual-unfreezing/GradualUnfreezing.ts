@@ -10,16 +10,23 @@ import {
   type OptionSchema,
 } from '../../../core/index.ts';
 import { stackLayerGroups } from '../shared/stackLayerGroups.ts';
-import { groupsToTrain } from './groupsToTrain.ts';
+import { epochsStarted, groupsToTrain, unfreezeAllAtStart } from './groupsToTrain.ts';
 
 export const GRADUAL_UNFREEZING_OPTIONS = {
-  unfreezeEvery: { type: 'integer', default: 1, min: 1, doc: 'Epochs between unfreezing one more layer group (from the top).' },
+  unfreezeEvery: { type: 'integer', default: 1, min: 0, doc: 'Epochs between unfreezing one more layer group (from the top); 0: every group trains from the first step.' },
+  whenShort: {
+    type: 'enum',
+    values: ['keep-schedule', 'unfreeze-all'],
+    default: 'keep-schedule',
+    doc: "When the run starts fewer epochs than it takes to unfreeze the bottom group (decided when it starts, from its epochs, maxSteps and batches per epoch): 'keep-schedule' unfreezes as far as the run goes; 'unfreeze-all' trains every group from the first step (each still at its own rate), rather than the lower layers never training.",
+  },
 } as const satisfies OptionSchema;
 
 /**
  * Gradual unfreezing (Howard & Ruder 2018): the layer groups (model's, then head's) are frozen
  * at setup except the top one; at the start of each later epoch one more group from the top
- * is unfrozen. Parameters in no layer group are left as they are.
+ * is unfrozen. When the run starts, `whenShort` may unfreeze all of them instead (a run too short
+ * to reach the bottom group). Parameters in no layer group are left as they are.
  */
 export class GradualUnfreezing implements GraftPlugin {
   static readonly meta = { name: 'freezing:gradual-unfreezing', kind: 'freezing', description: 'ULMFiT gradual unfreezing, one layer group per epoch from the top' } as const satisfies PluginMeta;
@@ -32,6 +39,8 @@ export class GradualUnfreezing implements GraftPlugin {
   private unfrozen = 0;
   /** A stage restored before setup, applied once the groups are known. */
   private pending = 0;
+  /** Decided at the start of the run: every group trains (`whenShort`, `unfreezeEvery` 0). */
+  private all = false;
 
   constructor(input: InputOptions<typeof GRADUAL_UNFREEZING_OPTIONS> = {}) {
     this.options = resolveOptions(this.meta.name, GRADUAL_UNFREEZING_OPTIONS, input);
@@ -45,8 +54,21 @@ export class GradualUnfreezing implements GraftPlugin {
       this.unfrozen = 1;
       this.unfreezeTo(this.pending);
     }, { stage: 'adapt' });
+    trainer.tap('beforeRun', this, (ctx) => {
+      const n = this.groups.length;
+      const epochsRun = epochsStarted(ctx.state.maxEpochs, ctx.state.maxSteps, trainer.role('dataset').numBatches('train'));
+      this.all = unfreezeAllAtStart({ numGroups: n, unfreezeEvery: this.options.unfreezeEvery, whenShort: this.options.whenShort, epochsRun });
+      if (this.all) {
+        trainer.logger.info(
+          this.options.unfreezeEvery > 0
+            ? `${this.meta.name}: the run starts ${epochsRun} epochs, too few to unfreeze the bottom of ${n} layer groups (epoch ${(n - 1) * this.options.unfreezeEvery}): every group trains from the first step`
+            : `${this.meta.name}: unfreezeEvery 0: every group trains from the first step`,
+        );
+        this.unfreezeTo(n);
+      }
+    });
     trainer.tap('beforeEpoch', this, (ctx) => {
-      this.unfreezeTo(groupsToTrain(ctx.state.epoch, this.groups.length, this.options.unfreezeEvery));
+      if (!this.all) this.unfreezeTo(groupsToTrain(ctx.state.epoch, this.groups.length, this.options.unfreezeEvery));
     });
   }
 

@@ -17,6 +17,7 @@ import {
   type ResolvedOptions,
   type TrainerApi,
   type PluginMeta,
+  scaledDropout,
 } from '../../../core/index.ts';
 import { batchMoments, batchNormalize, updateRunningStats } from './batchNorm1d.ts';
 import { concatPooling } from './concatPooling.ts';
@@ -110,7 +111,7 @@ export class ClassifierHead implements HeadPlugin {
     for (let k = 0; k < blocks; k++) {
       const p = `${PREFIX}.${k}`;
       x = this.batchNorm(params, `${p}.bn`, x, training);
-      x = dropout(x, this.options.dropouts[k]!, training, rng);
+      x = dropout(x, scaledDropout(this.options.dropouts[k]!, this.options.dropMult), training, rng);
       x = dense(params, `${p}.linear`, x, training);
       if (k < blocks - 1) x = tf.relu(x);
     }

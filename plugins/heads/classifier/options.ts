@@ -17,6 +17,7 @@ export const CLASSIFIER_HEAD_OPTIONS = {
     default: [0.2, 0.1],
     doc: 'Dropout before each linear layer (one per block: hidden.length + 1 values, each in [0, 1)).',
   },
+  dropMult: { type: 'number', default: 1, min: 0, doc: "Multiplies every dropout probability of the plugin (fastai's drop_mult), each capped at 0.95; 1 leaves them as given." },
   bnMomentum: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'BatchNorm running-statistics momentum (PyTorch convention: new = (1-m) old + m batch).' },
   bnEps: { type: 'number', default: 1e-5, min: 0, exclusiveMin: true, doc: 'BatchNorm epsilon added to the variance.' },
 } as const satisfies OptionSchema;

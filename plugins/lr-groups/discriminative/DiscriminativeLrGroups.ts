@@ -1,4 +1,7 @@
 import {
+  clip,
+  ErrorCodes,
+  GraftError,
   resolveOptions,
   type GraftPlugin,
   type InputOptions,
@@ -8,10 +11,15 @@ import {
   type OptionSchema,
 } from '../../../core/index.ts';
 import { stackLayerGroups } from '../../freezing/shared/stackLayerGroups.ts';
-import { discriminativeGroups } from './discriminativeGroups.ts';
+import { discriminativeGroups, withTopGroups } from './discriminativeGroups.ts';
 
 export const DISCRIMINATIVE_OPTIONS = {
   factor: { type: 'number', default: 2.6, min: 0, exclusiveMin: true, doc: 'Each layer group learns this many times slower than the one above.' },
+  topGroups: {
+    type: 'string[]',
+    default: [] as string[],
+    doc: "Layer groups, named by the pattern the model or head declares (backbone.tokEmbed), moved above all others in the order listed, so they learn at the top rates: language-model fine-tuning with a decoder tied to the embedding (fastai's awd_lstm_lm_split).",
+  },
 } as const satisfies OptionSchema;
 
 /**
@@ -31,7 +39,16 @@ export class DiscriminativeLrGroups implements GraftPlugin {
 
   apply(trainer: TrainerApi): void {
     trainer.tap('setup', this, () => {
-      trainer.role('optimizer').groups = discriminativeGroups(stackLayerGroups(trainer, this.meta.name), this.options.factor);
+      const groups = stackLayerGroups(trainer, this.meta.name);
+      const ordered = withTopGroups(groups, this.options.topGroups);
+      if (typeof ordered === 'string') {
+        throw new GraftError(ErrorCodes.BAD_OPTION, `"${clip(ordered)}" is not a layer group of the run`, {
+          plugin: this.meta.name,
+          option: 'topGroups',
+          expected: `patterns of its layer groups: ${groups.map(String).join(', ')}`,
+        });
+      }
+      trainer.role('optimizer').groups = discriminativeGroups(ordered, this.options.factor);
     }, { stage: 'adapt' });
   }
 }

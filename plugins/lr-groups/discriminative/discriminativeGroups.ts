@@ -9,3 +9,13 @@ export function discriminativeGroups(layerGroups: readonly ParamPattern[], facto
   const n = layerGroups.length;
   return layerGroups.map((pattern, i) => ({ name: `group${i}`, pattern, lrScale: 1 / factor ** (n - 1 - i) }));
 }
+
+/**
+ * `layerGroups` with the groups named in `top` (by pattern) moved above all others, in the order
+ * listed; the first name that is not one of the groups, if any, instead.
+ */
+export function withTopGroups(layerGroups: readonly ParamPattern[], top: readonly string[]): ParamPattern[] | string {
+  const missing = top.find((t) => !layerGroups.some((g) => String(g) === t));
+  if (missing !== undefined) return missing;
+  return [...layerGroups.filter((g) => !top.includes(String(g))), ...top.map((t) => layerGroups.find((g) => String(g) === t)!)];
+}

@@ -14,6 +14,7 @@ import {
   type Rng,
   type TrainerApi,
   type PluginMeta,
+  scaledDropout,
 } from '../../../core/index.ts';
 import { activationRegularization, temporalActivationRegularization } from './activationRegularization.ts';
 import { embeddingDropout } from './embeddingDropout.ts';
@@ -98,7 +99,8 @@ export class AwdLstmModel implements ModelPlugin {
       params.create(`backbone.rnn.${i}.bias`, [4 * H], uniformInit(rng, 4 * H, k), { owner: this.meta.name, decay: false });
       inSize = H;
     }
-    if (o.weightDropout > 0) params.addTransform(this.meta.name, 'backbone.rnn.*.whh', weightDropout(o.weightDropout, this.weightRng!));
+    const weightP = scaledDropout(o.weightDropout, o.dropMult);
+    if (weightP > 0) params.addTransform(this.meta.name, 'backbone.rnn.*.whh', weightDropout(weightP, this.weightRng!));
   }
 
   forward(batch: Batch, ctx: ForwardContext): Outputs {
@@ -112,8 +114,8 @@ export class AwdLstmModel implements ModelPlugin {
     const o = this.options;
     const { params, training, rng } = ctx;
     const table = params.read(AWD_LSTM_EMBEDDING, training);
-    let x = ctx.intercept('backbone.embed', embeddingDropout(table, ids, o.embedDropout, training, rng));
-    x = lockedDropout(x, o.inputDropout, training, rng);
+    let x = ctx.intercept('backbone.embed', embeddingDropout(table, ids, scaledDropout(o.embedDropout, o.dropMult), training, rng));
+    x = lockedDropout(x, scaledDropout(o.inputDropout, o.dropMult), training, rng);
     let raw: tf.Tensor = x;
     for (let i = 0; i < o.nLayers; i++) {
       const p = `backbone.rnn.${i}`;
@@ -122,9 +124,9 @@ export class AwdLstmModel implements ModelPlugin {
         whh: params.read(`${p}.whh`, training),
         bias: params.read(`${p}.bias`, training),
       }));
-      x = i < o.nLayers - 1 ? lockedDropout(raw, o.hiddenDropout, training, rng) : raw;
+      x = i < o.nLayers - 1 ? lockedDropout(raw, scaledDropout(o.hiddenDropout, o.dropMult), training, rng) : raw;
     }
-    const dropped = lockedDropout(raw, o.outputDropout, training, rng);
+    const dropped = lockedDropout(raw, scaledDropout(o.outputDropout, o.dropMult), training, rng);
     // AR reads `features` (= the last layer after output dropout), TAR `rawHidden`.
     const out: Outputs = { features: dropped, rawHidden: raw };
     if (batch.lengths) out.lengths = batch.lengths;

@@ -19,6 +19,7 @@ export const AWD_LSTM_OPTIONS = {
   hiddenDropout: { type: 'number', default: 0.15, min: 0, max: 0.99, doc: 'Locked dropout on the output of every LSTM layer but the last.' },
   outputDropout: { type: 'number', default: 0.1, min: 0, max: 0.99, doc: 'Locked dropout on the last layer output (the features).' },
   weightDropout: { type: 'number', default: 0.2, min: 0, max: 0.99, doc: 'DropConnect on the hidden-to-hidden matrices (backbone.rnn.*.whh), training only.' },
+  dropMult: { type: 'number', default: 1, min: 0, doc: "Multiplies every dropout probability of the plugin (fastai's drop_mult), each capped at 0.95; 1 leaves them as given." },
   alpha: { type: 'number', default: 2, min: 0, doc: 'Activation regularisation (AR): alpha * mean(features^2) (the last layer after output dropout), added to the loss.' },
   beta: { type: 'number', default: 1, min: 0, doc: 'Temporal activation regularisation (TAR): beta * mean((h_t - h_{t-1})^2) on rawHidden.' },
   initRange: { type: 'number', default: 0.1, min: 0, exclusiveMin: true, doc: 'Embedding init: uniform in [-initRange, initRange] (as fastai).' },

@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createTrainer, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
+import { createTrainer, intervalPerRun, plannedSteps, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
 import { EvaluateCallback } from '../../../plugins/callbacks/evaluate/EvaluateCallback.ts';
 import { evaluationDue } from '../../../plugins/callbacks/evaluate/evaluationDue.ts';
 import { toyPlugins } from '../../helpers/toy.ts';
@@ -119,4 +119,35 @@ test('bad options name the option', (t) => {
   t.throws(() => new EvaluateCallback({ split: 'dev' as 'test' }), { message: /option "split".*one of train, validation, test/ });
   t.throws(() => new EvaluateCallback({ evry: 3 } as object), { message: /option "evry".*unknown option/ });
   t.throws(() => new EvaluateCallback({ atEnd: 'yes' as unknown as boolean }), { message: /option "atEnd".*true or false/ });
+});
+
+test('intervalPerRun: max(1, round(planned / perRun)); every when perRun is 0 or the length unknown', (t) => {
+  // The ULMFiT LM stages before perRun: every = max(1, round(steps / 3)) and round(steps / 10).
+  for (const steps of [1, 4, 20, 200, 1000, 301]) {
+    t.is(intervalPerRun(0, 3, steps), Math.max(1, Math.round(steps / 3)), `${steps}/3`);
+    t.is(intervalPerRun(500, 10, steps), Math.max(1, Math.round(steps / 10)), `${steps}/10`);
+  }
+  t.is(intervalPerRun(7, 0, 100), 7);
+  t.is(intervalPerRun(7, 3, undefined), 7);
+  // planned = min(maxSteps, epochs × batches): 100 epochs of 4 batches cap a 1,000-step limit at 400.
+  t.is(intervalPerRun(0, 3, plannedSteps(1000, 100, 4)), 133);
+  t.is(intervalPerRun(0, 3, plannedSteps(0, 2, 4)), 3);
+});
+
+test('perRun 3 over a 20-step run: every 7 steps (round(20 / 3)), then at the end', async (t) => {
+  const { probe, cb, tr } = await run({ perRun: 3, every: 5, atEpochEnd: false }, { epochs: 100, batches: 4, maxSteps: 20 });
+  t.is(cb.interval, 7);
+  t.deepEqual(probe.evals.map((e) => e.step), [7, 14, 20]);
+  tr.dispose();
+});
+
+test('perRun sees the epochs the trainer raised for minSteps', async (t) => {
+  const probe = evalProbe();
+  const cb = new EvaluateCallback({ perRun: 2, atEpochEnd: false, atEnd: false });
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), cb, probe], options: { epochs: 1, minSteps: 10, seed: 3 }, logger: silentLogger() });
+  const res = await tr.fit();
+  // 10 steps need 3 epochs of 4 batches: 12 steps planned, every 6.
+  t.is(res.state.step, 12);
+  t.deepEqual(probe.evals.map((e) => e.step), [6, 12]);
+  tr.dispose();
 });

@@ -198,3 +198,22 @@ test('a fresh run in a folder with a best from an earlier attempt replaces it on
   t.is(third.progress.bestValue, Math.min(bestFirst, ...third.evals));
   t.is((readCheckpoint(path.join(dir, 'best')).manifest.plugins['checkpoint:periodic']!.state as { bestValue: number }).bestValue, third.progress.bestValue!);
 });
+
+test('perRun 10 over a 30-step run saves every 3 steps (round(30 / 10)); a resumed run keeps the interval', async (t) => {
+  const dir = tempDir(t);
+  const ckpt = new PeriodicCheckpoint({ dir, perRun: 10, keep: 0, best: false });
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), ckpt], options: { epochs: 100, maxSteps: 30, seed: 5 }, logger: silentLogger() });
+  await tr.fit();
+  const steps = readdirSync(dir).filter((d) => d.startsWith('step-')).map((d) => parseStepDir(d)!).sort((a, b) => a - b);
+  t.deepEqual(steps, [3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
+  tr.dispose();
+  // Resumed from step 12 with a fresh plugin: the interval comes from the restored run's limits again.
+  const dir2 = tempDir(t);
+  const again = new PeriodicCheckpoint({ dir: dir2, perRun: 10, keep: 0, best: false });
+  const tr2 = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), again], options: { epochs: 100, maxSteps: 30, seed: 5 }, logger: silentLogger() });
+  await tr2.resume(path.join(dir, 'step-12'));
+  await tr2.fit();
+  const steps2 = readdirSync(dir2).filter((d) => d.startsWith('step-')).map((d) => parseStepDir(d)!).sort((a, b) => a - b);
+  t.deepEqual(steps2, [15, 18, 21, 24, 27, 30]);
+  tr2.dispose();
+});

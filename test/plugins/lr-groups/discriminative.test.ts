@@ -2,7 +2,10 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createTrainer, GraftError, silentLogger, type GraftPlugin, type HeadPlugin, type Outputs, type TrainerApi } from '../../../core/index.ts';
-import { DiscriminativeLrGroups, discriminativeGroups } from '../../../plugins/lr-groups/index.ts';
+import { LmHead } from '../../../plugins/heads/index.ts';
+import { DiscriminativeLrGroups, discriminativeGroups, withTopGroups } from '../../../plugins/lr-groups/index.ts';
+import { AWD_LSTM_EMBEDDING, AwdLstmModel } from '../../../plugins/models/index.ts';
+import { NextTokenObjective } from '../../../plugins/objectives/index.ts';
 import { AdamwOptimizer, SgdOptimizer } from '../../../plugins/optimizers/index.ts';
 import { ToyDataset, ToyModel, ToyObjective } from '../../helpers/toy.ts';
 
@@ -100,4 +103,41 @@ test('each parameter moves by its group rate: Δp = -lr · 2.6^-(n-1-i) · g (pl
 test('bad factor names the option', (t) => {
   const e = t.throws(() => new DiscriminativeLrGroups({ factor: 0 }), { instanceOf: GraftError });
   t.true(e!.message.includes('option "factor"') && e!.message.includes('lr-groups:discriminative'), e!.message);
+});
+
+// What the ULMFiT preset gave the optimizer for LM fine-tuning before `topGroups`: the LSTM layers
+// bottom to top, then the embedding (the tied decoder) at the top rate (fastai's awd_lstm_lm_split).
+for (const nLayers of [2, 3]) {
+  test(`topGroups [backbone.tokEmbed] on a ${nLayers}-layer AWD-LSTM with a tied LM head: the LM fine-tuning groups`, async (t) => {
+    const opt = new AdamwOptimizer({ lr: 0.01 });
+    const trainer = createTrainer({
+      plugins: [
+        new ToyDataset({ vocab: 11 }),
+        new AwdLstmModel({ vocabSize: 11, embSize: 4, hiddenSize: 6, nLayers }),
+        new LmHead({ tied: true }),
+        new NextTokenObjective(),
+        opt,
+        new DiscriminativeLrGroups({ factor: 2.6, topGroups: [AWD_LSTM_EMBEDDING] }),
+      ],
+      logger: silentLogger(),
+    });
+    await trainer.setup();
+    const layers = Array.from({ length: nLayers }, (_, i) => `backbone.rnn.${i}.*`);
+    t.deepEqual(opt.groups, discriminativeGroups([...layers, AWD_LSTM_EMBEDDING], 2.6));
+    t.is(opt.groupRates()[`group${nLayers}`], 0.01);
+    trainer.dispose();
+  });
+}
+
+test('withTopGroups moves the named groups up in the order listed; an unknown one is named', async (t) => {
+  t.deepEqual(withTopGroups(['a', 'b', 'c', 'd'], ['b', 'a']), ['c', 'd', 'b', 'a']);
+  t.deepEqual(withTopGroups(['a', 'b'], []), ['a', 'b']);
+  t.is(withTopGroups(['a', 'b'], ['x']), 'x');
+  const trainer = createTrainer({
+    plugins: [new ToyModel(), new ToyObjective(), new ToyDataset(), new AdamwOptimizer(), new DiscriminativeLrGroups({ topGroups: ['backbone.nope'] })],
+    logger: silentLogger(),
+  });
+  const e = await t.throwsAsync(trainer.setup(), { instanceOf: GraftError });
+  t.regex(e!.message, /lr-groups:discriminative.*option "topGroups".*"backbone\.nope" is not a layer group.*backbone\.embed, backbone\.proj\.\*, head\.\*\*/);
+  trainer.dispose();
 });

@@ -29,7 +29,7 @@ class LrRecorder implements GraftPlugin {
   }
 }
 
-async function run(scheduler: GraftPlugin, options: { epochs?: number; maxSteps?: number } = {}) {
+async function run(scheduler: GraftPlugin, options: { epochs?: number; maxSteps?: number; minSteps?: number } = {}) {
   const rec = new LrRecorder();
   const trainer = createTrainer({
     plugins: [new ToyModel(), new ToyObjective(), new ToyDataset({ batches: 4 }), new AdamwOptimizer({ lr: 0.02 }), scheduler, rec],
@@ -63,6 +63,15 @@ test('total steps come from maxSteps when set, and from the totalSteps option ab
   t.deepEqual(a, [0, 1, 2, 3, 4].map((s) => 0.02 * slantedTriangular(s, 5, { cutFrac: 0.4, ratio: 8 })));
   const b = await run(new SlantedTriangularScheduler({ cutFrac: 0.4, ratio: 8, totalSteps: 20 }), { epochs: 1 });
   t.deepEqual(b, [0, 1, 2, 3].map((s) => 0.02 * slantedTriangular(s, 20, { cutFrac: 0.4, ratio: 8 })));
+});
+
+test("the trainer's minSteps raises the epochs before the schedule is sized: 2 epochs asked, 10 steps of 4 batches = 3 epochs", async (t) => {
+  const raised = await run(new SlantedTriangularScheduler({ cutFrac: 0.25, ratio: 4 }), { epochs: 2, minSteps: 10 });
+  t.deepEqual(raised, await run(new SlantedTriangularScheduler({ cutFrac: 0.25, ratio: 4 }), { epochs: 3 }));
+  t.is(raised.length, 12);
+  // Capped by maxSteps as ever; epochs already enough are left alone.
+  t.is((await run(new ConstantScheduler(), { epochs: 2, minSteps: 10, maxSteps: 9 })).length, 9);
+  t.is((await run(new ConstantScheduler(), { epochs: 4, minSteps: 10 })).length, 16);
 });
 
 test('the scheduler has no state and writes no optimizer field: it hands a multiplier to the optimizer, which owns the rate', async (t) => {

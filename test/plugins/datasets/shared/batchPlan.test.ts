@@ -42,3 +42,17 @@ test('planBatches: training shuffles per epoch; dropLast leaves out n mod B; eva
   const sortedEval = planBatches(4, { ...base, lengths: [1, 5, 3, 5], shuffle: false, epoch: 0, dropLast: false, sortishPool: 2 });
   t.deepEqual(flat(sortedEval), [1, 3, 2, 0]);
 });
+
+test('dropLast never drops the only batch: fewer examples than B make one partial batch', (t) => {
+  const lengths = new Int32Array(10).fill(1);
+  const base = { batchSize: 4, seed: 3, sortishPool: 0, lengths, shuffle: true, epoch: 0 };
+  const three = planBatches(3, { ...base, dropLast: true });
+  t.is(three.length, 1);
+  t.deepEqual(flat(three), flat(planBatches(3, { ...base, dropLast: false })));
+  t.is(planCount(3, 4, true), 1);
+  t.is(planCount(4, 4, true), 1);
+  t.is(planCount(7, 4, true), 1);
+  t.is(planCount(0, 4, true), 0);
+  t.deepEqual(planBatches(4, { ...base, dropLast: true }).map((b) => b.length), [4]);
+  t.deepEqual(planBatches(7, { ...base, dropLast: true }).map((b) => b.length), [4]);
+});
