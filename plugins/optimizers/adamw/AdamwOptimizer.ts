@@ -7,7 +7,7 @@ import {
   type InputOptions,
   type OptionSchema,
 } from '../../../core/index.ts';
-import { GroupedOptimizer, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
+import { GroupedOptimizer, PARAM_GROUPS_OPTION, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
 import { adamwUpdate } from './adamwUpdate.ts';
 
 export const ADAMW_OPTIONS = {
@@ -21,7 +21,7 @@ export const ADAMW_OPTIONS = {
     min: 0,
     doc: 'Decoupled weight decay, applied only to parameters created with decay: true; a group may override it.',
   },
-  groups: { type: 'any', default: [], doc: 'Parameter groups [{ name, pattern, lrScale?, weightDecay? }]; first match owns a parameter; the name "default" is reserved.' },
+  groups: PARAM_GROUPS_OPTION,
 } as const satisfies OptionSchema;
 
 export type AdamwOptionsInput = Omit<InputOptions<typeof ADAMW_OPTIONS>, 'groups'> & { groups?: ParamGroupSpec[] };

@@ -7,7 +7,7 @@ import {
   type InputOptions,
   type OptionSchema,
 } from '../../../core/index.ts';
-import { GroupedOptimizer, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
+import { GroupedOptimizer, PARAM_GROUPS_OPTION, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
 import { sgdUpdate } from './sgdUpdate.ts';
 
 export const SGD_OPTIONS = {
@@ -20,7 +20,7 @@ export const SGD_OPTIONS = {
     min: 0,
     doc: 'L2 penalty added to the gradient, only for parameters created with decay: true; a group may override it.',
   },
-  groups: { type: 'any', default: [], doc: 'Parameter groups [{ name, pattern, lrScale?, weightDecay? }]; first match owns a parameter; the name "default" is reserved.' },
+  groups: PARAM_GROUPS_OPTION,
 } as const satisfies OptionSchema;
 
 export type SgdOptionsInput = Omit<InputOptions<typeof SGD_OPTIONS>, 'groups'> & { groups?: ParamGroupSpec[] };

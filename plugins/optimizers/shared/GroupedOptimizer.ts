@@ -16,6 +16,14 @@ import {
 import { resolveGroups } from './resolveGroups.ts';
 import { DEFAULT_GROUP, validateGroups } from './validateGroups.ts';
 
+
+/** The `groups` option every grouped optimizer takes (its schema entry, shared so it is declared once). */
+export const PARAM_GROUPS_OPTION = {
+  type: 'any',
+  default: [],
+  doc: 'Parameter groups [{ name, pattern, lrScale?, weightDecay? }]; first match owns a parameter; the name "default" is reserved.',
+} as const;
+
 /** Per-parameter hyper-parameters after groups are applied. */
 export interface ParamHyper {
   /** Effective learning rate: `learningRate * lrScale`. */
