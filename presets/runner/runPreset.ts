@@ -217,11 +217,19 @@ async function runPresetLocked<S extends OptionSchema>(
   const cfgFile = path.join(dir, 'config.json');
   if (existsSync(cfgFile) && !opts.force) {
     const prev = JSON.parse(readFileSync(cfgFile, 'utf8'));
-    const sameRecipe = JSON.stringify(prev.recipe) === JSON.stringify(preset.recipe);
+    // An experiment may grow or shrink its grid (sizes, seeds) in the same folder: its stages are the
+    // same, so the language model and every finished cell are reused.
+    const sameRecipe = JSON.stringify(withoutGrid(prev.recipe)) === JSON.stringify(withoutGrid(preset.recipe));
     if (JSON.stringify(prev.config) !== JSON.stringify(config) || prev.preset !== preset.name || prev.seed !== seed || !sameRecipe) {
       throw new GraftError(ErrorCodes.CONFIG, `the run folder ${dir} holds a run of a different configuration`, {
         hint: 'Use another --out folder, or --force to overwrite its stages',
       });
+    }
+  }
+  if (existsSync(cfgFile) && !opts.force) {
+    const before = gridOf(JSON.parse(readFileSync(cfgFile, 'utf8')).recipe);
+    if (JSON.stringify(before) !== JSON.stringify(gridOf(preset.recipe))) {
+      logger.info(`the experiment's grid changed (${JSON.stringify(before ?? {})} → ${JSON.stringify(gridOf(preset.recipe) ?? {})}): finished stages and cells are reused`);
     }
   }
   writeJsonAtomic(cfgFile, { ...record, ...opts.recordInConfig, created: new Date().toISOString() });
@@ -234,4 +242,16 @@ async function runPresetLocked<S extends OptionSchema>(
   }
   const outcomes = await runStages(dir, preset.stages(config), seed, record, { ...opts, logger });
   return { outcomes };
+}
+
+/** A recipe's data without its experiment's values (`sizes`, `seeds`): what must match to reuse a run folder. */
+function withoutGrid(recipe: unknown): unknown {
+  if (typeof recipe !== 'object' || recipe === null || !('experiment' in recipe)) return recipe;
+  const e = (recipe as { experiment?: { name?: unknown } }).experiment;
+  return { ...recipe, experiment: { name: e?.name } };
+}
+
+/** The experiment's values in a recipe's data, if any. */
+function gridOf(recipe: unknown): unknown {
+  return (recipe as { experiment?: { options?: unknown } } | undefined)?.experiment?.options;
 }

@@ -65,6 +65,20 @@ test.serial('the experiment writes results.json, results.md and the SVG from eve
   await runPreset(preset, {}, 3, { outDir: dir, logger: silentLogger() });
   t.is(statSync(path.join(dir, 'runs', 'n16-s1', 'transfer', 'result.json')).mtimeMs, mtime);
   t.is(readFileSync(path.join(dir, 'results.md'), 'utf8'), md);
+
+  // The experiment grows in the same folder: a third seed at size 8 trains only its cell; the
+  // language model and the finished cells are reused, untouched.
+  const lmTime = statSync(path.join(dir, 'lm', 'target-lm', 'result.json')).mtimeMs;
+  const cellTime = statSync(path.join(dir, 'runs', 'n8-s1', 'transfer', 'result.json')).mtimeMs;
+  await runPreset(recipePreset(configure(transferVsScratchPreset, { set: { ...TINY, sizes: [8], seeds: [1, 2, 3] } })), {}, 3, { outDir: dir, logger: silentLogger() });
+  t.is(statSync(path.join(dir, 'lm', 'target-lm', 'result.json')).mtimeMs, lmTime);
+  t.is(statSync(path.join(dir, 'runs', 'n8-s1', 'transfer', 'result.json')).mtimeMs, cellTime);
+  t.true(existsSync(path.join(dir, 'runs', 'n8-s3', 'scratch', 'result.json')));
+  const grown = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: RunRecord[] };
+  t.deepEqual(grown.runs.map((r) => `${r.variant}:${r.size}:${r.seed}`).sort(), ['scratch', 'transfer'].flatMap((v) => [1, 2, 3].map((s) => `${v}:8:${s}`)).sort());
+  // Anything else changed is still another configuration: refused.
+  const other = recipePreset(configure(transferVsScratchPreset, { set: { ...TINY, 'task.lr': 0.02 } }));
+  await t.throwsAsync(runPreset(other, {}, 3, { outDir: dir, logger: silentLogger() }), { message: /holds a run of a different configuration/ });
 });
 
 test('a bad grid fails before anything runs, naming the key', async (t) => {
