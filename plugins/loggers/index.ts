@@ -4,7 +4,7 @@ export { formatDuration } from './console-progress/formatDuration.ts';
 export { formatCount } from './console-progress/formatCount.ts';
 export { formatProgressLine, progressBar, type ProgressInfo, type LineFormat } from './console-progress/formatProgressLine.ts';
 export { formatMetrics, formatMetricValue } from './console-progress/formatMetrics.ts';
-export { fractionDone, type RunPosition } from './console-progress/progress.ts';
+export { epochBound, fractionDone, type RunPosition } from './console-progress/progress.ts';
 export { throughput, eta } from './console-progress/rate.ts';
 export { JsonlMetricsLogger, DEFAULT_METRICS_FILE } from './jsonl-metrics/JsonlMetricsLogger.ts';
 export { JSONL_METRICS_OPTIONS, type JsonlMetricsOptionsInput } from './jsonl-metrics/options.ts';

@@ -14,7 +14,7 @@ import { primaryRate } from '../shared/primaryRate.ts';
 import { formatDuration } from './formatDuration.ts';
 import { formatMetrics } from './formatMetrics.ts';
 import { formatProgressLine, type ProgressInfo } from './formatProgressLine.ts';
-import { fractionDone, totalSteps, type RunPosition } from './progress.ts';
+import { epochBound, fractionDone, totalSteps, type RunPosition } from './progress.ts';
 import { eta, throughput } from './rate.ts';
 
 export const CONSOLE_PROGRESS_OPTIONS = {
@@ -167,6 +167,7 @@ export class ConsoleProgressLogger implements GraftPlugin {
       fraction,
       epoch: pos.epoch,
       epochs: pos.maxEpochs,
+      epochBound: epochBound(pos),
       loss: this.lastLoss,
       tokensPerSecond: throughput(ctx.state.tokens - this.startTokens, secs),
       lr: primaryRate(ctx.trainer.role('optimizer').groupRates()),

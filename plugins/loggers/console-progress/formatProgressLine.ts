@@ -10,6 +10,8 @@ export interface ProgressInfo {
   /** 0-based epoch; shown 1-based. */
   epoch: number;
   epochs: number;
+  /** Whether the epochs bound the run (else a step limit ends it first and `epoch 1/1000` would mislead): the epoch is shown only then. Default true. */
+  epochBound?: boolean;
   loss?: number;
   tokensPerSecond?: number;
   lr?: number;
@@ -41,7 +43,8 @@ export function formatProgressLine(p: ProgressInfo, fmt: LineFormat = {}): strin
     const pct = `${Math.floor(p.fraction * 100)}%`;
     head += barWidth > 0 ? ` ${progressBar(p.fraction, barWidth)} ${pct.padStart(4)}` : ` (${pct})`;
   }
-  const parts = [head, `epoch ${Math.min(p.epoch + 1, Math.max(p.epochs, 1))}/${p.epochs}`];
+  const parts = [head];
+  if (p.epochBound !== false) parts.push(`epoch ${Math.min(p.epoch + 1, Math.max(p.epochs, 1))}/${p.epochs}`);
   if (p.loss !== undefined) parts.push(`loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : String(p.loss)}`);
   if (p.tokensPerSecond !== undefined) parts.push(`${formatCount(p.tokensPerSecond)} tok/s`);
   if (p.lr !== undefined) parts.push(`lr ${p.lr.toExponential(2)}`);

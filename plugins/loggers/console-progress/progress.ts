@@ -27,3 +27,8 @@ export function fractionDone(p: RunPosition): number | undefined {
   if (batches > 0) f = Math.max(f ?? 0, (p.epoch * p.batchesPerEpoch + p.batchInEpoch) / batches);
   return f === undefined ? undefined : Math.min(1, Math.max(0, f));
 }
+
+/** Whether the epochs end the run, rather than a step limit reached first (then epochs are not worth showing). */
+export function epochBound(p: RunPosition): boolean {
+  return p.maxSteps <= 0 || p.batchesPerEpoch <= 0 || p.maxEpochs * p.batchesPerEpoch <= p.maxSteps;
+}

@@ -13,6 +13,7 @@ import {
   formatMetrics,
   formatMetricValue,
   formatProgressLine,
+  epochBound,
   fractionDone,
   primaryRate,
   progressBar,
@@ -84,6 +85,12 @@ test('formatProgressLine: bar, plain, omitted fields, cut to the terminal width'
   t.is(formatProgressLine(info, { barWidth: 10 }), 'step 12/40 [===>      ]  30% | epoch 1/2 | loss 2.3457 | 1.2k tok/s | lr 5.00e-4 | ETA 3m07s');
   t.is(formatProgressLine(info), 'step 12/40 (30%) | epoch 1/2 | loss 2.3457 | 1.2k tok/s | lr 5.00e-4 | ETA 3m07s');
   t.is(formatProgressLine({ step: 3, epoch: 4, epochs: 5 }), 'step 3 | epoch 5/5');
+  // A run that a step limit ends before its epochs: no "epoch 1/1000".
+  t.is(formatProgressLine({ step: 30, totalSteps: 250, epoch: 0, epochs: 1000, epochBound: false }), 'step 30/250');
+  t.true(epochBound({ step: 0, epoch: 0, batchInEpoch: 0, maxSteps: 0, maxEpochs: 3, batchesPerEpoch: 10 }));
+  t.true(epochBound({ step: 0, epoch: 0, batchInEpoch: 0, maxSteps: 30, maxEpochs: 3, batchesPerEpoch: 10 }));
+  t.false(epochBound({ step: 0, epoch: 0, batchInEpoch: 0, maxSteps: 29, maxEpochs: 3, batchesPerEpoch: 10 }));
+  t.false(epochBound({ step: 0, epoch: 0, batchInEpoch: 0, maxSteps: 250, maxEpochs: 1000, batchesPerEpoch: 500 }));
   t.is(formatProgressLine({ step: 40, totalSteps: 40, fraction: 1, epoch: 2, epochs: 2, loss: NaN }), 'step 40/40 (100%) | epoch 2/2 | loss NaN', 'no ETA when done; epoch never past the last');
   t.is(formatProgressLine(info, { barWidth: 10, maxWidth: 28 }), 'step 12/40 [===>      ]  30%');
 });
