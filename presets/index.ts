@@ -35,6 +35,7 @@ export {
 } from './transfer-vs-scratch/transferVsScratchPreset.ts';
 export { aggregate, spread, type RunRecord, type SizeRow, type Spread } from './transfer-vs-scratch/aggregate.ts';
 export { resultsTable } from './transfer-vs-scratch/resultsTable.ts';
+export { testSetBaseline, collapsed, type TestSetBaseline } from './transfer-vs-scratch/testSetBaseline.ts';
 export { f1Plot } from './transfer-vs-scratch/f1Plot.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';

@@ -8,6 +8,8 @@ export interface RunRecord {
   seed: number;
   f1: number;
   accuracy: number;
+  /** Whether the run predicted one class for the whole test set. */
+  collapsed?: boolean;
 }
 
 /** Mean, sample standard deviation (n − 1; 0 for one value), min and max. */
@@ -28,6 +30,8 @@ export interface SizeRow {
   f1Difference: Spread;
   /** Seeds where transfer's F1 is above scratch's. */
   transferAhead: number;
+  /** Runs of each variant that predicted one class for the whole test set. */
+  collapsed: { scratch: number; transfer: number };
   seeds: number[];
 }
 
@@ -61,6 +65,7 @@ export function aggregate(runs: readonly RunRecord[]): SizeRow[] {
       transfer: { f1: spread(transfer.map((r) => r.f1)), accuracy: spread(transfer.map((r) => r.accuracy)) },
       f1Difference: spread(pairs),
       transferAhead: pairs.filter((d) => d > 0).length,
+      collapsed: { scratch: scratch.filter((r) => r.collapsed).length, transfer: transfer.filter((r) => r.collapsed).length },
       seeds: [...new Set(at.map((r) => r.seed))].sort((a, b) => a - b),
     };
   });

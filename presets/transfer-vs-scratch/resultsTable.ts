@@ -11,15 +11,20 @@ export function sizeLabel(row: Pick<SizeRow, 'size' | 'examples'>): string {
   return row.size === 0 ? `all (${row.examples})` : String(row.examples);
 }
 
-/** A Markdown table: test macro-F1 and accuracy, mean ± sample std over seeds, per size. */
+/**
+ * A Markdown table: test macro-F1 and accuracy, mean ± sample std over seeds, per size, and the
+ * runs that predicted one class for the whole test set (a collapsed run shows otherwise only as a
+ * large std, and its F1 is the majority baseline's).
+ */
 export function resultsTable(rows: readonly SizeRow[]): string {
   const head =
-    '| labelled examples | seeds | scratch F1 | transfer F1 | Δ F1 (transfer − scratch) | transfer ahead | scratch accuracy | transfer accuracy |\n' +
-    '|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| labelled examples | seeds | scratch F1 | transfer F1 | Δ F1 (transfer − scratch) | transfer ahead | scratch accuracy | transfer accuracy | one-class runs (scratch / transfer) |\n' +
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (r) =>
       `| ${sizeLabel(r)} | ${r.seeds.length} | ${pm(r.scratch.f1)} | ${pm(r.transfer.f1)} | ${pm(r.f1Difference, 3, true)} | ` +
-      `${r.transferAhead}/${r.f1Difference.n} | ${pm(r.scratch.accuracy)} | ${pm(r.transfer.accuracy)} |`,
+      `${r.transferAhead}/${r.f1Difference.n} | ${pm(r.scratch.accuracy)} | ${pm(r.transfer.accuracy)} | ` +
+      `${r.collapsed.scratch} / ${r.collapsed.transfer} |`,
   );
   return [head, ...lines].join('\n') + '\n';
 }

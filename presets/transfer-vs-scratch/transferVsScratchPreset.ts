@@ -9,6 +9,7 @@ import { classifierStage, generalLmStage, targetLmStage, ULMFIT_ALIASES } from '
 import { aggregate, type RunRecord } from './aggregate.ts';
 import { f1Plot } from './f1Plot.ts';
 import { resultsTable } from './resultsTable.ts';
+import { collapsed, testSetBaseline } from './testSetBaseline.ts';
 
 /** Sub-folder of the language-model stages (1-2), run once. */
 export const LM_DIR = 'lm';
@@ -66,7 +67,29 @@ function record(variant: RunRecord['variant'], size: number, seed: number, resul
     if (typeof v !== 'number') throw new GraftError(ErrorCodes.CONFIG, `the ${variant} run at size ${size}, seed ${seed} has no ${k} in its result.json`);
     return v;
   };
-  return { variant, size, seed, examples: num('train_examples'), f1: num('test_f1'), accuracy: num('test_accuracy') };
+  const confusion = result?.confusion as number[][] | undefined;
+  return {
+    variant,
+    size,
+    seed,
+    examples: num('train_examples'),
+    f1: num('test_f1'),
+    accuracy: num('test_accuracy'),
+    ...(Array.isArray(confusion) ? { collapsed: collapsed(confusion) } : {}),
+  };
+}
+
+/** The test set's class balance and majority-class scores, from a run's confusion matrix, as a sentence. */
+function baselineText(result: Record<string, unknown> | undefined, classNames: readonly string[] | undefined): string {
+  const confusion = result?.confusion as number[][] | undefined;
+  if (!Array.isArray(confusion)) return '';
+  const b = testSetBaseline(confusion);
+  const name = (i: number) => classNames?.[i] ?? `class ${i}`;
+  const balance = b.classCounts.map((n, i) => `${name(i)} ${((100 * n) / b.total).toFixed(1)}%`).join(', ');
+  return (
+    `Test set: ${b.total} examples (${balance}). Always predicting the majority class (${name(b.majorityClass)}) ` +
+    `scores accuracy ${b.accuracy.toFixed(3)}, macro-F1 ${b.macroF1.toFixed(3)}: a run at that level learned nothing.\n`
+  );
 }
 
 /**
@@ -82,10 +105,12 @@ export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOption
   const lm = await run(LM_DIR, lmStages.map(toStageSpec));
   const lmCheckpoints = Object.fromEntries(lmStages.map((s) => [s.name, path.join(runDir, LM_DIR, s.name, 'checkpoint')]));
   const runs: RunRecord[] = [];
+  let anyResult: Record<string, unknown> | undefined;
   for (const size of o.sizes) {
     for (const seed of o.seeds) {
       const res = await run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map(toStageSpec), seed);
       runs.push(record('scratch', size, seed, res.scratch), record('transfer', size, seed, res.transfer));
+      anyResult ??= res.transfer;
     }
   }
   const task = String(r.stages.find((s) => s.name === CLASSIFIER_STAGE)!.uses.find((u) => u.plugin.meta.kind === 'dataset')?.options.source ?? '?');
@@ -95,6 +120,7 @@ export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOption
     task,
     metric: 'test macro-F1 and accuracy; mean and sample std over seeds; difference paired by seed',
     languageModel: { generalPerplexity: perplexity('general-lm'), targetPerplexity: perplexity('target-lm') },
+    testSet: anyResult && Array.isArray(anyResult.confusion) ? testSetBaseline(anyResult.confusion as number[][]) : undefined,
     rows,
     runs,
   };
@@ -105,7 +131,9 @@ export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOption
     `Test macro-F1 and accuracy on the same ${task} test split; mean ± sample standard deviation over seeds ` +
     `${o.seeds.join(', ')}; Δ is transfer − scratch paired by seed (same labelled subsample).\n` +
     `Language model validation perplexity: general ${ppl(summary.languageModel.generalPerplexity)}, ` +
-    `target domain ${ppl(summary.languageModel.targetPerplexity)}.\n\n` +
+    `target domain ${ppl(summary.languageModel.targetPerplexity)}.\n` +
+    baselineText(anyResult, anyResult?.class_names as string[] | undefined) +
+    '\n' +
     resultsTable(rows);
   writeFileSync(path.join(runDir, 'results.md'), md);
   writeFileSync(path.join(runDir, 'f1-vs-size.svg'), f1Plot(rows, runs, { title: `Test macro-F1 against labelled examples (${task})` }));

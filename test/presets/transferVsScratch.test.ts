@@ -1,12 +1,13 @@
 import test from 'ava';
 import { aggregate, f1Plot, resultsTable, spread, type RunRecord } from '../../presets/index.ts';
 import { yFloor } from '../../presets/transfer-vs-scratch/f1Plot.ts';
+import { collapsed, testSetBaseline } from '../../presets/transfer-vs-scratch/testSetBaseline.ts';
 
 const close = (t: { true(v: boolean, m?: string): void }, a: number, b: number, eps = 1e-12) => t.true(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
 // Two sizes × two seeds × two variants, plus the whole split (size 0) with one seed.
 const RUNS: RunRecord[] = [
-  { variant: 'scratch', size: 100, examples: 100, seed: 1, f1: 0.5, accuracy: 0.7 },
+  { variant: 'scratch', size: 100, examples: 100, seed: 1, f1: 0.5, accuracy: 0.7, collapsed: true },
   { variant: 'scratch', size: 100, examples: 100, seed: 2, f1: 0.6, accuracy: 0.8 },
   { variant: 'transfer', size: 100, examples: 100, seed: 1, f1: 0.8, accuracy: 0.9 },
   { variant: 'transfer', size: 100, examples: 100, seed: 2, f1: 0.55, accuracy: 0.75 },
@@ -68,7 +69,7 @@ test('resultsTable: one line per size with mean ± std, signed difference and wi
   const lines = md.trim().split('\n');
   t.is(lines.length, 2 + 3);
   t.regex(lines[0]!, /scratch F1 \| transfer F1 \| Δ F1/);
-  t.is(lines[3], `| 100 | 2 | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | 1/2 | 0.750 ± 0.071 | 0.825 ± 0.106 |`);
+  t.is(lines[3], `| 100 | 2 | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | 1/2 | 0.750 ± 0.071 | 0.825 ± 0.106 | 1 / 0 |`);
   t.regex(lines[4]!, /^\| all \(4609\) \| 1 \| 0\.900 ± 0\.000 \| 0\.950 ± 0\.000 \| \+0\.050 ± 0\.000 \| 1\/1 \|/);
 });
 
@@ -106,4 +107,26 @@ test('yFloor: a tenth below the lowest value, at least 0', (t) => {
   t.is(yFloor([0.51]), 0.4);
   t.is(yFloor([0.01, 0.9]), 0);
   t.is(yFloor([0.97]), 0.9);
+});
+
+test('test-set baseline from a confusion matrix: class balance, majority accuracy and macro-F1 (hand-computed)', (t) => {
+  // SpamAssassin's test split: 409 ham, 167 spam; the majority class scores 409/576 and macro-F1 (2m/(1+m))/2.
+  const b = testSetBaseline([[300, 109], [40, 127]]);
+  t.deepEqual(b.classCounts, [409, 167]);
+  t.is(b.total, 576);
+  t.is(b.majorityClass, 0);
+  close(t, b.accuracy, 409 / 576);
+  close(t, b.macroF1, 0.4152284263959391);
+  const three = testSetBaseline([[1, 0, 0], [0, 5, 1], [0, 0, 3]]);
+  t.is(three.majorityClass, 1);
+  close(t, three.macroF1, (2 * 0.6) / 1.6 / 3);
+});
+
+test('a run that predicted one class is flagged, and counted per size and variant', (t) => {
+  t.true(collapsed([[409, 0], [167, 0]]));
+  t.true(collapsed([[0, 409], [0, 167]]));
+  t.false(collapsed([[408, 1], [167, 0]]));
+  const rows = aggregate(RUNS);
+  t.deepEqual(rows.find((r) => r.size === 100)!.collapsed, { scratch: 1, transfer: 0 });
+  t.deepEqual(rows.find((r) => r.size === 0)!.collapsed, { scratch: 0, transfer: 0 });
 });
