@@ -12,10 +12,12 @@ export function discriminativeGroups(layerGroups: readonly ParamPattern[], facto
 
 /**
  * `layerGroups` with the groups named in `top` (by pattern) moved above all others, in the order
- * listed; the first name that is not one of the groups, if any, instead.
+ * listed (a name listed twice counts once); the first name that is not one of the groups, if any,
+ * instead.
  */
 export function withTopGroups(layerGroups: readonly ParamPattern[], top: readonly string[]): ParamPattern[] | string {
-  const missing = top.find((t) => !layerGroups.some((g) => String(g) === t));
+  const names = [...new Set(top)];
+  const missing = names.find((t) => !layerGroups.some((g) => String(g) === t));
   if (missing !== undefined) return missing;
-  return [...layerGroups.filter((g) => !top.includes(String(g))), ...top.map((t) => layerGroups.find((g) => String(g) === t)!)];
+  return [...layerGroups.filter((g) => !names.includes(String(g))), ...names.map((t) => layerGroups.find((g) => String(g) === t)!)];
 }

@@ -1,9 +1,13 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createTrainer, intervalPerRun, plannedSteps, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
 import { EvaluateCallback } from '../../../plugins/callbacks/evaluate/EvaluateCallback.ts';
 import { evaluationDue } from '../../../plugins/callbacks/evaluate/evaluationDue.ts';
+import { PeriodicCheckpoint } from '../../../plugins/checkpoints/index.ts';
 import { toyPlugins } from '../../helpers/toy.ts';
 
 test.before(async () => {
@@ -150,4 +154,64 @@ test('perRun sees the epochs the trainer raised for minSteps', async (t) => {
   t.is(res.state.step, 12);
   t.deepEqual(probe.evals.map((e) => e.step), [6, 12]);
   tr.dispose();
+});
+
+test('perRun interval, hand-computed for (maxSteps, epochs, batches, perRun)', (t) => {
+  // [maxSteps, epochs, batches per epoch, perRun, every]: planned = min(maxSteps, epochs × batches)
+  // (maxSteps 0: epochs × batches); every = max(1, round(planned / perRun)).
+  const cases: [number, number, number, number, number][] = [
+    [200, 100, 50, 3, 67], // ULMFiT stage 1 evaluations: 200 / 3 = 66.7
+    [200, 100, 50, 10, 20], // ULMFiT stage 1 checkpoints
+    [1000, 100, 50, 3, 333], // ULMFiT stage 2: 1000 / 3 = 333.3
+    [1000, 100, 50, 10, 100],
+    [1000, 100, 4, 3, 133], // the epochs bind: 400 planned, 133.3
+    [20, 100, 4, 3, 7], // 6.67
+    [30, 100, 4, 10, 3],
+    [0, 2, 4, 3, 3], // no step limit: 8 planned, 2.67
+    [0, 5, 7, 2, 18], // 35 / 2 = 17.5 rounds up
+    [5, 100, 4, 10, 1], // 0.5 rounds to 1
+    [2, 100, 4, 10, 1], // 0.2 rounds to 0: at least 1
+  ];
+  for (const [maxSteps, epochs, batches, perRun, every] of cases) {
+    t.is(intervalPerRun(500, perRun, plannedSteps(maxSteps, epochs, batches)), every, `${maxSteps}, ${epochs}, ${batches}, ${perRun}`);
+  }
+  // perRun 0, or a run of unknown length (no step limit, no batch count): `every` as given.
+  t.is(intervalPerRun(500, 0, plannedSteps(200, 100, 50)), 500);
+  t.is(intervalPerRun(500, 3, plannedSteps(0, 100, 0)), 500);
+});
+
+test('perRun over a run the epochs end: 2 epochs of 5 batches, perRun 4 -> every 3 (round(10 / 4) = round(2.5))', async (t) => {
+  const { probe, cb, tr } = await run({ perRun: 4, atEpochEnd: false }, { epochs: 2, batches: 5 });
+  t.is(cb.interval, 3);
+  t.deepEqual(probe.evals.map((e) => e.step), [3, 6, 9, 10]);
+  tr.dispose();
+});
+
+test('perRun holds on a resumed run: the interval is computed again at its beforeRun', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'graft-eval-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const make = () => {
+    const probe = evalProbe();
+    const cb = new EvaluateCallback({ perRun: 3, atEpochEnd: false });
+    const tr = createTrainer({
+      plugins: [...toyPlugins({ batches: 4 }), cb, probe, new PeriodicCheckpoint({ dir, every: 10, keep: 0, best: false, atEnd: false })],
+      options: { epochs: 100, maxSteps: 20, seed: 3 },
+      logger: silentLogger(),
+    });
+    return { probe, cb, tr };
+  };
+  const first = make();
+  await first.tr.fit();
+  t.deepEqual(first.probe.evals.map((e) => e.step), [7, 14, 20]);
+  first.tr.dispose();
+  // A fresh plugin (interval still `every` = 0 before the run) resumed from step 10.
+  const again = make();
+  t.is(again.cb.interval, 0);
+  await again.tr.resume(path.join(dir, 'step-10'));
+  await again.tr.fit();
+  t.is(again.cb.interval, 7);
+  t.deepEqual(again.probe.evals.map((e) => e.step), [14, 20]);
+  // the same losses as the straight run at those steps
+  t.deepEqual(again.probe.evals.map((e) => e.loss), first.probe.evals.slice(1).map((e) => e.loss));
+  again.tr.dispose();
 });

@@ -217,3 +217,14 @@ test('perRun 10 over a 30-step run saves every 3 steps (round(30 / 10)); a resum
   t.deepEqual(steps2, [15, 18, 21, 24, 27, 30]);
   tr2.dispose();
 });
+
+test('perRun over a run the epochs end: 2 epochs of 4 batches, perRun 3 -> every 3 (round(8 / 3)), then the end', async (t) => {
+  const dir = tempDir(t);
+  const ckpt = new PeriodicCheckpoint({ dir, perRun: 3, every: 5, keep: 0, best: false });
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), ckpt], options: { epochs: 2, seed: 5 }, logger: silentLogger() });
+  await tr.fit();
+  const steps = readdirSync(dir).filter((d) => d.startsWith('step-')).map((d) => parseStepDir(d)!).sort((a, b) => a - b);
+  // every 3 (not the option's 5): 3 and 6, then 8 at the end (atEnd)
+  t.deepEqual(steps, [3, 6, 8]);
+  tr.dispose();
+});

@@ -133,6 +133,13 @@ test('withTopGroups moves the named groups up in the order listed; an unknown on
   t.deepEqual(withTopGroups(['a', 'b', 'c', 'd'], ['b', 'a']), ['c', 'd', 'b', 'a']);
   t.deepEqual(withTopGroups(['a', 'b'], []), ['a', 'b']);
   t.is(withTopGroups(['a', 'b'], ['x']), 'x');
+  // a name listed twice counts once (one optimizer group per layer group)
+  t.deepEqual(withTopGroups(['a', 'b', 'c'], ['a', 'a']), ['b', 'c', 'a']);
+  // the LM fine-tuning order, lrScale 1/2.6^k from the top: rnn.0 1/2.6^3, rnn.1 1/2.6^2, rnn.2 1/2.6, embedding 1
+  const lm = discriminativeGroups(withTopGroups(['backbone.tokEmbed', 'backbone.rnn.0.*', 'backbone.rnn.1.*', 'backbone.rnn.2.*'], ['backbone.tokEmbed']) as string[], 2.6);
+  t.deepEqual(lm.map((g) => [g.name, g.pattern]), [['group0', 'backbone.rnn.0.*'], ['group1', 'backbone.rnn.1.*'], ['group2', 'backbone.rnn.2.*'], ['group3', 'backbone.tokEmbed']]);
+  const want = [1 / 17.576, 1 / 6.76, 1 / 2.6, 1];
+  lm.forEach((g, i) => t.true(Math.abs(g.lrScale! - want[i]!) < 1e-12, `${g.name}: ${g.lrScale}`));
   const trainer = createTrainer({
     plugins: [new ToyModel(), new ToyObjective(), new ToyDataset(), new AdamwOptimizer(), new DiscriminativeLrGroups({ topGroups: ['backbone.nope'] })],
     logger: silentLogger(),
