@@ -6,6 +6,7 @@ import {
   createLogger,
   createTrainer,
   ErrorCodes,
+  formatValue,
   GraftError,
   readCheckpoint,
   selectBackend,
@@ -260,7 +261,8 @@ async function run(args: ParsedArgs, io: Io, recorded?: Record<string, unknown>)
     });
     for (const o of res.outcomes) {
       io.out(`\n== stage ${o.name}${o.skipped ? ' (already complete, skipped)' : ''}`);
-      for (const [k, v] of Object.entries(o.result)) io.out(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      // Rounded for reading (4 significant digits); result.json keeps full precision.
+      for (const [k, v] of Object.entries(o.result)) io.out(`${k}: ${formatValue(v)}`);
     }
     if (res.experiment) io.out(JSON.stringify(res.experiment, null, 2));
     if (logFailure) throw logFailure; // the run finished, but its log file is incomplete

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  formatNumber,
   resolveOptions,
   type EvalContext,
   type GraftPlugin,
@@ -107,7 +108,7 @@ export class EarlyStoppingCallback implements GraftPlugin {
       for (const [name, copy] of this.bestParams) {
         if (params.has(name) && params.get(name).shape.join(',') === copy.shape.join(',')) params.get(name).assign(copy);
       }
-      ctx.trainer.logger.info(`${this.meta.name}: restored the parameters of step ${this.s.bestStep} (${this.options.monitor} ${this.s.best})`);
+      ctx.trainer.logger.info(`${this.meta.name}: restored the parameters of step ${this.s.bestStep} (${this.options.monitor} ${this.s.best === null ? 'none' : formatNumber(this.s.best)})`);
     }
     this.disposeCopies();
   }

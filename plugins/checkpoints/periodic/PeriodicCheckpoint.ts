@@ -6,6 +6,7 @@ import {
   GraftError,
   MANIFEST,
   resolveCheckpointDir,
+  formatNumber,
   intervalPerRun,
   plannedSteps,
   resolveOptions,
@@ -172,7 +173,7 @@ export class PeriodicCheckpoint implements GraftPlugin {
       Object.assign(this.s, before);
       throw e;
     }
-    ctx.trainer.logger.info(`${NAME}: ${this.options.monitor} ${value} is the best so far; saved ${target}`);
+    ctx.trainer.logger.info(`${NAME}: ${this.options.monitor} ${formatNumber(value)} is the best so far; saved ${target}`);
     return metrics;
   }
 
