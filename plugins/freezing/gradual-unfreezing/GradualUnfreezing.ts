@@ -10,7 +10,7 @@ import {
   type OptionSchema,
 } from '../../../core/index.ts';
 import { stackLayerGroups } from '../shared/stackLayerGroups.ts';
-import { epochsStarted, groupsToTrain, unfreezeAllAtStart } from './groupsToTrain.ts';
+import { epochsStarted, groupsToTrain, unfreezeAllAtStart, unfreezeDecisionText } from './groupsToTrain.ts';
 
 export const GRADUAL_UNFREEZING_OPTIONS = {
   unfreezeEvery: { type: 'integer', default: 1, min: 0, doc: 'Epochs between unfreezing one more layer group (from the top); 0: every group trains from the first step.' },
@@ -26,7 +26,8 @@ export const GRADUAL_UNFREEZING_OPTIONS = {
  * Gradual unfreezing (Howard & Ruder 2018): the layer groups (model's, then head's) are frozen
  * at setup except the top one; at the start of each later epoch one more group from the top
  * is unfrozen. When the run starts, `whenShort` may unfreeze all of them instead (a run too short
- * to reach the bottom group). Parameters in no layer group are left as they are.
+ * to reach the bottom group); with `unfreezeEvery` 0 nothing is frozen. Parameters in no layer
+ * group are left as they are.
  */
 export class GradualUnfreezing implements GraftPlugin {
   static readonly meta = { name: 'freezing:gradual-unfreezing', kind: 'freezing', description: 'ULMFiT gradual unfreezing, one layer group per epoch from the top' } as const satisfies PluginMeta;
@@ -50,22 +51,21 @@ export class GradualUnfreezing implements GraftPlugin {
     this.trainer = trainer;
     trainer.tap('setup', this, () => {
       this.groups = stackLayerGroups(trainer, this.meta.name);
-      for (const g of this.groups.slice(0, -1)) trainer.params.setTrainable(g, false, this.meta.name);
-      this.unfrozen = 1;
+      // unfreezeEvery 0: every group trains from the first step, so nothing is frozen at all.
+      const every = this.options.unfreezeEvery > 0;
+      if (every) for (const g of this.groups.slice(0, -1)) trainer.params.setTrainable(g, false, this.meta.name);
+      this.unfrozen = every ? 1 : this.groups.length;
       this.unfreezeTo(this.pending);
     }, { stage: 'adapt' });
+    // The trainer has fixed the run's length (minSteps) before beforeRun; a resumed run computes the
+    // same length from the same options and data, so it reaches the same decision.
     trainer.tap('beforeRun', this, (ctx) => {
       const n = this.groups.length;
+      const every = this.options.unfreezeEvery;
       const epochsRun = epochsStarted(ctx.state.maxEpochs, ctx.state.maxSteps, trainer.role('dataset').numBatches('train'));
-      this.all = unfreezeAllAtStart({ numGroups: n, unfreezeEvery: this.options.unfreezeEvery, whenShort: this.options.whenShort, epochsRun });
-      if (this.all) {
-        trainer.logger.info(
-          this.options.unfreezeEvery > 0
-            ? `${this.meta.name}: the run starts ${epochsRun} epochs, too few to unfreeze the bottom of ${n} layer groups (epoch ${(n - 1) * this.options.unfreezeEvery}): every group trains from the first step`
-            : `${this.meta.name}: unfreezeEvery 0: every group trains from the first step`,
-        );
-        this.unfreezeTo(n);
-      }
+      this.all = unfreezeAllAtStart({ numGroups: n, unfreezeEvery: every, whenShort: this.options.whenShort, epochsRun });
+      trainer.logger.info(`${this.meta.name}: ${unfreezeDecisionText({ numGroups: n, unfreezeEvery: every, whenShort: this.options.whenShort, epochsRun, all: this.all })}`);
+      if (this.all) this.unfreezeTo(n);
     });
     trainer.tap('beforeEpoch', this, (ctx) => {
       if (!this.all) this.unfreezeTo(groupsToTrain(ctx.state.epoch, this.groups.length, this.options.unfreezeEvery));
