@@ -20,7 +20,8 @@ import type {
  * ```text
  * trainer.fit()
  *   setup(ctx)                               async; stages data → tokenizer → encode → build → init → adapt → optimizer
- *   beforeRun(ctx)                           async
+ *   (epochs raised to reach options.minSteps, now that batches per epoch are known)
+ *   beforeRun(ctx)                           async; the run's length is final here (schedules size themselves)
  *   try:
  *     for epoch in epochs:
  *       beforeEpoch(ctx)                     async
