@@ -7,16 +7,20 @@ export interface ParsedArgs {
   flags: Record<string, string | true>;
   sets: string[];
   uses: string[];
+  /** Flags that may repeat (`graft predict --text a --text b`), every value in order. */
+  lists?: Record<string, string[]>;
 }
 
 /** Flags each command accepts, and whether they take a value. */
-const FLAGS: Record<string, Record<string, 'value' | 'bool'>> = {
+const FLAGS: Record<string, Record<string, 'value' | 'bool' | 'list'>> = {
   run: { set: 'value', use: 'value', out: 'value', backend: 'value', seed: 'value', force: 'bool', quiet: 'bool' },
   resume: { backend: 'value', quiet: 'bool' },
   describe: { set: 'value', use: 'value' },
   list: {},
   new: { kind: 'value', dir: 'value' },
   generate: { prompt: 'value', 'max-tokens': 'value', temperature: 'value', 'top-k': 'value', seed: 'value', backend: 'value' },
+  eval: { data: 'value', split: 'value', stage: 'value', json: 'bool', backend: 'value' },
+  predict: { text: 'list', file: 'value', 'batch-size': 'value', stage: 'value', backend: 'value' },
   help: {},
 };
 
@@ -47,12 +51,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       });
     }
     let value: string | true = true;
-    if (kind === 'value') {
+    if (kind !== 'bool') {
       if (eq >= 0) value = a.slice(eq + 1);
       else if (i + 1 < rest.length) value = rest[++i]!;
       else throw new GraftError(ErrorCodes.USAGE, `--${name} needs a value`);
     }
-    if (name === 'set') out.sets.push(value as string);
+    if (kind === 'list') ((out.lists ??= {})[name] ??= []).push(value as string);
+    else if (name === 'set') out.sets.push(value as string);
     else if (name === 'use') out.uses.push(value as string);
     else if (name in out.flags) {
       // Keeping the last of two values silently runs something the user did not read twice.

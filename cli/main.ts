@@ -38,6 +38,8 @@ import { ConsoleProgressLogger, JsonlMetricsLogger } from '../plugins/loggers/in
 import { intFlag, MAX_SEED, numberFlag, parseArgs, type ParsedArgs } from './args.ts';
 import { newPlugin } from './newPlugin.ts';
 import { describePluginCommand } from './describePlugin.ts';
+import { evalCommand } from './evaluate.ts';
+import { predictCommand } from './predict.ts';
 import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
 const HELP = `graft: transfer learning with language models
@@ -56,6 +58,12 @@ Usage:
                                       and the loop with each plugin in place
   graft describe <kind>:<name>        a plugin's options (type, default, meaning), e.g. optimizer:adamw
   graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
+  graft eval <run-dir|checkpoint-dir> [--data SOURCE] [--split test|validation|train] [--stage NAME] [--json] [--backend NAME]
+                                      metrics of a saved model on its stage's data or on --data (default split: test);
+                                      a run folder means its last completed stage's final checkpoint (--stage: that one's)
+  graft predict <checkpoint|run-dir> (--text TEXT [--text TEXT ...] | --file in.jsonl|in.txt) [--batch-size 32]
+                [--stage NAME] [--backend NAME]
+                                      label texts with a classifier: one JSON line each {text, label, probabilities}
   graft new plugin <name> [--kind KIND] [--dir DIR]
                                       scaffold a plugin package (its tests run Graft's conformance suite)
 
@@ -91,6 +99,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await resume(args, io);
       case 'generate':
         return await generate(args, io);
+      case 'eval':
+        return await evalCommand(args, io, backendFlag(args));
+      case 'predict':
+        return await predictCommand(args, io, backendFlag(args));
       case 'new':
         return scaffold(args, io);
     }

@@ -40,6 +40,8 @@ interface EncodedSplit {
 interface SavedState {
   seed: number;
   sizes: Record<Split, number>;
+  /** Class names by id, so a checkpoint can name its predictions (`graft predict`); absent in older checkpoints. */
+  classes?: string[];
 }
 
 /**
@@ -159,10 +161,6 @@ export class LabelledTextDataset implements DatasetPlugin {
   encode(tokenizer: Tokenizer): void {
     const d = this.requireData();
     const o = this.options;
-    const eos = tokenizer.specials.eos;
-    if (o.appendEos && eos === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'the tokenizer has no eos token', { plugin: this.meta.name, option: 'appendEos', hint: 'Set appendEos to false or use a tokenizer with an eos token' });
-    }
     const pad = tokenizer.specials.pad;
     if (pad === undefined) this.trainer?.logger.warn(`${this.meta.name}: the tokenizer has no pad token; padding with id 0 (the mask marks it)`);
     this.padId = pad ?? 0;
@@ -170,11 +168,7 @@ export class LabelledTextDataset implements DatasetPlugin {
     const enc = {} as Record<Split, EncodedSplit>;
     for (const split of SPLITS) {
       const recs = d[split].records;
-      const tokens = encodeRagged(
-        recs.map((r) => r.text),
-        tokenizer,
-        { maxLen: o.maxLen, truncate: o.truncate, appendId: o.appendEos ? eos : undefined, plugin: this.meta.name },
-      );
+      const tokens = this.encodeTexts(recs.map((r) => r.text), tokenizer);
       const lengths = raggedLengths(tokens);
       const empty = lengths.findIndex((l) => l - extra <= 0);
       if (empty >= 0) {
@@ -184,6 +178,40 @@ export class LabelledTextDataset implements DatasetPlugin {
       enc[split] = { tokens, lengths, labels: d[split].labels };
     }
     this.encoded = enc;
+  }
+
+  /**
+   * Texts encoded as this dataset encodes its examples: the tokenizer, truncation to maxLen (keeping
+   * the start or the end), the eos id appended when appendEos. Used by `encode` and for texts
+   * outside the data (`textBatches`, `graft predict`).
+   */
+  encodeTexts(texts: readonly string[], tokenizer: Tokenizer): RaggedTokens {
+    const o = this.options;
+    const eos = tokenizer.specials.eos;
+    if (o.appendEos && eos === undefined) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'the tokenizer has no eos token', { plugin: this.meta.name, option: 'appendEos', hint: 'Set appendEos to false or use a tokenizer with an eos token' });
+    }
+    return encodeRagged(texts, tokenizer, { maxLen: o.maxLen, truncate: o.truncate, appendId: o.appendEos ? eos : undefined, plugin: this.meta.name });
+  }
+
+  /**
+   * Unlabelled texts as model inputs, in their order, `batchSize` a batch, encoded (`encodeTexts`)
+   * and padded exactly as the examples' batches are: `inputs`, `mask`, `lengths`, no `labels`. Needs
+   * no data loaded (no setup), only the tokenizer. A text that encodes to no tokens is a DATA error
+   * naming its position.
+   */
+  *textBatches(texts: readonly string[], tokenizer: Tokenizer, batchSize = this.options.batchSize): IterableIterator<Batch> {
+    const tokens = this.encodeTexts(texts, tokenizer);
+    const extra = this.options.appendEos ? 1 : 0;
+    const empty = raggedLengths(tokens).findIndex((l) => l - extra <= 0);
+    if (empty >= 0) {
+      throw new GraftError(ErrorCodes.DATA, `text ${empty + 1} encodes to no tokens`, { plugin: this.meta.name, received: texts[empty]!.slice(0, 60) });
+    }
+    const padId = tokenizer.specials.pad ?? 0;
+    for (let start = 0; start < texts.length; start += batchSize) {
+      const idx = Int32Array.from({ length: Math.min(batchSize, texts.length - start) }, (_, i) => start + i);
+      yield this.inputTensors(tokens, idx, padId);
+    }
   }
 
   /** Texts of the whole training split (before trainSize subsampling), for fitting a tokenizer. */
@@ -212,7 +240,7 @@ export class LabelledTextDataset implements DatasetPlugin {
 
   /**
    * Training: shuffled by (seed, epoch) — with sortish, in length-sorted pools — the last partial
-   * batch kept unless dropLast. Validation and test: fixed order (sorted by length with sortish),
+   * batch kept unless dropLast (which never drops the only batch). Validation and test: fixed order (sorted by length with sortish),
    * every example once, the epoch ignored.
    */
   *batches(split: Split, opts: BatchOptions): IterableIterator<Batch> {
@@ -231,22 +259,26 @@ export class LabelledTextDataset implements DatasetPlugin {
     });
     for (let b = from; b < plan.length; b++) {
       const idx = plan[b]!;
-      const p = padBatch(s.tokens, idx, o.maxLen, this.padId);
-      const B = idx.length;
-      yield {
-        inputs: tf.tensor2d(p.inputs, [B, p.T], 'int32'),
-        mask: tf.tensor2d(p.mask, [B, p.T], 'float32'),
-        lengths: tf.tensor1d(p.lengths, 'int32'),
-        labels: tf.tensor1d(Int32Array.from(idx, (i) => s.labels[i]!), 'int32'),
-      };
+      yield { ...this.inputTensors(s.tokens, idx, this.padId), labels: tf.tensor1d(Int32Array.from(idx, (i) => s.labels[i]!), 'int32') };
     }
+  }
+
+  /** The sequences `idx` of `tokens` padded at the end (`padBatch`): inputs int32 [B, T], mask float32 [B, T], lengths int32 [B]. */
+  private inputTensors(tokens: RaggedTokens, idx: ArrayLike<number>, padId: number): Batch {
+    const p = padBatch(tokens, idx, this.options.maxLen, padId);
+    const B = idx.length;
+    return {
+      inputs: tf.tensor2d(p.inputs, [B, p.T], 'int32'),
+      mask: tf.tensor2d(p.mask, [B, p.T], 'float32'),
+      lengths: tf.tensor1d(p.lengths, 'int32'),
+    };
   }
 
   /** The seed of the training order and the split sizes it applied to. */
   getState(): PluginState {
     const d = this.data;
     const sizes = { train: d?.train.records.length ?? -1, validation: d?.validation.records.length ?? -1, test: d?.test.records.length ?? -1 };
-    const s: SavedState = { seed: this.requireSeed(), sizes };
+    const s: SavedState = { seed: this.requireSeed(), sizes, ...(d ? { classes: [...d.classes] } : {}) };
     return { json: s };
   }
 

@@ -17,7 +17,8 @@ export function concatPooling(x: tf.Tensor, lengths?: tf.Tensor): tf.Tensor {
   // valid [B, T, 1]: t < length
   const valid = tf.expandDims(tf.less(tf.expandDims(tf.range(0, T, 1, 'int32'), 0), tf.expandDims(len, 1)), 2);
   const mask = tf.cast(valid, 'float32');
-  const lastSel = tf.expandDims(tf.oneHot(tf.sub(len, tf.scalar(1, 'int32')) as tf.Tensor1D, T), 2); // [B, T, 1]
+  // tf.oneHot needs a depth of 2 or more; with T = 1 the only position is the last (a batch of one-token texts)
+  const lastSel = T === 1 ? tf.ones([B, 1, 1]) : tf.expandDims(tf.oneHot(tf.sub(len, tf.scalar(1, 'int32')) as tf.Tensor1D, T), 2); // [B, T, 1]
   const last = tf.sum(tf.mul(x, tf.cast(lastSel, 'float32')), 1);
   // padded positions get the lowest float, so they never win the max (and get no gradient)
   const maxed = tf.max(tf.where(tf.broadcastTo(valid, [B, T, H]), x, tf.fill([B, T, H], -3.4e38)), 1);
