@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { clip, ErrorCodes, GraftError, readCheckpointManifest, resolveCheckpointDir, type Manifest } from '../core/index.ts';
 import { findPreset } from '../presets/index.ts';
-import { configure, isRecipe, loadPluginPackages, pluginRegistry, recipeFromData, type RecipeData, type RecipeStage } from '../presets/recipe/index.ts';
+import { configure, isRecipe, loadPluginPackages, pluginRegistry, recipeFromData, resolveOptionsRefs, type RecipeData, type RecipeStage } from '../presets/recipe/index.ts';
 import { resolveConfig } from '../presets/runner/resolveConfig.ts';
 import { legacySettings } from './target.ts';
 
@@ -119,5 +119,5 @@ async function recordedStage(dir: string, cfg: RecordedConfig | undefined): Prom
   }
   const found = stages.find((s) => s.name === cfg.stage);
   if (!found) throw new GraftError(ErrorCodes.USAGE, `the recipe the checkpoint records has no stage "${clip(cfg.stage)}"`, { file: dir });
-  return found;
+  return resolveOptionsRefs(found, stages);
 }

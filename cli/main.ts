@@ -22,7 +22,7 @@ import {
   pluginRegistry,
   recipeFromData,
   recipePreset,
-  toStageSpec,
+  stageSpecs,
   validateRecipe,
   type RecipeData,
 } from '../presets/recipe/index.ts';
@@ -303,11 +303,11 @@ async function generate(args: ParsedArgs, io: Io): Promise<number> {
   if (cfg.recipe !== undefined) {
     // The recipe the checkpoint recorded, with the packages it names (resolved from here).
     const registry = pluginRegistry(await loadPluginPackages(cfg.recipe.packages ?? [], process.cwd()));
-    stages = recipeFromData(cfg.recipe, registry, () => ({ file: path.join(dir, 'manifest.json') })).stages.map(toStageSpec);
+    stages = stageSpecs(recipeFromData(cfg.recipe, registry, () => ({ file: path.join(dir, 'manifest.json') })));
   } else {
     const preset = findPreset(cfg.preset);
     stages = isRecipe(preset)
-      ? configure(preset, { set: legacySettings(preset, cfg.config ?? {}) }).stages.map(toStageSpec)
+      ? stageSpecs(configure(preset, { set: legacySettings(preset, cfg.config ?? {}) }))
       : preset.stages(resolveConfig(preset.name, preset.config, [], cfg.config));
   }
   const stage = stages.find((s) => s.name === cfg.stage);

@@ -9,7 +9,7 @@ import {
   loadRecipeFile,
   parseSets,
   parseUses,
-  toStageSpec,
+  stageSpecs,
   type PluginRegistry,
   type Recipe,
 } from '../presets/recipe/index.ts';
@@ -55,7 +55,7 @@ export function configureFromArgs(t: Extract<Target, { kind: 'recipe' }>, args: 
 /** `graft describe` of a recipe: every key (aliases first) with its value and meaning, then each stage's plugins on the loop. */
 export function describeRecipe(r: Recipe): string {
   const out = [`recipe ${r.name}: ${r.description}`, '', 'configuration:', describeRecipeKeys(r)];
-  const stages = r.stages.map(toStageSpec);
+  const stages = stageSpecs(r);
   for (const stage of stages) {
     const ctx = { ...placeholderContext(stages), stageDir: `<out>/${stage.name}` };
     const trainer = createStageTrainer(stage, ctx, { logger: createLogger({ console: false }) });

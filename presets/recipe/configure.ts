@@ -1,6 +1,7 @@
 import { checkValue, clip, ErrorCodes, GraftError, parseOptionValue, type OptionSpec } from '../../core/index.ts';
 import { recipeKeys, TRAINER_SLOT, type ConfigKey } from './keys.ts';
 import { allSlots, checkStageHandOvers, splitSlot, suggestKeys, type Recipe } from './recipe.ts';
+import { checkOptionsRefs } from './optionsRef.ts';
 import { isHandOver } from './refs.ts';
 import { builtinRegistry, type PluginRegistry } from './registry.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
@@ -113,6 +114,7 @@ export function configure(r: Recipe, settings: Settings = {}, registry: PluginRe
     }
   }
   for (const [i, s] of stages.entries()) checkStageHandOvers(s, new Set(stages.slice(0, i).map((x) => x.name)));
+  checkOptionsRefs(stages);
   return { ...r, stages, ...(exp ? { experiment: { experiment: exp.experiment, values: expValues } } : {}) };
 }
 

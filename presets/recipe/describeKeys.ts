@@ -1,5 +1,6 @@
 import type { OptionSpec } from '../../core/index.ts';
 import { recipeKeys } from './keys.ts';
+import { isOptionsRef } from './optionsRef.ts';
 import { isHandOver } from './refs.ts';
 import { splitSlot, type Recipe } from './recipe.ts';
 import { effectiveUses, slotsOf } from './stage.ts';
@@ -16,6 +17,7 @@ export interface KeyRow {
 function literal(v: unknown): string {
   if (v === undefined) return '-';
   if (isHandOver(v)) return `${v.$ref}Of(${v.stage})`;
+  if (isOptionsRef(v)) return `optionsOf(${v.stage}.${v.slot})`;
   return JSON.stringify(v);
 }
 

@@ -5,7 +5,8 @@ export { recipe, alias, choice, checkRecipe, suggestKeys, type Recipe, type Reci
 export { checkpointOf, tokenizerOf, isHandOver, resolveHandOvers, type HandOver, type HandOverKind } from './refs.ts';
 export { recipeKeys, stageKeys, TRAINER_SLOT, type ConfigKey } from './keys.ts';
 export { configure, override, parseSets, parseUses, type Settings } from './configure.ts';
-export { toStageSpec, construct } from './stageSpec.ts';
+export { toStageSpec, stageSpecs, construct } from './stageSpec.ts';
+export { optionsOf, isOptionsRef, resolveOptionsRefs, type OptionsRef } from './optionsRef.ts';
 export { validateRecipe } from './validateRecipe.ts';
 export { recipePreset, isRecipe } from './recipePreset.ts';
 export { recipeToData, recipeFromData, pathText, type RecipeData, type StageData, type UseData, type AliasData, type Locate } from './recipeData.ts';

@@ -1,6 +1,7 @@
 import { clip, ErrorCodes, GraftError, SINGLETON_KINDS } from '../../core/index.ts';
 import { recipeKeys, TRAINER_SLOT, type ConfigKey } from './keys.ts';
 import type { Experiment, ExperimentUse } from './experiment.ts';
+import { checkOptionsRefs } from './optionsRef.ts';
 import { HAND_OVER_KINDS, handOversIn } from './refs.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
 import type { Use } from './use.ts';
@@ -100,6 +101,7 @@ export function checkRecipe(r: Recipe): void {
     seen.add(s.name);
   }
   if (r.stages.length === 0) throw bad(`recipe "${r.name}" has no stage`);
+  checkOptionsRefs(r.stages);
   const keys = new Map(recipeKeys(r).map((k) => [k.key, k]));
   for (const key of Object.keys(r.experiment?.experiment.options ?? {})) {
     if (keys.has(key) || Object.hasOwn(r.aliases, key)) {

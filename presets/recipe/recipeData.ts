@@ -1,6 +1,7 @@
 import { checkValue, clip, ErrorCodes, GraftError, TRAINER_OPTIONS, type ErrorDetails, type OptionSpec, type PluginClass } from '../../core/index.ts';
 import { recipeKeys } from './keys.ts';
 import { findExperiment } from './experiment.ts';
+import { isOptionsRef, optionsOf } from './optionsRef.ts';
 import { alias, choice, recipe, suggestKeys, type Alias, type Recipe } from './recipe.ts';
 import { HAND_OVER_KINDS, isHandOver, type HandOverKind } from './refs.ts';
 import { builtinRegistry, type PluginRegistry } from './registry.ts';
@@ -146,6 +147,12 @@ export function recipeFromData(data: unknown, registry: PluginRegistry = builtin
     for (const [k, value] of Object.entries(options)) {
       const at = [...p, 'options', k];
       const spec = cls.options[k]!;
+      if (isOptionsRef(value)) {
+        const o = mapping(value, at, ['$ref', 'stage', 'slot'], ['$ref', 'stage', 'slot']);
+        if (spec.type !== 'any') fail(at, 'invalid value', { expected: `a ${spec.type} (an options reference fits options of type any only)`, received: value });
+        checked[k] = optionsOf(string(o.stage, [...at, 'stage'], 'a stage name'), string(o.slot, [...at, 'slot'], 'a slot name'));
+        continue;
+      }
       if (isHandOver(value)) {
         checked[k] = readHandOver(value, at, spec, earlier);
         continue;

@@ -2,7 +2,7 @@ import type { Preset } from '../runner/Preset.ts';
 import { experimentOptions } from './experiment.ts';
 import type { Recipe } from './recipe.ts';
 import { recipeToData } from './recipeData.ts';
-import { toStageSpec } from './stageSpec.ts';
+import { stageSpecs } from './stageSpec.ts';
 
 /** Whether a preset is a recipe (data) rather than a `Preset` with stage closures. */
 export function isRecipe(p: unknown): p is Recipe {
@@ -20,7 +20,7 @@ export function recipePreset(r: Recipe): Preset<Record<string, never>> {
     name: r.name,
     description: r.description,
     config: {},
-    stages: () => r.stages.map(toStageSpec),
+    stages: () => stageSpecs(r),
     recipe: recipeToData(r),
     ...(r.experiment
       ? {

@@ -25,8 +25,11 @@ export function tokenizerOf(stage: string): HandOver<'tokenizer'> {
   return { $ref: 'tokenizer', stage };
 }
 
+/** A `$ref` object other than an options reference (`optionsOf`, resolved from the recipe, not from a run). */
 export function isHandOver(v: unknown): v is HandOver {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { $ref?: unknown }).$ref === 'string';
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const ref = (v as { $ref?: unknown }).$ref;
+  return typeof ref === 'string' && ref !== 'options';
 }
 
 /** Every hand-over in a value (options), depth first, with its path (`path`, `groups[0].from`). */

@@ -1,12 +1,25 @@
-import { replaceSlot, type GraftPlugin } from '../../core/index.ts';
+import { ErrorCodes, GraftError, replaceSlot, type GraftPlugin } from '../../core/index.ts';
 import type { StageContext, StageSpec } from '../runner/Preset.ts';
+import { optionsRefsIn, resolveOptionsRefs } from './optionsRef.ts';
+import type { Recipe } from './recipe.ts';
 import { resolveHandOvers } from './refs.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
 import type { Use } from './use.ts';
 
 /** Construct a plugin of a recipe: hand-overs resolved to the earlier stages' checkpoint folders; the constructor validates the options. */
 export function construct(u: Use, checkpoints: Readonly<Record<string, string>>): GraftPlugin {
+  const left = optionsRefsIn(u.options)[0];
+  if (left) {
+    throw new GraftError(ErrorCodes.INTERNAL, `${u.plugin.meta.name} option ${left.path} refers to the options of ${left.ref.stage}.${left.ref.slot}, which were not resolved`, {
+      hint: 'Build the stage with its recipe: toStageSpec(stage, recipe)',
+    });
+  }
   return new u.plugin(resolveHandOvers(u.options, checkpoints));
+}
+
+/** The recipe's stages as the runner's `StageSpec`s (options references resolved within the recipe). */
+export function stageSpecs(r: Pick<Recipe, 'stages'>): StageSpec[] {
+  return r.stages.map((s) => toStageSpec(s, r));
 }
 
 /**
@@ -14,9 +27,12 @@ export function construct(u: Use, checkpoints: Readonly<Record<string, string>>)
  * unchanged: `plugins(ctx)` builds the recipe's plugins in their slots, hand-overs resolved from
  * `ctx.checkpoints`; each part swapped in is a `replaceSlot` container module, so the container
  * is what replaces it; `options()` are the stage's trainer options. A stage with a tokenizer that
- * loads from a checkpoint and a model can also be built for inference (`graft generate`).
+ * loads from a checkpoint and a model can also be built for inference (`graft generate`). A stage
+ * with options references needs its recipe.
  */
-export function toStageSpec(s: RecipeStage): StageSpec {
+export function toStageSpec(stage: RecipeStage, recipe?: Pick<Recipe, 'stages'>): StageSpec {
+  // Options references (`optionsOf('classifier', 'dataset')`) copy another stage's options: resolved here, from the recipe.
+  const s = recipe ? resolveOptionsRefs(stage, recipe.stages) : stage;
   const slots = slotsOf(s);
   const spec: StageSpec = {
     name: s.name,

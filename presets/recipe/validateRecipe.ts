@@ -1,8 +1,9 @@
 import { validateStages, type KeyFor, type RunValidation } from '../runner/validateRun.ts';
 import { experimentOptions } from './experiment.ts';
-import { recipeKeys } from './keys.ts';
+import { recipeKeys, type ConfigKey } from './keys.ts';
+import { isOptionsRef } from './optionsRef.ts';
 import type { Recipe } from './recipe.ts';
-import { toStageSpec } from './stageSpec.ts';
+import { stageSpecs } from './stageSpec.ts';
 
 /**
  * The pre-flight check of a recipe (`graft run`, `graft describe`): every stage built as the run
@@ -13,16 +14,23 @@ import { toStageSpec } from './stageSpec.ts';
  */
 export function validateRecipe(r: Recipe): RunValidation {
   if (r.experiment) r.experiment.experiment.validate?.(r, experimentOptions(r.experiment));
-  return validateStages(`recipe ${r.name}`, r.stages.map(toStageSpec), keyFor(r));
+  return validateStages(`recipe ${r.name}`, stageSpecs(r), keyFor(r));
 }
 
 /** The key that sets `option` of `plugin` in `stage`: the alias that targets it, else its derived key. */
 export function keyFor(r: Recipe): KeyFor {
   const keys = recipeKeys(r);
+  const named = (k: ConfigKey) => Object.entries(r.aliases).find(([, x]) => x.kind === 'value' && x.targets.includes(k.key))?.[0] ?? k.key;
   return (stage, plugin, option) => {
-    const k = keys.find((x) => x.stage === stage && x.option === option && (plugin === undefined || x.owner === plugin));
+    // `trainTextsOf.source`: an option inside an options reference is the referenced plugin's option.
+    const [head, ...rest] = option.split('.');
+    const k = keys.find((x) => x.stage === stage && x.option === head && (plugin === undefined || x.owner === plugin));
     if (!k) return undefined;
-    const a = Object.entries(r.aliases).find(([, x]) => x.kind === 'value' && x.targets.includes(k.key));
-    return a ? a[0] : k.key;
+    if (rest.length && isOptionsRef(k.value)) {
+      const ref = k.value;
+      const target = keys.find((x) => x.stage === ref.stage && x.slot === ref.slot && x.option === rest.join('.'));
+      if (target) return named(target);
+    }
+    return named(k);
   };
 }

@@ -102,13 +102,13 @@ function baselineText(result: Record<string, unknown> | undefined, classNames: r
 export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOptions, run: ExperimentRunner, runDir: string): Promise<Record<string, unknown>> {
   checkGrid(r, o);
   const lmStages = r.stages.slice(0, r.stages.findIndex((s) => s.name === CLASSIFIER_STAGE));
-  const lm = await run(LM_DIR, lmStages.map(toStageSpec));
+  const lm = await run(LM_DIR, lmStages.map((s) => toStageSpec(s, r)));
   const lmCheckpoints = Object.fromEntries(lmStages.map((s) => [s.name, path.join(runDir, LM_DIR, s.name, 'checkpoint')]));
   const runs: RunRecord[] = [];
   let anyResult: Record<string, unknown> | undefined;
   for (const size of o.sizes) {
     for (const seed of o.seeds) {
-      const res = await run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map(toStageSpec), seed);
+      const res = await run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map((s) => toStageSpec(s, r)), seed);
       runs.push(record('scratch', size, seed, res.scratch), record('transfer', size, seed, res.transfer));
       anyResult ??= res.transfer;
     }

@@ -11,7 +11,7 @@ import { ClassificationObjective, NextTokenObjective } from '../../plugins/objec
 import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
 import { OneCycleScheduler, SlantedTriangularScheduler } from '../../plugins/schedulers/index.ts';
 import { WordTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
-import { alias, checkpointOf, recipe, stage, use, type Use } from '../recipe/index.ts';
+import { alias, checkpointOf, optionsOf, recipe, stage, use, type Use } from '../recipe/index.ts';
 
 // ULMFiT (Howard & Ruder 2018) at a size that trains in minutes on 2 CPU cores: a small AWD-LSTM
 // (embeddings 64, hidden 128, 3 layers) over a word vocabulary, ham-versus-spam mail as the task.
@@ -43,13 +43,13 @@ export const generalLmStage = stage('general-lm', 'AWD-LSTM language model on ge
 
 /**
  * Stage 2: the language model fine-tuned on the target domain's text (the classifier's training
- * split only), with a vocabulary of that domain: words carried over keep their embedding, new ones
+ * split only: its dataset's options, so a separate test file or another split seed applies here too), with a vocabulary of that domain: words carried over keep their embedding, new ones
  * start at the mean embedding. Discriminative rates grouped as fastai's `awd_lstm_lm_split`: the
  * LSTM layers bottom to top, then the embedding (the decoder is tied to it) at the top rate, since
  * the domain's new words must move fast; the slanted triangular schedule, as ULMFiT.
  */
 export const targetLmStage = stage('target-lm', 'language model fine-tuned on the training texts of the task', [
-  use(TextCorpusDataset, { trainTextsOf: TASK, seqLen: 64, batchSize: 32, validationFraction: 0.05, maxValidationBatches: 20 }),
+  use(TextCorpusDataset, { trainTextsOf: optionsOf('classifier', 'dataset'), seqLen: 64, batchSize: 32, validationFraction: 0.05, maxValidationBatches: 20 }),
   use(WordTokenizerPlugin, VOCAB),
   use(AwdLstmModel, MODEL),
   use(LmHead, { tied: true }),
@@ -110,7 +110,7 @@ export const ULMFIT_ALIASES = {
   'model.embSize': alias(ALL.map((s) => `${s}.model.embSize`), 'AWD-LSTM embedding size (and last layer width), every stage.'),
   'model.hiddenSize': alias(ALL.map((s) => `${s}.model.hiddenSize`), 'AWD-LSTM hidden size, every stage.'),
   'model.nLayers': alias(ALL.map((s) => `${s}.model.nLayers`), 'AWD-LSTM layers, every stage.'),
-  'task.source': alias(['target-lm.dataset.trainTextsOf', 'classifier.dataset.source'], 'Labelled data (npm:spam-assassin or a CSV/JSONL file): stage 2 reads its training texts, stage 3 all of it.'),
+  'task.source': alias('classifier.dataset.source', 'Labelled data (npm:spam-assassin or a CSV/JSONL file): stage 3 trains and tests on it, stage 2 reads its training split (every classifier.dataset.* key applies to both: test, splitSeed, fields).'),
   'task.trainSize': 'classifier.dataset.trainSize',
   'task.maxLen': 'classifier.dataset.maxLen',
   'task.batchSize': 'classifier.dataset.batchSize',

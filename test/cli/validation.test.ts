@@ -156,7 +156,7 @@ test('labelled data of one class exits 2 before stage 1, naming the file and the
   const one = file('one-class.csv', 'text,label\nbuy now,spam\ncheap pills,spam\nwin money,spam\nfree offer,spam\n');
   const r = await graft(['run', ULMFIT, ...SHORT_ULMFIT, ...sets(`task.source=${one}`)]);
   t.is(r.code, 2, r.err);
-  t.regex(r.err, /plugin "dataset:text-corpus", option "trainTextsOf", file .*one-class\.csv: the labelled data has one class only \("spam"\); expected labels of at least two classes\..*The configuration key task\.source sets it\. In stage "target-lm" of recipe ulmfit-3-stage \[GRAFT_ERR_CONFIG\]/);
+  t.regex(r.err, /plugin "dataset:text-corpus", option "trainTextsOf\.source", file .*one-class\.csv: the labelled data has one class only \("spam"\); expected labels of at least two classes\..*The configuration key task\.source sets it\. In stage "target-lm" of recipe ulmfit-3-stage \[GRAFT_ERR_CONFIG\]/);
   t.false(r.written);
   // The same check at setup, for a recipe in code: a DATA error, not tfjs's "depth must be >=2".
   const ds = new LabelledTextDataset({ source: one });

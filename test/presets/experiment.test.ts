@@ -4,7 +4,11 @@
  * naming the key or the file and line; the stage edits an experiment builds its cells with.
  */
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ErrorCodes, GraftError } from '../../core/index.ts';
+import type { TextCorpusDataset } from '../../plugins/datasets/index.ts';
 import {
   configure,
   describeRecipeKeys,
@@ -16,6 +20,8 @@ import {
   recipeToData,
   resolveStageHandOvers,
   slotsOf,
+  stageSpecs,
+  toStageSpec,
   TRANSFER_KINDS,
   transferVsScratchPreset,
   ulmfitPreset,
@@ -99,4 +105,39 @@ test('--use swaps a part of a ULMFiT stage: the classifier\'s scheduler and opti
   t.is(s.swaps.optimizer!.plugin.meta.name, 'optimizer:sgd');
   // task.lr now sets SGD's lr (an option of the same name).
   t.is(classifier(configure(r, { set: { 'task.lr': '0.5' } })).swaps.optimizer!.options.lr, 0.5);
+});
+
+test('ULMFiT stage 2 reads the training split of the classifier\'s own data set: a separate test file never reaches it', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'graft-optsref-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const rows = (label: string, n: number, tag: string) => Array.from({ length: n }, (_, i) => `"${tag} ${label} text number ${i}",${label}`).join('\n');
+  const train = path.join(dir, 'train.csv');
+  const testFile = path.join(dir, 'test.csv');
+  writeFileSync(train, `text,label\n${rows('ham', 20, 'train')}\n${rows('spam', 20, 'train')}\n`);
+  writeFileSync(testFile, `text,label\n${rows('ham', 5, 'heldout')}\n${rows('spam', 5, 'heldout')}\n`);
+  const r = configure(ulmfitPreset, { set: { 'classifier.dataset.source': '', 'classifier.dataset.train': train, 'classifier.dataset.test': testFile, 'classifier.dataset.splitSeed': 7 } });
+  // The reference stays data; building the stage copies the classifier dataset's options into it.
+  t.deepEqual(r.stages[1]!.uses[0]!.options.trainTextsOf, { $ref: 'options', stage: 'classifier', slot: 'dataset' });
+  const specs = stageSpecs(r);
+  const stage2 = specs[1]!.plugins({ runDir: dir, stageDir: dir, checkpoints: { 'general-lm': dir }, results: {}, seed: 1 })[0] as TextCorpusDataset;
+  const cls = r.stages[2]!.uses[0]!.options;
+  t.deepEqual(stage2.options.trainTextsOf, cls);
+  stage2.load();
+  const texts = stage2.trainingTexts().join('\n') + stage2.validationTexts().join('\n');
+  t.false(texts.includes('heldout'), 'no test text in stage 2');
+  t.true(texts.includes('train ham text number 3'));
+  // A recipe built without its stages cannot resolve the reference: an error, not a silent default.
+  t.throws(() => toStageSpec(r.stages[1]!).plugins({ runDir: dir, stageDir: dir, checkpoints: { 'general-lm': dir }, results: {}, seed: 1 }), { message: /refers to the options of classifier\.dataset, which were not resolved/ });
+});
+
+test('options references: as data they round-trip; a missing stage or slot is a CONFIG error', (t) => {
+  const data = recipeToData(ulmfitPreset);
+  t.deepEqual((data.stages[1]!.use[0]!.options as Record<string, unknown>).trainTextsOf, { $ref: 'options', stage: 'classifier', slot: 'dataset' });
+  t.deepEqual(recipeToData(recipeFromData(JSON.parse(JSON.stringify(data)))), data);
+  const broken = JSON.parse(JSON.stringify(data));
+  broken.stages[1].use[0].options.trainTextsOf = { $ref: 'options', stage: 'classifier', slot: 'datasett' };
+  t.throws(() => recipeFromData(broken), { instanceOf: GraftError, message: /refers to the options of classifier\.datasett, which is not a slot; expected one of dataset, tokenizer/ });
+  broken.stages[1].use[0].options.trainTextsOf = { $ref: 'options', stage: 'nope', slot: 'dataset' };
+  t.throws(() => recipeFromData(broken), { message: /stage "nope", which the recipe does not have/ });
+  t.regex(describeRecipeKeys(ulmfitPreset), /target-lm\.dataset\.trainTextsOf +optionsOf\(classifier\.dataset\)/);
 });

@@ -8,7 +8,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { parseOptionValue, silentLogger, type OptionSpec } from '../../core/index.ts';
-import { configure, createStageTrainer, isRecipe, placeholderContext, PRESETS, recipeKeys, toStageSpec, type ConfigKey, type Recipe } from '../../presets/index.ts';
+import { configure, createStageTrainer, isRecipe, placeholderContext, PRESETS, recipeKeys, stageSpecs, type ConfigKey, type Recipe } from '../../presets/index.ts';
 
 const RECIPES = Object.values(PRESETS).filter(isRecipe);
 // Keys of each preset at least (a floor, so a preset that lost its keys fails).
@@ -42,7 +42,7 @@ function candidates(k: ConfigKey): string[] {
       out.push('', '1,1');
       break;
     case 'any':
-      out.push('', '{"from":"encoder.","to":"backbone."}');
+      out.push('', '{"from":"encoder.","to":"backbone."}', 'npm:spam-assassin');
       break;
     default:
       out.push('');
@@ -52,7 +52,7 @@ function candidates(k: ConfigKey): string[] {
 
 /** The value a stage's plugin in `k`'s slot (or its trainer options) has for `k`'s option, as built. */
 function builtValue(r: Recipe, k: ConfigKey): unknown {
-  const specs = r.stages.map(toStageSpec);
+  const specs = stageSpecs(r);
   const spec = specs.find((s) => s.name === k.stage)!;
   if (k.slot === 'trainer') return (spec.options(placeholderContext(specs)) as Record<string, unknown>)[k.option];
   const trainer = createStageTrainer(spec, placeholderContext(specs), { logger: silentLogger() });

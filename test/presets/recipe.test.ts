@@ -25,6 +25,7 @@ import {
   recipeToData,
   stage,
   tokenizerOf,
+  stageSpecs,
   toStageSpec,
   use,
   type Recipe,
@@ -40,7 +41,7 @@ const keyOf = (r: Recipe, key: string) => recipeKeys(r).find((k) => k.key === ke
 const usesOf = (r: Recipe, stageName = 'pretrain') => r.stages.find((s) => s.name === stageName)!;
 /** The plugins a stage runs, built as the runner builds them (swaps through the container). */
 function built(r: Recipe, stageName = 'pretrain') {
-  const specs = r.stages.map(toStageSpec);
+  const specs = stageSpecs(r);
   const spec = specs.find((s) => s.name === stageName)!;
   const trainer = createStageTrainer(spec, placeholderContext(specs), { logger: silentLogger() });
   const plugins = [...trainer.plugins];

@@ -97,7 +97,7 @@ test.serial('running again skips all three stages and re-trains nothing', async 
 
 test.serial('stage 2 starts from stage 1: shared words keep their embedding row, new words get the mean row', async (t) => {
   const ctx = stageCtx();
-  const trainer = await build(toStageSpec(stageOf('target-lm')).plugins(ctx));
+  const trainer = await build(toStageSpec(stageOf('target-lm'), recipe).plugins(ctx));
   try {
     const old = readCheckpoint(ctx.checkpoints['general-lm']!);
     const init = trainer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)!;
@@ -142,8 +142,8 @@ test.serial('stage 3 hand-over: the encoder is stage 2\'s, the classifier head i
   const lm = readCheckpoint(ctx.checkpoints['target-lm']!);
   // The stage-2 checkpoint holds the encoder only (its LM decoder is tied to the embedding).
   t.true(Object.keys(lm.params).every((n) => n.startsWith('backbone.')), Object.keys(lm.params).join(', '));
-  const transfer = await build(toStageSpec(stageOf('classifier')).plugins(ctx));
-  const scratch = await build(toStageSpec(withoutKinds(stageOf('classifier'), TRANSFER_KINDS)).plugins(ctx));
+  const transfer = await build(toStageSpec(stageOf('classifier'), recipe).plugins(ctx));
+  const scratch = await build(toStageSpec(withoutKinds(stageOf('classifier'), TRANSFER_KINDS), recipe).plugins(ctx));
   try {
     const report = transfer.plugin<FromCheckpointInit>(FromCheckpointInit.meta.name)!.report!;
     const backbone = transfer.params.names().filter((n) => n.startsWith('backbone.'));

@@ -24,7 +24,7 @@ import { epochPermutation, seededInt } from '../shared/shuffle.ts';
 import { splitCorpus, type CorpusSplit } from '../shared/splitCorpus.ts';
 import type { TokenArray } from '../shared/tokenArray.ts';
 import { fillWindows, windowCount } from '../shared/windows.ts';
-import { LabelledTextDataset } from '../labelled-text/LabelledTextDataset.ts';
+import { LabelledTextDataset, type LabelledTextOptions } from '../labelled-text/LabelledTextDataset.ts';
 import { unlabelledTextsOf } from '../labelled-text/unlabelledTextsOf.ts';
 import { checkSource, loadCorpus } from './loadCorpus.ts';
 import { TEXT_CORPUS_OPTIONS } from './options.ts';
@@ -79,7 +79,11 @@ export class TextCorpusDataset implements DatasetPlugin {
         expected: 'at least one of npm:moby-dick, npm:sotu, a file or a folder (or trainTextsOf, or texts given in code)',
       });
     }
-    if (o.trainTextsOf !== '') this.labelled();
+    const t = o.trainTextsOf;
+    if (t !== '' && typeof t !== 'string' && (typeof t !== 'object' || t === null || Array.isArray(t))) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'invalid value', { plugin: name, option: 'trainTextsOf', expected: "a labelled source, dataset:labelled-text's options, or ''", received: t });
+    }
+    if (t !== '') this.labelled();
     for (const s of o.sources) checkSource(s, name);
     const y = o.sotuYears;
     if (y.length !== 0 && (y.length !== 2 || !y.every(Number.isInteger) || y[0]! > y[1]!)) {
@@ -115,7 +119,9 @@ export class TextCorpusDataset implements DatasetPlugin {
       return fn();
     } catch (e) {
       if (e instanceof GraftError && e.details.plugin !== this.meta.name) {
-        throw e.withCode(e.code, { plugin: this.meta.name, option: 'trainTextsOf' });
+        // Given as the labelled data set's options: name the option inside them (trainTextsOf.source).
+        const inner = typeof this.options.trainTextsOf === 'object' && e.details.option !== undefined;
+        throw e.withCode(e.code, { plugin: this.meta.name, option: inner ? `trainTextsOf.${e.details.option}` : 'trainTextsOf' });
       }
       throw e;
     }
@@ -123,7 +129,8 @@ export class TextCorpusDataset implements DatasetPlugin {
 
   /** The labelled data set `trainTextsOf` names, with its defaults: its checks name the option. */
   private labelled(): LabelledTextDataset {
-    return this.asOwn(() => new LabelledTextDataset({ source: this.options.trainTextsOf }));
+    const t = this.options.trainTextsOf;
+    return this.asOwn(() => new LabelledTextDataset(typeof t === 'string' ? { source: t } : (t as LabelledTextOptions)));
   }
 
   /** Distance between training window starts. */

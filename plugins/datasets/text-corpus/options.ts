@@ -7,9 +7,9 @@ export const TEXT_CORPUS_OPTIONS = {
     doc: 'Where the text comes from: npm:moby-dick, npm:sotu, a file, or a folder (every .txt under it, sorted). Concatenated in this order; documents given in code (the constructor\'s second argument) come after.',
   },
   trainTextsOf: {
-    type: 'string',
+    type: 'any',
     default: '',
-    doc: "A labelled data set's source (dataset:labelled-text's `source`: npm:spam-assassin, a .csv/.jsonl file): the texts of its training split, with that data set's default fractions and split seed, come after `sources` (target-domain LM fine-tuning that never sees the classifier's validation or test texts; '' none).",
+    doc: "A labelled data set whose training-split texts come after `sources` (target-domain LM fine-tuning that never sees the classifier's validation or test texts): its source (npm:spam-assassin, a .csv/.jsonl file; default fractions and split seed), or dataset:labelled-text's options ({ source, test, splitSeed, ... }; in a recipe: optionsOf('classifier', 'dataset'), the classifier's own); '' none.",
   },
   sotuYears: { type: 'number[]', default: [] as number[], doc: 'npm:sotu only: inclusive year range [from, to] ([] = all years).' },
   sotuParties: { type: 'string[]', default: [] as string[], doc: 'npm:sotu only: keep speeches by these parties (e.g. Democratic, Republican; [] = all).' },

@@ -68,8 +68,8 @@ test.serial('at the end of a run: the metrics of trainer.evaluate("test") on the
   t.is(text, JSON.stringify({ ...direct, confusion: cm }, null, 2) + '\n');
   t.deepEqual(Object.keys(JSON.parse(text)), [...TEST_METRICS, 'confusion']);
   // The stage result: the dataset's train_examples, then every test metric and the confusion matrix.
-  const train = trainer.plugin<ReturnType<typeof labelledDataset>>('dataset:labelled-text')!.examples('train').length;
-  t.deepEqual(trainer.resources.get(CoreResources.stageResult), { train_examples: train, ...direct, confusion: cm });
+  const ds = trainer.plugin<ReturnType<typeof labelledDataset>>('dataset:labelled-text')!;
+  t.deepEqual(trainer.resources.get(CoreResources.stageResult), { train_examples: ds.examples('train').length, class_names: [...ds.classNames], ...direct, confusion: cm });
   trainer.dispose();
 });
 
