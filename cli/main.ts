@@ -6,6 +6,7 @@ import {
   createLogger,
   createTrainer,
   ErrorCodes,
+  formatSeconds,
   formatValue,
   GraftError,
   readCheckpoint,
@@ -259,6 +260,7 @@ async function run(args: ParsedArgs, io: Io, recorded?: Record<string, unknown>)
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
   for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
   try {
+    const started = Date.now();
     const res = await runPreset(preset, config, seed, {
       outDir,
       runFolder: folder,
@@ -278,6 +280,7 @@ async function run(args: ParsedArgs, io: Io, recorded?: Record<string, unknown>)
     }
     if (res.experiment) io.out(JSON.stringify(res.experiment, null, 2));
     if (logFailure) throw logFailure; // the run finished, but its log file is incomplete
+    io.err(`graft: done in ${formatSeconds((Date.now() - started) / 1000)}; run folder ${outDir}${existsSync(path.join(outDir, 'report.html')) ? `; report ${path.join(outDir, 'report.html')}` : ''}`);
     return 0;
   } catch (e) {
     if (!(e instanceof InterruptedError)) throw e;

@@ -76,4 +76,4 @@ export { TRAINER_OPTIONS, resolveTrainerOptions, type TrainerOptions, type Train
 export { initialState, plannedSteps, epochsForMinSteps, intervalPerRun, type TrainState } from './trainer/TrainState.ts';
 export { Resources, resourceKey, CoreResources, offerStageResult, offerEvalDetails, type ResourceKey } from './trainer/Resources.ts';
 export { createLogger, silentLogger, type LoggerOptions } from './logging/createLogger.ts';
-export { formatNumber, formatValue } from './logging/formatNumber.ts';
+export { formatNumber, formatSeconds, formatValue } from './logging/formatNumber.ts';

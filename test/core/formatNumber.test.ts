@@ -1,5 +1,5 @@
 import test from 'ava';
-import { formatNumber, formatValue } from '../../core/index.ts';
+import { formatNumber, formatSeconds, formatValue } from '../../core/index.ts';
 
 test('formatNumber: 4 significant digits, integers as they are, tiny and huge in exponent form', (t) => {
   t.is(formatNumber(2.4945948123931885), '2.495');
@@ -20,4 +20,11 @@ test('formatValue rounds every number inside arrays and objects, keeps strings a
   t.is(formatValue([[409, 0], [167, 0]]), '[[409,0],[167,0]]');
   t.is(formatValue('Call me Ishmael.'), 'Call me Ishmael.');
   t.is(formatValue(0.838), '0.838');
+});
+
+test('formatSeconds: seconds, minutes with seconds, hours with minutes', (t) => {
+  t.is(formatSeconds(0.4), '0s');
+  t.is(formatSeconds(42.6), '43s');
+  t.is(formatSeconds(187), '3m07s');
+  t.is(formatSeconds(3720), '1h02m');
 });
