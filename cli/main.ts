@@ -41,6 +41,7 @@ import { newPlugin } from './newPlugin.ts';
 import { describePluginCommand } from './describePlugin.ts';
 import { evalCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
+import { compareCommand, reportCommand } from './report.ts';
 import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
 const HELP = `graft: transfer learning with language models
@@ -65,6 +66,10 @@ Usage:
   graft predict <checkpoint|run-dir> (--text TEXT [--text TEXT ...] | --file in.jsonl|in.txt) [--batch-size 32]
                 [--stage NAME] [--backend NAME]
                                       label texts with a classifier: one JSON line each {text, label, probabilities}
+  graft report <run-dir>              rebuild the run's report.html (graft run writes it after every stage)
+  graft compare <run-dir> <run-dir>... [--out compare.html]
+                                      runs side by side: the config keys that differ, final metrics (Markdown,
+                                      printed and saved as .md) and every run's curves overlaid (HTML)
   graft new plugin <name> [--kind KIND] [--dir DIR]
                                       scaffold a plugin package (its tests run Graft's conformance suite)
 
@@ -104,6 +109,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await evalCommand(args, io, backendFlag(args));
       case 'predict':
         return await predictCommand(args, io, backendFlag(args));
+      case 'report':
+        return reportCommand(args, io);
+      case 'compare':
+        return compareCommand(args, io);
       case 'new':
         return scaffold(args, io);
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'winston';
 import {
@@ -6,7 +6,6 @@ import {
   createLogger,
   ErrorCodes,
   GraftError,
-  ioError,
   type GraftPlugin,
   type OptionSchema,
   type ResolvedOptions,
@@ -47,6 +46,8 @@ export interface RunOptions {
   runFolder?: RunFolder;
   /** More fields for the run folder's `config.json` (the CLI records backend and quiet there for `graft resume`). */
   recordInConfig?: Record<string, unknown>;
+  /** Called after every stage that completed (the runner refreshes the run's report.html with it). */
+  afterStage?: () => void;
 }
 
 export interface StageOutcome {
@@ -58,20 +59,10 @@ export interface StageOutcome {
 
 const RESULT = 'result.json';
 
-/** Write JSON via a temporary file and a rename, so a killed run never leaves half a file. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const text = JSON.stringify(value, null, 2) + '\n';
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    // A failed write (disk full) leaves no temporary file behind; the old file, if any, is intact.
-    rmSync(tmp, { force: true });
-    throw ioError(e, { action: `write ${path.basename(file)}`, file, bytes: Buffer.byteLength(text) });
-  }
-}
+import { writeReport } from '../run-report/writeReport.ts';
+import { writeJsonAtomic } from './writeAtomic.ts';
+
+export { writeJsonAtomic, writeTextAtomic } from './writeAtomic.ts';
 
 const PERIODIC = 'checkpoint:periodic';
 const JSONL_METRICS = 'logger:jsonl-metrics';
@@ -176,6 +167,7 @@ export async function runStages(
       ctx.checkpoints[stage.name] = checkpoint;
       ctx.results[stage.name] = result;
       outcomes.push({ name: stage.name, skipped: false, checkpoint, result });
+      opts.afterStage?.();
     } finally {
       opts.onTrainer?.(undefined);
       trainer.dispose();
@@ -199,7 +191,13 @@ export async function runPreset<S extends OptionSchema>(
   try {
     const logger = opts.logger ?? createLogger({ file: path.join(dir, 'log.jsonl') });
     for (const m of early) logger.warn(m);
-    return await runPresetLocked(preset, config, seed, opts, dir, logger);
+    const report = () => refreshReport(dir, logger);
+    try {
+      return await runPresetLocked(preset, config, seed, { ...opts, afterStage: () => (opts.afterStage?.(), report()) }, dir, logger);
+    } finally {
+      // Finished, stopped or failed: the report shows what the folder holds now.
+      report();
+    }
   } finally {
     if (!opts.runFolder) folder.release();
   }
@@ -254,4 +252,13 @@ function withoutGrid(recipe: unknown): unknown {
 /** The experiment's values in a recipe's data, if any. */
 function gridOf(recipe: unknown): unknown {
   return (recipe as { experiment?: { options?: unknown } } | undefined)?.experiment?.options;
+}
+
+/** Rebuild the run's report.html; a failure is a warning, never the run's failure. */
+function refreshReport(dir: string, logger: Logger): void {
+  try {
+    writeReport(dir);
+  } catch (e) {
+    logger.warn(`report.html not written: ${(e as Error).message}`);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTrainer, readCheckpoint, selectBackend, silentLogger, type Trainer } from '../../core/index.ts';
@@ -83,6 +83,10 @@ test.serial('a tiny 3-stage run completes: LM perplexities, test accuracy and F1
   const cm = cls.confusion as number[][];
   t.is(cm.flat().reduce((a, b) => a + b, 0), 576, 'the whole test split is evaluated');
   t.is(cm[0]![0]! + cm[1]![1]!, Math.round((cls.test_accuracy as number) * 576));
+  // The run's report.html: every stage, the classifier's confusion matrix with the class names.
+  const report = readFileSync(path.join(dir, 'report.html'), 'utf8');
+  for (const st of ['general-lm', 'target-lm', 'classifier']) t.true(report.includes(`<h2>${st}</h2>`), st);
+  t.regex(report, /<table class="cm"><tr><th>true \\ predicted<\/th><th>ham<\/th><th>spam<\/th><\/tr><tr><th>ham<\/th><td>\d+<\/td>/);
 });
 
 test.serial('running again skips all three stages and re-trains nothing', async (t) => {
