@@ -78,6 +78,8 @@ function recipeSection(config: Record<string, unknown>): string {
 }
 
 export interface ReportExtras {
+  /** Each stage's loop as `graft describe` prints it. */
+  loop?: string;
   /** An experiment's results.md text and its SVG plot, shown above the stages. */
   resultsMd?: string;
   plotSvg?: string;
@@ -104,6 +106,7 @@ th{background:#f6f6f6}.charts{display:flex;flex-wrap:wrap;gap:8px}.charts svg{bo
 <h1>${esc(String(c.preset ?? 'run'))}</h1>
 ${table(head)}
 ${recipeSection(c)}
+${extras.loop !== undefined ? `<details><summary>the loop of each stage (as graft describe prints it)</summary><pre>${esc(extras.loop)}</pre></details>` : ''}
 ${extras.resultsMd !== undefined ? `<h2>results</h2><pre>${esc(extras.resultsMd)}</pre>` : ''}
 ${extras.plotSvg ?? ''}
 ${run.stages.map(stageSection).join('\n')}

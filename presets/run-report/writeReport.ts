@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeTextAtomic } from '../runner/writeAtomic.ts';
+import { loopText } from './loopText.ts';
 import { readRun } from './readRun.ts';
 import { reportHtml } from './reportHtml.ts';
 
@@ -12,7 +13,9 @@ export function writeReport(dir: string): string {
   const run = readRun(dir);
   const md = path.join(dir, 'results.md');
   const svg = path.join(dir, 'f1-vs-size.svg');
+  const loop = loopText(run.config.recipe);
   const html = reportHtml(run, {
+    ...(loop !== undefined ? { loop } : {}),
     ...(existsSync(md) ? { resultsMd: readFileSync(md, 'utf8') } : {}),
     // Graft's own plot (written by the experiment), inlined as it is.
     ...(existsSync(svg) ? { plotSvg: readFileSync(svg, 'utf8') } : {}),

@@ -75,6 +75,9 @@ test('the report\'s curves hold the logged points: training loss, learning rate,
   t.false(html.includes('<script'));
   t.true(html.includes('Call me &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Ishmael&quot;'));
   t.false(/(src|href)="https?:/.test(html));
+  // The loop as graft describe prints it, rebuilt from the recorded recipe.
+  t.regex(html, /<summary>the loop of each stage[^<]*<\/summary><pre>stage pretrain: GPT next-token pre-training\nplugins: dataset:text-corpus, tokenizer:char, model:gpt/);
+  t.regex(html, /beforeOptimizerStep/);
   // Throughput from the training records: 3,000 tokens over 30 seconds.
   t.regex(html, /<th>tokens\/s<\/th><td>100<\/td>/);
 });
