@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { clip, ErrorCodes, GraftError } from '../core/index.ts';
 import { compareHtml, compareMarkdown, readRun, writeReport } from '../presets/run-report/index.ts';
@@ -25,6 +25,7 @@ export function compareCommand(args: ParsedArgs, io: Io): number {
   const runs = dirs.map((d) => readRun(path.resolve(d)));
   const out = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : 'compare.html');
   const md = compareMarkdown(runs);
+  mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, compareHtml(runs));
   writeFileSync(out.replace(/\.html?$/i, '') + '.md', md);
   io.out(md);

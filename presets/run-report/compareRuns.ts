@@ -55,7 +55,7 @@ export function compareHtml(runs: readonly RunData[]): string {
         points: (stage?.records ?? []).flatMap((rec) => (rec.type === type && typeof rec.step === 'number' && typeof rec[key] === 'number' ? [[rec.step, rec[key] as number] as const] : [])),
       }));
     const evalKeys = [...new Set(per.flatMap(({ stage }) => (stage?.records ?? []).filter((r) => r.type === 'eval').flatMap((r) => Object.keys(r).filter((k) => !['type', 'step', 'epoch', 'split', 'time'].includes(k) && typeof r[k] === 'number'))))];
-    const charts = [lineChart(series('train', 'loss'), { title: 'training loss', xLabel: 'step' }), ...evalKeys.map((k) => lineChart(series('eval', k), { title: k, xLabel: 'step' }))];
+    const charts = [lineChart(series('train', 'loss'), { title: 'training loss', xLabel: 'step' }), lineChart(series('train', 'lr'), { title: 'learning rate', xLabel: 'step' }), ...evalKeys.map((k) => lineChart(series('eval', k), { title: k, xLabel: 'step' }))];
     return `<section><h2>${esc(st)}</h2><div class="charts">${charts.join('\n')}</div></section>`;
   });
   const md = compareMarkdown(runs);

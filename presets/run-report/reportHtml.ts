@@ -40,6 +40,18 @@ function confusionTable(m: unknown, names: unknown): string {
   return `<h4>confusion matrix (test)</h4><table class="cm">${head}${body}</table>`;
 }
 
+/** The id of a stage's section (`runs/n8-s1/scratch` → `stage-runs-n8-s1-scratch`). */
+const anchor = (name: string) => `stage-${name.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+
+/** Links to the run folder's own files (relative, so the folder can move) and to each stage's section. */
+function contents(stages: readonly StageData[], files: readonly string[]): string {
+  const links = files.map((f) => `<a href="${esc(encodeURI(f))}">${esc(f)}</a>`).join(' · ');
+  const list = stages.length > 1
+    ? `<ul class="stages">${stages.map((s) => `<li><a href="#${esc(anchor(s.name))}">${esc(s.name)}</a>${s.result ? '' : ' (not complete)'}</li>`).join('')}</ul>`
+    : '';
+  return `${links ? `<p>files: ${links}</p>` : ''}${list ? `<h3>stages</h3>${list}` : ''}`;
+}
+
 function stageSection(s: StageData): string {
   const r = s.result;
   const rows: [string, string][] = [];
@@ -55,7 +67,7 @@ function stageSection(s: StageData): string {
   }
   const sample = typeof r?.sample === 'string' ? `<h4>sample</h4><pre>${esc(r.sample)}</pre>` : '';
   return [
-    `<section><h2>${esc(s.name)}</h2>`,
+    `<section id="${esc(anchor(s.name))}"><h2>${esc(s.name)}</h2>`,
     r ? table(rows) : '<p>not complete (no result.json)</p>',
     `<div class="charts">${stageCharts(s).join('\n')}</div>`,
     sample,
@@ -83,6 +95,8 @@ export interface ReportExtras {
   /** An experiment's results.md text and its SVG plot, shown above the stages. */
   resultsMd?: string;
   plotSvg?: string;
+  /** Files of the run folder to link to (relative paths: results.md, f1-vs-size.svg). */
+  files?: string[];
 }
 
 /** A self-contained page (inline SVG and CSS, no script) on a run folder. */
@@ -107,6 +121,7 @@ th{background:#f6f6f6}.charts{display:flex;flex-wrap:wrap;gap:8px}.charts svg{bo
 ${table(head)}
 ${recipeSection(c)}
 ${extras.loop !== undefined ? `<details><summary>the loop of each stage (as graft describe prints it)</summary><pre>${esc(extras.loop)}</pre></details>` : ''}
+${contents(run.stages, extras.files ?? [])}
 ${extras.resultsMd !== undefined ? `<h2>results</h2><pre>${esc(extras.resultsMd)}</pre>` : ''}
 ${extras.plotSvg ?? ''}
 ${run.stages.map(stageSection).join('\n')}

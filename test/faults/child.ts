@@ -84,9 +84,15 @@ export async function when(child: Child, dir: string, test: () => boolean): Prom
 }
 
 function foldersUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // gone between its parent's listing and this one (a pruned step folder): nothing to watch
+    return [];
+  }
   const out = [dir];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  for (const e of entries) {
     // Not into checkpoint folders' temporary copies: they come and go.
     if (e.isDirectory() && !e.name.includes('.tmp-') && !e.name.includes('.old-')) out.push(...foldersUnder(path.join(dir, e.name)));
   }
