@@ -31,7 +31,8 @@ const lmCallbacks: Use[] = [
 
 /** Stage 1: a language model on general-domain text. */
 export const generalLmStage = stage('general-lm', 'AWD-LSTM language model on general-domain text', [
-  use(TextCorpusDataset, { sources: ['npm:moby-dick', 'npm:sotu'], maxChars: 3_000_000, seqLen: 64, batchSize: 32, validationFraction: 0.02, maxValidationBatches: 20 }),
+  // heldOutOf: the task's validation and test texts must not be in the general corpus (checked before training).
+  use(TextCorpusDataset, { sources: ['npm:moby-dick', 'npm:sotu'], maxChars: 3_000_000, seqLen: 64, batchSize: 32, validationFraction: 0.02, maxValidationBatches: 20, heldOutOf: optionsOf('classifier', 'dataset') }),
   use(WordTokenizerPlugin, VOCAB),
   use(AwdLstmModel, MODEL),
   use(LmHead, { tied: true }),

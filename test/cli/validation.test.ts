@@ -152,11 +152,11 @@ test('bytes that are not UTF-8 are counted in a warning naming the file and line
   t.notRegex(d.err.join('\n'), /warning/);
 });
 
-test('labelled data of one class exits 2 before stage 1, naming the file and the key (stage 2 reads its training texts: caught there first)', async (t) => {
+test('labelled data of one class exits 2 before stage 1, naming the file and the key (stage 1 checks the task\'s held-out texts: caught there first)', async (t) => {
   const one = file('one-class.csv', 'text,label\nbuy now,spam\ncheap pills,spam\nwin money,spam\nfree offer,spam\n');
   const r = await graft(['run', ULMFIT, ...SHORT_ULMFIT, ...sets(`task.source=${one}`)]);
   t.is(r.code, 2, r.err);
-  t.regex(r.err, /plugin "dataset:text-corpus", option "trainTextsOf\.source", file .*one-class\.csv: the labelled data has one class only \("spam"\); expected labels of at least two classes\..*The configuration key task\.source sets it\. In stage "target-lm" of recipe ulmfit-3-stage \[GRAFT_ERR_CONFIG\]/);
+  t.regex(r.err, /plugin "dataset:text-corpus", option "heldOutOf\.source", file .*one-class\.csv: the labelled data has one class only \("spam"\); expected labels of at least two classes\..*The configuration key task\.source sets it\. In stage "general-lm" of recipe ulmfit-3-stage \[GRAFT_ERR_CONFIG\]/);
   t.false(r.written);
   // The same check at setup, for a recipe in code: a DATA error, not tfjs's "depth must be >=2".
   const ds = new LabelledTextDataset({ source: one });

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  clip,
   ErrorCodes,
   GraftError,
+  offerStageResult,
   resolveOptions,
   type Batch,
   type BatchOptions,
@@ -25,11 +27,17 @@ import { splitCorpus, type CorpusSplit } from '../shared/splitCorpus.ts';
 import type { TokenArray } from '../shared/tokenArray.ts';
 import { fillWindows, windowCount } from '../shared/windows.ts';
 import { LabelledTextDataset, type LabelledTextOptions } from '../labelled-text/LabelledTextDataset.ts';
+import { loadLabelledData } from '../labelled-text/loadLabelledData.ts';
 import { unlabelledTextsOf } from '../labelled-text/unlabelledTextsOf.ts';
+import { textOverlap } from '../shared/textOverlap.ts';
 import { checkSource, loadCorpus } from './loadCorpus.ts';
 import { TEXT_CORPUS_OPTIONS } from './options.ts';
 
 export type TextCorpusOptions = InputOptions<typeof TEXT_CORPUS_OPTIONS>;
+
+/** The options that name a labelled data set (a source, or dataset:labelled-text's options). */
+const LABELLED_OPTIONS = ['trainTextsOf', 'heldOutOf'] as const;
+type LabelledOption = (typeof LABELLED_OPTIONS)[number];
 
 /**
  * Documents given in code rather than named by a source, e.g. the unlabelled training texts of a
@@ -79,11 +87,13 @@ export class TextCorpusDataset implements DatasetPlugin {
         expected: 'at least one of npm:moby-dick, npm:sotu, a file or a folder (or trainTextsOf, or texts given in code)',
       });
     }
-    const t = o.trainTextsOf;
-    if (t !== '' && typeof t !== 'string' && (typeof t !== 'object' || t === null || Array.isArray(t))) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'invalid value', { plugin: name, option: 'trainTextsOf', expected: "a labelled source, dataset:labelled-text's options, or ''", received: t });
+    for (const key of LABELLED_OPTIONS) {
+      const t = o[key];
+      if (t !== '' && typeof t !== 'string' && (typeof t !== 'object' || t === null || Array.isArray(t))) {
+        throw new GraftError(ErrorCodes.BAD_OPTION, 'invalid value', { plugin: name, option: key, expected: "a labelled source, dataset:labelled-text's options, or ''", received: t });
+      }
+      if (t !== '') this.labelled(key);
     }
-    if (t !== '') this.labelled();
     for (const s of o.sources) checkSource(s, name);
     const y = o.sotuYears;
     if (y.length !== 0 && (y.length !== 2 || !y.every(Number.isInteger) || y[0]! > y[1]!)) {
@@ -108,29 +118,60 @@ export class TextCorpusDataset implements DatasetPlugin {
    * installed); warnings for bytes that are not UTF-8. Nothing is loaded or kept.
    */
   preflight(): PreflightReport {
-    const own = preflightTextSources(this.options.sources, this.meta.name);
-    if (this.options.trainTextsOf === '') return { warnings: own };
-    return { warnings: [...own, ...this.asOwn(() => this.labelled().preflight().warnings)] };
+    const warnings = preflightTextSources(this.options.sources, this.meta.name);
+    for (const key of LABELLED_OPTIONS) {
+      if (this.options[key] !== '') warnings.push(...this.asOwn(key, () => this.labelled(key).preflight().warnings));
+    }
+    return { warnings };
   }
 
-  /** `fn()`, its errors (the labelled data set's) named as this plugin's option `trainTextsOf`. */
-  private asOwn<T>(fn: () => T): T {
+  /** `fn()`, its errors (the labelled data set's) named as this plugin's option `key`. */
+  private asOwn<T>(key: LabelledOption, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
       if (e instanceof GraftError && e.details.plugin !== this.meta.name) {
         // Given as the labelled data set's options: name the option inside them (trainTextsOf.source).
-        const inner = typeof this.options.trainTextsOf === 'object' && e.details.option !== undefined;
-        throw e.withCode(e.code, { plugin: this.meta.name, option: inner ? `trainTextsOf.${e.details.option}` : 'trainTextsOf' });
+        const inner = typeof this.options[key] === 'object' && e.details.option !== undefined;
+        throw e.withCode(e.code, { plugin: this.meta.name, option: inner ? `${key}.${e.details.option}` : key });
       }
       throw e;
     }
   }
 
-  /** The labelled data set `trainTextsOf` names, with its defaults: its checks name the option. */
-  private labelled(): LabelledTextDataset {
-    const t = this.options.trainTextsOf;
-    return this.asOwn(() => new LabelledTextDataset(typeof t === 'string' ? { source: t } : (t as LabelledTextOptions)));
+  /** The labelled data set option `key` names, with its defaults: its checks name the option. */
+  private labelled(key: LabelledOption): LabelledTextDataset {
+    const t = this.options[key];
+    return this.asOwn(key, () => new LabelledTextDataset(typeof t === 'string' ? { source: t } : (t as LabelledTextOptions)));
+  }
+
+  /**
+   * `heldOutOf`: the labelled set's validation and test texts the corpus contains (at least half of
+   * their 8-word sequences); an error unless `overlap` is 'warn'. Logged, and offered to the stage
+   * result as `heldout_overlap` (texts found) and `heldout_checked`.
+   */
+  private checkHeldOut(docs: readonly string[]): void {
+    const ds = this.labelled('heldOutOf');
+    const data = this.asOwn('heldOutOf', () => loadLabelledData(ds.options, ds.meta.name));
+    const heldOut = [...data.validation.records, ...data.test.records].map((r) => r.text);
+    const report = textOverlap(docs, heldOut);
+    const found = report.contained.length;
+    if (this.trainer) offerStageResult(this.trainer.resources, { heldout_checked: report.checked, heldout_overlap: found });
+    const what = `${found} of ${report.checked} validation and test texts of the task (heldOutOf) are in the corpus (half or more of their 8-word sequences)`;
+    if (found === 0) {
+      this.trainer?.logger.info(`${this.meta.name}: ${what}`);
+      return;
+    }
+    if (this.options.overlap === 'warn') {
+      this.trainer?.logger.warn(`${this.meta.name}: ${what}; going on (overlap: warn)`);
+      return;
+    }
+    throw new GraftError(ErrorCodes.DATA, what, {
+      plugin: this.meta.name,
+      option: 'heldOutOf',
+      received: clip(heldOut[report.contained[0]!]!, 80),
+      hint: 'Remove the task text from the corpus, or set overlap: warn to go on knowing the test text leaks into pre-training',
+    });
   }
 
   /** Distance between training window starts. */
@@ -152,7 +193,7 @@ export class TextCorpusDataset implements DatasetPlugin {
     const o = this.options;
     const t = this.inputs.texts;
     const given = typeof t === 'function' ? t() : (t ?? []);
-    const texts = o.trainTextsOf === '' ? given : [...this.asOwn(() => unlabelledTextsOf(this.labelled().options)), ...given];
+    const texts = o.trainTextsOf === '' ? given : [...this.asOwn('trainTextsOf', () => unlabelledTextsOf(this.labelled('trainTextsOf').options)), ...given];
     const docs = loadCorpus(o.sources, texts, {
       plugin: this.meta.name,
       maxChars: o.maxChars,
@@ -161,6 +202,7 @@ export class TextCorpusDataset implements DatasetPlugin {
         parties: o.sotuParties,
       },
     });
+    if (o.heldOutOf !== '') this.checkHeldOut(docs.map((d) => d.text));
     if (o.splitBy === 'document' && o.validationFraction > 0 && docs.length < 2) {
       throw new GraftError(ErrorCodes.DATA, `splitBy "document" needs two documents or more, the corpus has ${docs.length}`, {
         plugin: this.meta.name,

@@ -11,6 +11,17 @@ export const TEXT_CORPUS_OPTIONS = {
     default: '',
     doc: "A labelled data set whose training-split texts come after `sources` (target-domain LM fine-tuning that never sees the classifier's validation or test texts): its source (npm:spam-assassin, a .csv/.jsonl file; default fractions and split seed), or dataset:labelled-text's options ({ source, test, splitSeed, ... }; in a recipe: optionsOf('classifier', 'dataset'), the classifier's own); '' none.",
   },
+  heldOutOf: {
+    type: 'any',
+    default: '',
+    doc: "A labelled data set whose validation and test texts must not be in this corpus (a source, or dataset:labelled-text's options; in a recipe optionsOf('classifier', 'dataset')): checked when the text loads, before any training; '' no check.",
+  },
+  overlap: {
+    type: 'enum',
+    values: ['error', 'warn'],
+    default: 'error',
+    doc: "What a held-out text found in the corpus (half or more of its 8-word sequences) does: 'error' stops the run before training (GRAFT_ERR_DATA, naming one), 'warn' logs it; both record heldout_overlap in the stage result.",
+  },
   sotuYears: { type: 'number[]', default: [] as number[], doc: 'npm:sotu only: inclusive year range [from, to] ([] = all years).' },
   sotuParties: { type: 'string[]', default: [] as string[], doc: 'npm:sotu only: keep speeches by these parties (e.g. Democratic, Republican; [] = all).' },
   maxChars: { type: 'integer', default: 0, min: 0, doc: 'Keep only the first N characters of the corpus (0 = all), for tests and quick runs.' },
