@@ -1,10 +1,4 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import {
-  CoreResources,
-  ErrorCodes,
-  GraftError,
-  ioError,
   offerStageResult,
   resolveOptions,
   type GraftPlugin,
@@ -16,6 +10,7 @@ import {
   type RunContext,
   type TrainerApi,
 } from '../../../core/index.ts';
+import { runFilePath, writeRunFile } from '../shared/runFile.ts';
 import { sampleText } from '../../generation/index.ts';
 
 export const SAMPLE_TEXT_OPTIONS = {
@@ -74,27 +69,11 @@ export class SampleTextCallback implements GraftPlugin {
     const file = this.fileOf(trainer);
     if (file === undefined) return;
     const content = this.text + '\n';
-    try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, content);
-    } catch (e) {
-      throw ioError(e, { action: 'write the text sample', file, bytes: Buffer.byteLength(content) });
-    }
+    await writeRunFile(file, content, 'write the text sample');
   }
 
   private fileOf(trainer: TrainerApi): string | undefined {
-    const { file } = this.options;
-    if (file === '') return undefined;
-    if (path.isAbsolute(file)) return file;
-    const runDir = trainer.resources.get(CoreResources.runDir);
-    if (runDir === undefined) {
-      throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, `has no run folder to write "${file}" to`, {
-        plugin: this.meta.name,
-        option: 'file',
-        expected: "an absolute path, or '' for no file, since the run has no run folder (resource runDir)",
-      });
-    }
-    return path.join(runDir, file);
+    return runFilePath(trainer, this.options.file, this.meta.name);
   }
 
   getState(): PluginState {

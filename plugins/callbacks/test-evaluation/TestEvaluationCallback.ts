@@ -1,10 +1,5 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import {
   CoreResources,
-  ErrorCodes,
-  GraftError,
-  ioError,
   offerStageResult,
   resolveOptions,
   type GraftPlugin,
@@ -18,6 +13,7 @@ import {
   type Split,
   type TrainerApi,
 } from '../../../core/index.ts';
+import { runFilePath, writeRunFile } from '../shared/runFile.ts';
 
 export const TEST_EVALUATION_OPTIONS = {
   split: { type: 'enum', values: ['train', 'validation', 'test'], default: 'test', doc: 'The split evaluated at the end of the run.' },
@@ -91,12 +87,7 @@ export class TestEvaluationCallback implements GraftPlugin {
     const file = this.fileOf(trainer);
     if (file === undefined) return;
     const content = JSON.stringify({ ...this.result.metrics, ...this.result.details }, null, 2) + '\n';
-    try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, content);
-    } catch (e) {
-      throw ioError(e, { action: `write the ${split} metrics`, file, bytes: Buffer.byteLength(content) });
-    }
+    await writeRunFile(file, content, `write the ${split} metrics`);
   }
 
   private offer(trainer: TrainerApi): void {
@@ -104,18 +95,7 @@ export class TestEvaluationCallback implements GraftPlugin {
   }
 
   private fileOf(trainer: TrainerApi): string | undefined {
-    const { file } = this.options;
-    if (file === '') return undefined;
-    if (path.isAbsolute(file)) return file;
-    const runDir = trainer.resources.get(CoreResources.runDir);
-    if (runDir === undefined) {
-      throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, `has no run folder to write "${file}" to`, {
-        plugin: this.meta.name,
-        option: 'file',
-        expected: "an absolute path, or '' for no file, since the run has no run folder (resource runDir)",
-      });
-    }
-    return path.join(runDir, file);
+    return runFilePath(trainer, this.options.file, this.meta.name);
   }
 
   getState(): PluginState {
