@@ -1,36 +1,15 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createTrainer, silentLogger, type GraftPlugin, type TrainerApi, type TrainerOptionsInput } from '../../../core/index.ts';
 import { ConsoleProgressLogger } from '../../../plugins/loggers/index.ts';
-import { AdamwOptimizer } from '../../../plugins/optimizers/index.ts';
 import { OneCycleScheduler, SlantedTriangularScheduler, oneCycle, slantedTriangular } from '../../../plugins/schedulers/index.ts';
-import { ToyDataset, ToyModel, ToyObjective } from '../../helpers/toy.ts';
+import { recordRates } from './lrRates.ts';
 
 test.before(async () => {
   await tf.setBackend('cpu');
 });
 
-/** The rate the optimizer uses at each step, read after every other tap of beforeOptimizerStep. */
-class LrRecorder implements GraftPlugin {
-  readonly meta = { name: 'callback:lr-recorder', kind: 'callback' } as const;
-  readonly rates: number[] = [];
-  apply(t: TrainerApi): void {
-    t.tap('beforeOptimizerStep', this, () => void this.rates.push(t.role('optimizer').learningRate), { stage: 'observe' });
-  }
-}
-
-async function rates(scheduler: GraftPlugin, options: TrainerOptionsInput, extra: GraftPlugin[] = []) {
-  const rec = new LrRecorder();
-  const trainer = createTrainer({
-    plugins: [new ToyModel(), new ToyObjective(), new ToyDataset({ batches: 4 }), new AdamwOptimizer({ lr: 0.02 }), scheduler, rec, ...extra],
-    options: { seed: 3, ...options },
-    logger: silentLogger(),
-  });
-  await trainer.fit();
-  trainer.dispose();
-  return rec.rates;
-}
+const rates = recordRates;
 
 const ONE_CYCLE = { pctStart: 0.25, divFactor: 25, finalDivFactor: 1e4 };
 

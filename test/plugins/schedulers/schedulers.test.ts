@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createTrainer, GraftError, silentLogger, type GraftPlugin, type TrainerApi } from '../../../core/index.ts';
+import { createTrainer, GraftError, silentLogger } from '../../../core/index.ts';
 import { AdamwOptimizer } from '../../../plugins/optimizers/index.ts';
 import {
   ConstantScheduler,
@@ -15,31 +15,13 @@ import {
   warmupLinear,
 } from '../../../plugins/schedulers/index.ts';
 import { ToyDataset, ToyModel, ToyObjective } from '../../helpers/toy.ts';
+import { recordRates } from './lrRates.ts';
 
 test.before(async () => {
   await tf.setBackend('cpu');
 });
 
-/** Reads the rate the optimizer will use, after every other tap of beforeOptimizerStep. */
-class LrRecorder implements GraftPlugin {
-  readonly meta = { name: 'callback:lr-recorder', kind: 'callback' } as const;
-  readonly rates: number[] = [];
-  apply(t: TrainerApi): void {
-    t.tap('beforeOptimizerStep', this, () => void this.rates.push(t.role('optimizer').learningRate), { stage: 'observe' });
-  }
-}
-
-async function run(scheduler: GraftPlugin, options: { epochs?: number; maxSteps?: number; minSteps?: number } = {}) {
-  const rec = new LrRecorder();
-  const trainer = createTrainer({
-    plugins: [new ToyModel(), new ToyObjective(), new ToyDataset({ batches: 4 }), new AdamwOptimizer({ lr: 0.02 }), scheduler, rec],
-    options: { seed: 3, ...options },
-    logger: silentLogger(),
-  });
-  await trainer.fit();
-  trainer.dispose();
-  return rec.rates;
-}
+const run = recordRates;
 
 const cases = [
   { make: () => new SlantedTriangularScheduler({ cutFrac: 0.25, ratio: 4 }), f: (s: number, T: number) => slantedTriangular(s, T, { cutFrac: 0.25, ratio: 4 }) },
