@@ -1,6 +1,12 @@
-/** One classifier run of the experiment: a variant at a labelled-set size and a seed. */
+import { pairedVerdict, type PairedVerdict } from './pairedVerdict.ts';
+
+/**
+ * One classifier of the experiment at a labelled-set size and a seed: a trained variant, or a
+ * baseline computed on the same subsample and test split (bag-of-words logistic regression, and
+ * the training set's majority class).
+ */
 export interface RunRecord {
-  variant: 'scratch' | 'transfer';
+  variant: 'scratch' | 'transfer' | 'bag-of-words' | 'majority';
   /** The size asked for (0: the whole training split). */
   size: number;
   /** Labelled examples the run actually trained on. */
@@ -21,15 +27,25 @@ export interface Spread {
   max: number;
 }
 
+export interface Scores {
+  f1: Spread;
+  accuracy: Spread;
+}
+
 export interface SizeRow {
   size: number;
   examples: number;
-  scratch: { f1: Spread; accuracy: Spread };
-  transfer: { f1: Spread; accuracy: Spread };
+  scratch: Scores;
+  transfer: Scores;
+  /** Baselines on the same subsamples (n = 0 when the experiment did not compute them). */
+  bagOfWords: Scores;
+  majority: Scores;
   /** transfer F1 − scratch F1, paired by seed (same labelled subsample, same seed). */
   f1Difference: Spread;
-  /** Seeds where transfer's F1 is above scratch's. */
+  /** Seeds where transfer's F1 is above scratch's, however little (see `verdict` for what counts). */
   transferAhead: number;
+  /** Whether the paired difference exceeds the run-to-run noise (95% interval over seeds). */
+  verdict: PairedVerdict;
   /** Runs of each variant that predicted one class for the whole test set. */
   collapsed: { scratch: number; transfer: number };
   seeds: number[];
@@ -54,6 +70,7 @@ export function aggregate(runs: readonly RunRecord[]): SizeRow[] {
     const of = (v: RunRecord['variant']) => at.filter((r) => r.variant === v).sort((a, b) => a.seed - b.seed);
     const scratch = of('scratch');
     const transfer = of('transfer');
+    const scores = (rs: readonly RunRecord[]): Scores => ({ f1: spread(rs.map((r) => r.f1)), accuracy: spread(rs.map((r) => r.accuracy)) });
     const pairs = transfer.flatMap((t) => {
       const s = scratch.find((r) => r.seed === t.seed);
       return s ? [t.f1 - s.f1] : [];
@@ -61,10 +78,13 @@ export function aggregate(runs: readonly RunRecord[]): SizeRow[] {
     return {
       size,
       examples: Math.max(...at.map((r) => r.examples)),
-      scratch: { f1: spread(scratch.map((r) => r.f1)), accuracy: spread(scratch.map((r) => r.accuracy)) },
-      transfer: { f1: spread(transfer.map((r) => r.f1)), accuracy: spread(transfer.map((r) => r.accuracy)) },
+      scratch: scores(scratch),
+      transfer: scores(transfer),
+      bagOfWords: scores(of('bag-of-words')),
+      majority: scores(of('majority')),
       f1Difference: spread(pairs),
       transferAhead: pairs.filter((d) => d > 0).length,
+      verdict: pairedVerdict(pairs),
       collapsed: { scratch: scratch.filter((r) => r.collapsed).length, transfer: transfer.filter((r) => r.collapsed).length },
       seeds: [...new Set(at.map((r) => r.seed))].sort((a, b) => a - b),
     };

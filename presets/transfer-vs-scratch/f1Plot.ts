@@ -8,8 +8,9 @@ export interface PlotOptions {
 }
 
 const SERIES = [
-  { key: 'scratch', label: 'from scratch', color: '#d62728' },
-  { key: 'transfer', label: 'from the pre-trained encoder (ULMFiT)', color: '#1f77b4' },
+  { key: 'scratch', variant: 'scratch', label: 'from scratch', color: '#d62728', dash: '' },
+  { key: 'transfer', variant: 'transfer', label: 'from the pre-trained encoder (ULMFiT)', color: '#1f77b4', dash: '' },
+  { key: 'bagOfWords', variant: 'bag-of-words', label: 'bag-of-words logistic regression', color: '#7f7f7f', dash: ' stroke-dasharray="6 4"' },
 ] as const;
 
 const MARGIN = { left: 64, right: 24, top: 44, bottom: 56 };
@@ -42,7 +43,8 @@ export function f1Plot(rows: readonly SizeRow[], runs: readonly RunRecord[], opt
   const lo = Math.log10(Math.min(...ns) / 1.3);
   const hi = Math.log10(Math.max(...ns) * 1.3);
   const x = (n: number) => x0 + ((Math.log10(n) - lo) / (hi - lo || 1)) * (x1 - x0);
-  const yMin = yFloor([...runs.map((r) => r.f1), ...rows.flatMap((r) => [r.scratch.f1.min, r.transfer.f1.min])]);
+  const plotted = runs.filter((r) => SERIES.some((s) => s.variant === r.variant));
+  const yMin = yFloor([...plotted.map((r) => r.f1), ...rows.flatMap((r) => SERIES.map((s) => r[s.key].f1.min))]);
   const y = (v: number) => y0 - ((v - yMin) / (1 - yMin)) * (y0 - y1);
   const step = 1 - yMin <= 0.3 ? 0.05 : 0.1;
 
@@ -72,9 +74,9 @@ export function f1Plot(rows: readonly SizeRow[], runs: readonly RunRecord[], opt
     if (pts.length === 0) continue;
     const upper = pts.map((r) => `${f(x(r.examples))},${f(y(r[s.key].f1.max))}`);
     const lower = pts.map((r) => `${f(x(r.examples))},${f(y(r[s.key].f1.min))}`).reverse();
-    out.push(`<g class="series" data-variant="${s.key}">`);
+    out.push(`<g class="series" data-variant="${s.variant}">`);
     out.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`);
-    out.push(`<polyline class="mean-line" points="${pts.map((r) => `${f(x(r.examples))},${f(y(r[s.key].f1.mean))}`).join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    out.push(`<polyline class="mean-line" points="${pts.map((r) => `${f(x(r.examples))},${f(y(r[s.key].f1.mean))}`).join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash}/>`);
     for (const r of pts) {
       const m = r[s.key].f1;
       out.push(
@@ -82,21 +84,22 @@ export function f1Plot(rows: readonly SizeRow[], runs: readonly RunRecord[], opt
           `F1 ${m.mean.toFixed(3)} ± ${m.std.toFixed(3)} (${m.n} seeds)</title></circle>`,
       );
     }
-    for (const run of runs.filter((r) => r.variant === s.key)) {
+    for (const run of runs.filter((r) => r.variant === s.variant)) {
       out.push(`<circle class="run" cx="${f(x(run.examples))}" cy="${f(y(run.f1))}" r="2" fill="none" stroke="${s.color}"/>`);
     }
     out.push('</g>');
   }
   // Legend, bottom right (the curves rise to the top right).
   const lx = x1 - 290;
-  const ly = y0 - 64;
-  out.push(`<rect x="${lx - 10}" y="${ly - 16}" width="290" height="64" fill="#ffffff" fill-opacity="0.9" stroke="#ccc"/>`);
-  SERIES.forEach((s, i) => {
+  const shown = SERIES.filter((s) => rows.some((r) => r[s.key].f1.n > 0));
+  const ly = y0 - 28 - 18 * shown.length;
+  out.push(`<rect x="${lx - 10}" y="${ly - 16}" width="290" height="${28 + 18 * shown.length}" fill="#ffffff" fill-opacity="0.9" stroke="#ccc"/>`);
+  shown.forEach((s, i) => {
     const yy = ly + i * 18;
-    out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${yy - 4}" y2="${yy - 4}" stroke="${s.color}" stroke-width="2"/>`);
+    out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${yy - 4}" y2="${yy - 4}" stroke="${s.color}" stroke-width="2"${s.dash}/>`);
     out.push(`<text x="${lx + 30}" y="${yy}">${esc(s.label)}</text>`);
   });
-  out.push(`<text x="${lx}" y="${ly + 38}" fill="#555">mean over seeds; band: min–max; dots: single runs</text>`);
+  out.push(`<text x="${lx}" y="${ly + 18 * shown.length + 2}" fill="#555">mean over seeds; band: min–max; dots: single runs</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

@@ -2,13 +2,16 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, GraftError, type OptionSchema, type ResolvedOptions } from '../../core/index.ts';
 import { defineExperiment, recipe, toStageSpec, type Recipe } from '../recipe/index.ts';
+import { effectiveUses } from '../recipe/stage.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
 import { classifierStage, generalLmStage, targetLmStage, ULMFIT_ALIASES } from '../ulmfit-3-stage/ulmfitPreset.ts';
+import { cellBaselines } from '../baselines/cellBaselines.ts';
+import type { BaselineScores } from '../baselines/bagOfWordsBaseline.ts';
 import { aggregate, type RunRecord } from './aggregate.ts';
 import { f1Plot } from './f1Plot.ts';
-import { resultsTable } from './resultsTable.ts';
+import { accuracyTable, perSeedTable, resultsTable } from './resultsTable.ts';
 import { collapsed, testSetBaseline } from './testSetBaseline.ts';
 
 /** Sub-folder of the language-model stages (1-2), run once. */
@@ -79,6 +82,10 @@ function record(variant: RunRecord['variant'], size: number, seed: number, resul
   };
 }
 
+function baselineRecord(variant: 'bag-of-words' | 'majority', size: number, seed: number, b: BaselineScores): RunRecord {
+  return { variant, size, seed, examples: b.examples, f1: b.f1, accuracy: b.accuracy, collapsed: collapsed(b.confusion) };
+}
+
 /** The test set's class balance and majority-class scores, from a run's confusion matrix, as a sentence. */
 function baselineText(result: Record<string, unknown> | undefined, classNames: readonly string[] | undefined): string {
   const confusion = result?.confusion as number[][] | undefined;
@@ -106,10 +113,19 @@ export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOption
   const lmCheckpoints = Object.fromEntries(lmStages.map((s) => [s.name, path.join(runDir, LM_DIR, s.name, 'checkpoint')]));
   const runs: RunRecord[] = [];
   let anyResult: Record<string, unknown> | undefined;
+  const baselines = cellBaselines(effectiveUses(r.stages.find((s) => s.name === CLASSIFIER_STAGE)!).find((u) => u.plugin.meta.kind === 'dataset'));
   for (const size of o.sizes) {
     for (const seed of o.seeds) {
       const res = await run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map((s) => toStageSpec(s, r)), seed);
-      runs.push(record('scratch', size, seed, res.scratch), record('transfer', size, seed, res.transfer));
+      const scratch = record('scratch', size, seed, res.scratch);
+      runs.push(scratch, record('transfer', size, seed, res.transfer));
+      const b = baselines?.at(size, seed);
+      if (b) {
+        if (b.bagOfWords.examples !== scratch.examples) {
+          throw new GraftError(ErrorCodes.INTERNAL, `the baselines at size ${size}, seed ${seed} took ${b.bagOfWords.examples} examples, the classifiers ${scratch.examples}`);
+        }
+        runs.push(baselineRecord('bag-of-words', size, seed, b.bagOfWords), baselineRecord('majority', size, seed, b.majority));
+      }
       anyResult ??= res.transfer;
     }
   }
@@ -129,12 +145,20 @@ export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOption
   const md =
     `# Transfer versus scratch: ${task}\n\n` +
     `Test macro-F1 and accuracy on the same ${task} test split; mean ± sample standard deviation over seeds ` +
-    `${o.seeds.join(', ')}; Δ is transfer − scratch paired by seed (same labelled subsample).\n` +
+    `${o.seeds.join(', ')}; Δ is transfer − scratch paired by seed (same labelled subsample); a variant is ahead only when ` +
+    `the 95% interval of Δ over seeds excludes 0 (Student's t), otherwise the gap is within the run-to-run noise.\n` +
+    (baselines
+      ? `Baselines on the same subsamples and test split: the training labels' majority class, and a bag-of-words logistic regression (binary features of the first ${baselines.maxLen} words, L2, deterministic).\n`
+      : 'No baselines: the classifier does not read dataset:labelled-text.\n') +
     `Language model validation perplexity: general ${ppl(summary.languageModel.generalPerplexity)}, ` +
     `target domain ${ppl(summary.languageModel.targetPerplexity)}.\n` +
     baselineText(anyResult, anyResult?.class_names as string[] | undefined) +
-    '\n' +
-    resultsTable(rows);
+    '\n## Test macro-F1\n\n' +
+    resultsTable(rows) +
+    '\n## Test accuracy\n\n' +
+    accuracyTable(rows) +
+    '\n## Every run (F1 / accuracy; **one class**: the run predicted a single class for the whole test set)\n\n' +
+    perSeedTable(rows, runs);
   writeFileSync(path.join(runDir, 'results.md'), md);
   writeFileSync(path.join(runDir, 'f1-vs-size.svg'), f1Plot(rows, runs, { title: `Test macro-F1 against labelled examples (${task})` }));
   return { results: path.join(runDir, 'results.md'), plot: path.join(runDir, 'f1-vs-size.svg'), table: resultsTable(rows) };

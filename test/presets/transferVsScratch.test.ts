@@ -64,13 +64,16 @@ test('aggregate: a seed with one variant only is left out of the difference', (t
   t.is(rows[0]!.transfer.f1.n, 2);
 });
 
-test('resultsTable: one line per size with mean ± std, signed difference and wins', (t) => {
+test('resultsTable: one line per size with mean ± std, signed difference, its interval and verdict', (t) => {
   const md = resultsTable(aggregate(RUNS));
   const lines = md.trim().split('\n');
   t.is(lines.length, 2 + 3);
-  t.regex(lines[0]!, /scratch F1 \| transfer F1 \| Δ F1/);
-  t.is(lines[3], `| 100 | 2 | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | 1/2 | 0.750 ± 0.071 | 0.825 ± 0.106 | 1 / 0 |`);
-  t.regex(lines[4]!, /^\| all \(4609\) \| 1 \| 0\.900 ± 0\.000 \| 0\.950 ± 0\.000 \| \+0\.050 ± 0\.000 \| 1\/1 \|/);
+  t.regex(lines[0]!, /majority F1 \| bag-of-words F1 \| scratch F1 \| transfer F1 \| Δ F1/);
+  // Δ = [0.3, −0.05]: mean 0.125, std 0.2475; 95% interval 0.125 ± 12.706 · 0.2475 / √2 = ±2.2236.
+  t.is(lines[3], `| 100 | 2 | – | – | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | -2.099 to +2.349 | within noise | 1 / 0 |`);
+  t.regex(lines[4]!, /^\| all \(4609\) \| 1 \| – \| – \| 0\.900 ± 0\.000 \| 0\.950 ± 0\.000 \| \+0\.050 ± 0\.000 \| – \| one seed \|/);
+  // At 50: Δ = [0.3, 0.3], no spread: the interval is the point, transfer ahead.
+  t.regex(lines[2]!, /\| \+0\.300 to \+0\.300 \| transfer ahead \|/);
 });
 
 function attr(el: string, name: string): number {

@@ -46,7 +46,12 @@ test.serial('the experiment writes results.json, results.md and the SVG from eve
     }
   }
   const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: RunRecord[]; rows: SizeRow[]; languageModel: Record<string, number> };
-  t.is(results.runs.length, 2 * 2 * 2);
+  // Per size and seed: the two classifiers and the two baselines on the same subsample.
+  t.is(results.runs.length, 2 * 2 * 4);
+  for (const r of results.runs.filter((x) => x.variant === 'bag-of-words' || x.variant === 'majority')) {
+    t.is(r.examples, results.runs.find((x) => x.variant === 'scratch' && x.size === r.size && x.seed === r.seed)!.examples);
+  }
+  t.true(results.runs.filter((x) => x.variant === 'majority').every((r) => r.collapsed === true));
   t.deepEqual(results.rows.map((r) => r.examples), [8, 16]);
   for (const r of results.runs) t.true(r.f1 >= 0 && r.f1 <= 1 && r.accuracy >= 0 && r.accuracy <= 1);
   t.true(results.languageModel.targetPerplexity! > 1);
@@ -55,10 +60,12 @@ test.serial('the experiment writes results.json, results.md and the SVG from eve
   t.true(cell('transfer').parameters_loaded.length > 0);
   t.is(cell('scratch').parameters_loaded, undefined);
   const md = readFileSync(path.join(dir, 'results.md'), 'utf8');
-  t.is(md.split('\n').filter((l) => /^\| \d/.test(l)).length, 2);
+  // F1 and accuracy tables: a line per size; every run: a line per size and seed.
+  t.is(md.split('\n').filter((l) => /^\| \d/.test(l)).length, 2 + 2 + 4);
+  t.regex(md, /## Every run/);
   const svg = readFileSync(path.join(dir, 'f1-vs-size.svg'), 'utf8');
-  t.is((svg.match(/<circle class="mean"/g) ?? []).length, 4);
-  t.is((svg.match(/<circle class="run"/g) ?? []).length, 8);
+  t.is((svg.match(/<circle class="mean"/g) ?? []).length, 2 * 3); // scratch, transfer, bag-of-words at each size
+  t.is((svg.match(/<circle class="run"/g) ?? []).length, 2 * 2 * 3);
 
   // A second run re-uses every finished run: nothing trains, the same table comes out.
   const mtime = statSync(path.join(dir, 'runs', 'n16-s1', 'transfer', 'result.json')).mtimeMs;
@@ -75,7 +82,7 @@ test.serial('the experiment writes results.json, results.md and the SVG from eve
   t.is(statSync(path.join(dir, 'runs', 'n8-s1', 'transfer', 'result.json')).mtimeMs, cellTime);
   t.true(existsSync(path.join(dir, 'runs', 'n8-s3', 'scratch', 'result.json')));
   const grown = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { runs: RunRecord[] };
-  t.deepEqual(grown.runs.map((r) => `${r.variant}:${r.size}:${r.seed}`).sort(), ['scratch', 'transfer'].flatMap((v) => [1, 2, 3].map((s) => `${v}:8:${s}`)).sort());
+  t.deepEqual(grown.runs.map((r) => `${r.variant}:${r.size}:${r.seed}`).sort(), ['scratch', 'transfer', 'bag-of-words', 'majority'].flatMap((v) => [1, 2, 3].map((s) => `${v}:8:${s}`)).sort());
   // Anything else changed is still another configuration: refused.
   const other = recipePreset(configure(transferVsScratchPreset, { set: { ...TINY, 'task.lr': 0.02 } }));
   await t.throwsAsync(runPreset(other, {}, 3, { outDir: dir, logger: silentLogger() }), { message: /holds a run of a different configuration/ });

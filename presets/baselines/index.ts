@@ -1,0 +1,3 @@
+export * from './bagOfWords.ts';
+export * from './bagOfWordsBaseline.ts';
+export * from './cellBaselines.ts';
