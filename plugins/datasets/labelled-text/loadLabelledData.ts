@@ -2,14 +2,14 @@ import { clip, ErrorCodes, GraftError } from '../../../core/index.ts';
 import { emailBody } from '../shared/emailBody.ts';
 import { sortLabels } from '../shared/labelOrder.ts';
 import { readLabelledFile, type LabelledFormat, type LabelledRecord } from '../shared/labelledRecords.ts';
-import { checkNpmCorpus, loadSpamAssassin, spamAssassinLabel, SPAM_ASSASSIN_GROUPS } from '../shared/npmCorpora.ts';
+import { checkNpmCorpus, loadSotuParty, loadSpamAssassin, spamAssassinLabel, SOTU_PARTY, SPAM_ASSASSIN_GROUPS } from '../shared/npmCorpora.ts';
 import { inspectTextFile, type TextFileReport } from '../shared/textFiles.ts';
 import { resolve } from 'node:path';
 import { stratifiedSplit } from '../shared/stratifiedSplit.ts';
 import { stratifiedSubsample } from '../shared/stratifiedSubsample.ts';
 
 /** `npm:` sources this dataset knows. */
-export const LABELLED_CORPORA = ['npm:spam-assassin'] as const;
+export const LABELLED_CORPORA = ['npm:spam-assassin', 'npm:sotu-party'] as const;
 
 export interface LabelledLoadOptions {
   source: string;
@@ -84,12 +84,10 @@ export function loadLabelledData(o: LabelledLoadOptions, plugin: string): Labell
     });
 
   const mainLabels = toIds(main);
-  const parts = stratifiedSplit(
-    mainLabels,
-    classes.length,
-    { validation: valFile ? 0 : o.validationFraction, test: testFile ? 0 : o.testFraction },
-    o.splitSeed,
-  );
+  const fractions = { validation: valFile ? 0 : o.validationFraction, test: testFile ? 0 : o.testFraction };
+  const parts = main.some((r) => r.group !== undefined)
+    ? groupedSplit(main, mainLabels, classes.length, fractions, o.splitSeed)
+    : stratifiedSplit(mainLabels, classes.length, fractions, o.splitSeed);
   const pick = (idx: Int32Array): LabelledSplit => ({ records: Array.from(idx, (i) => main[i]!), labels: Int32Array.from(idx, (i) => mainLabels[i]!) });
   const fullTrain = pick(parts.train);
   if (fullTrain.records.length === 0) {
@@ -105,6 +103,38 @@ export function loadLabelledData(o: LabelledLoadOptions, plugin: string): Labell
     test: testFile ? { records: testFile, labels: toIds(testFile) } : pick(parts.test),
     dropped,
   };
+}
+
+/**
+ * A stratified split of whole groups (a speech's passages stay together): the groups, each with
+ * its first example's label, are split by the fractions as examples would be, then expanded to
+ * their examples in data order. The fractions count groups, not examples.
+ */
+export function groupedSplit(
+  recs: readonly Pick<LabelledRecord, 'group'>[],
+  labels: Int32Array,
+  numClasses: number,
+  fractions: { validation: number; test: number },
+  seed: number,
+): { train: Int32Array; validation: Int32Array; test: Int32Array } {
+  const groupOf = new Map<string, number>();
+  const groupLabels: number[] = [];
+  const member = Int32Array.from(recs, (r, i) => {
+    const key = r.group ?? `#${i}`;
+    let g = groupOf.get(key);
+    if (g === undefined) {
+      g = groupLabels.length;
+      groupOf.set(key, g);
+      groupLabels.push(labels[i]!);
+    }
+    return g;
+  });
+  const parts = stratifiedSplit(Int32Array.from(groupLabels), numClasses, fractions, seed);
+  const expand = (groups: Int32Array): Int32Array => {
+    const keep = new Set(groups);
+    return Int32Array.from(member.reduce<number[]>((acc, g, i) => (keep.has(g) ? (acc.push(i), acc) : acc), []));
+  };
+  return { train: expand(parts.train), validation: expand(parts.validation), test: expand(parts.test) };
 }
 
 function notAClass(r: LabelledRecord, classes: readonly string[], plugin: string): GraftError {
@@ -154,7 +184,8 @@ export function preflightLabelled(o: LabelledLoadOptions, plugin: string): Label
   for (const [option, path] of paths as [string, string][]) {
     if (path.startsWith('npm:')) {
       checkNpmCorpus(path, plugin);
-      for (const g of o.groups.length ? o.groups : SPAM_ASSASSIN_GROUPS) found.push(spamAssassinLabel(g));
+      if (path === 'npm:sotu-party') found.push(...SOTU_PARTY.parties);
+      else for (const g of o.groups.length ? o.groups : SPAM_ASSASSIN_GROUPS) found.push(spamAssassinLabel(g));
       continue;
     }
     files.push(inspectTextFile(resolve(path), plugin, option));
@@ -179,6 +210,7 @@ export function dedupe(recs: readonly LabelledRecord[]): LabelledRecord[] {
 }
 
 function readNpm(source: string, o: LabelledLoadOptions, plugin: string, dropped: { empty: number }): LabelledRecord[] {
+  if (source === 'npm:sotu-party') return loadSotuParty(plugin).map((p) => ({ text: p.text, label: p.label, file: `${source}/${p.id}`, group: p.group }));
   if (source !== 'npm:spam-assassin') {
     throw new GraftError(ErrorCodes.DATA, `unknown corpus "${clip(source)}"`, {
       plugin,

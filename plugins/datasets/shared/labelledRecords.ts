@@ -12,6 +12,11 @@ export interface LabelledRecord {
   file: string;
   /** 1-based line in the file; absent for packaged corpora. */
   line?: number;
+  /**
+   * Examples cut from one document (a speech's passages) share a group; a split keeps a group
+   * whole, so no document has passages on both sides of a train/test boundary.
+   */
+  group?: string;
 }
 
 export interface FieldNames {
