@@ -21,6 +21,7 @@ const FLAGS: Record<string, Record<string, 'value' | 'bool' | 'list'>> = {
   generate: { prompt: 'value', 'max-tokens': 'value', temperature: 'value', 'top-k': 'value', seed: 'value', backend: 'value' },
   eval: { data: 'value', split: 'value', stage: 'value', json: 'bool', backend: 'value' },
   predict: { text: 'list', file: 'value', 'batch-size': 'value', stage: 'value', backend: 'value' },
+  merge: { out: 'value', base: 'value', stage: 'value', backend: 'value' },
   report: {},
   compare: { out: 'value' },
   help: {},

@@ -5,9 +5,10 @@ import { ErrorCodes, GraftError, PARAMS_FILE, type Manifest, type Trainer } from
  * Load every parameter of a checkpoint into a set-up trainer (`load(dir, { select: '**' })`, as
  * `graft generate` does): weights and buffers only, no optimizer, data-position or plugin state.
  * A parameter of the model the checkpoint lacks is a CHECKPOINT error (a selective load alone
- * would leave it at its initial value).
+ * would leave it at its initial value). An adapter-only checkpoint loads onto its base (verified by
+ * SHA-256; `base` is its folder when it moved from the path the checkpoint records).
  */
-export async function loadWeights(trainer: Trainer, dir: string, manifest: Manifest): Promise<void> {
+export async function loadWeights(trainer: Trainer, dir: string, manifest: Manifest, base?: string): Promise<void> {
   const missing = trainer.params.names().filter((n) => !Object.hasOwn(manifest.params ?? {}, n));
   if (missing.length) {
     throw new GraftError(ErrorCodes.CHECKPOINT, `model parameter "${missing[0]}" is missing from the checkpoint${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`, {
@@ -15,5 +16,5 @@ export async function loadWeights(trainer: Trainer, dir: string, manifest: Manif
       hint: 'The checkpoint was written by another model than its recipe stage builds',
     });
   }
-  await trainer.load(dir, { select: '**' });
+  await trainer.load(dir, { select: '**', ...(base !== undefined ? { base } : {}) });
 }

@@ -41,6 +41,7 @@ import { newPlugin } from './newPlugin.ts';
 import { describePluginCommand } from './describePlugin.ts';
 import { evalCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
+import { mergeCommand } from './merge.ts';
 import { compareCommand, reportCommand } from './report.ts';
 import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
@@ -66,6 +67,9 @@ Usage:
   graft predict <checkpoint|run-dir> (--text TEXT [--text TEXT ...] | --file in.jsonl|in.txt) [--batch-size 32]
                 [--stage NAME] [--backend NAME]
                                       label texts with a classifier: one JSON line each {text, label, probabilities}
+  graft merge <checkpoint|run-dir> --out DIR [--base DIR] [--stage NAME] [--backend NAME]
+                                      a plain full checkpoint of a saved model: an adapter-only checkpoint loaded
+                                      onto its base (SHA-256 checked; --base if it moved), LoRA folded into the weights
   graft report <run-dir>              rebuild the run's report.html (graft run writes it after every stage)
   graft compare <run-dir> <run-dir>... [--out compare.html]
                                       runs side by side: the config keys that differ, final metrics (Markdown,
@@ -109,6 +113,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await evalCommand(args, io, backendFlag(args));
       case 'predict':
         return await predictCommand(args, io, backendFlag(args));
+      case 'merge':
+        return await mergeCommand(args, io, backendFlag(args));
       case 'report':
         return reportCommand(args, io);
       case 'compare':

@@ -1,14 +1,14 @@
 import { clip, ErrorCodes, GraftError, kindOf, type PluginClass } from '../core/index.ts';
 import { BottleneckAdapter, LoraAdapter } from './adapters/index.ts';
-import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback, SampleTextCallback, TestEvaluationCallback } from './callbacks/index.ts';
+import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback, ResourceUsageCallback, SampleTextCallback, TestEvaluationCallback } from './callbacks/index.ts';
 import { PeriodicCheckpoint } from './checkpoints/index.ts';
 import { LabelledTextDataset, TextCorpusDataset } from './datasets/index.ts';
 import { GradualUnfreezing, ParamFreezing } from './freezing/index.ts';
-import { ClassifierHead, LmHead } from './heads/index.ts';
+import { ClassifierHead, LmHead, MlmHead, SequenceClassifierHead } from './heads/index.ts';
 import { FromCheckpointInit, PretrainedEmbeddingsInit } from './init/index.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from './loggers/index.ts';
-import { DiscriminativeLrGroups } from './lr-groups/index.ts';
-import { AccuracyMetric, ConfusionMatrixMetric, F1Metric } from './metrics/index.ts';
+import { DiscriminativeLrGroups, LayerwiseDecayLrGroups } from './lr-groups/index.ts';
+import { AccuracyMetric, ConfusionMatrixMetric, F1Metric, MaskedAccuracyMetric } from './metrics/index.ts';
 import { AwdLstmModel, GptModel } from './models/index.ts';
 import { ClassificationObjective, MaskedLmObjective, NextTokenObjective } from './objectives/index.ts';
 import { AdamwOptimizer, SgdOptimizer } from './optimizers/index.ts';
@@ -29,7 +29,9 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   GptModel,
   AwdLstmModel,
   LmHead,
+  MlmHead,
   ClassifierHead,
+  SequenceClassifierHead,
   NextTokenObjective,
   MaskedLmObjective,
   ClassificationObjective,
@@ -41,6 +43,7 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   OneCycleScheduler,
   SlantedTriangularScheduler,
   DiscriminativeLrGroups,
+  LayerwiseDecayLrGroups,
   ParamFreezing,
   GradualUnfreezing,
   FromCheckpointInit,
@@ -53,10 +56,12 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   EarlyStoppingCallback,
   SampleTextCallback,
   TestEvaluationCallback,
+  ResourceUsageCallback,
   PeriodicCheckpoint,
   AccuracyMetric,
   F1Metric,
   ConfusionMatrixMetric,
+  MaskedAccuracyMetric,
   ConsoleProgressLogger,
   JsonlMetricsLogger,
 ];

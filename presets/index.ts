@@ -1,5 +1,7 @@
 /** Presets: recipes that bundle plugins, runnable from code and from `graft run`. */
 import { clip, ErrorCodes, GraftError } from '../core/index.ts';
+import { bertMlmPreset } from './bert-mlm-pretrain/bertMlmPreset.ts';
+import { finetuneMethodsPreset } from './finetune-methods/finetuneMethodsPreset.ts';
 import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
 import type { Recipe } from './recipe/index.ts';
 import type { Preset } from './runner/Preset.ts';
@@ -9,6 +11,8 @@ import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 /** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
 export const PRESETS: Record<string, Recipe | Preset> = {
   [gptPretrainPreset.name]: gptPretrainPreset,
+  [bertMlmPreset.name]: bertMlmPreset,
+  [finetuneMethodsPreset.name]: finetuneMethodsPreset,
   [ulmfitPreset.name]: ulmfitPreset,
   [transferVsScratchPreset.name]: transferVsScratchPreset,
 };
@@ -22,6 +26,7 @@ export function findPreset(name: string): Recipe | Preset {
 }
 
 export { gptPretrainPreset, gptPretrainStage } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
+export { bertMlmPreset, bertMlmStage } from './bert-mlm-pretrain/bertMlmPreset.ts';
 export { ulmfitPreset, generalLmStage, targetLmStage, classifierStage, ULMFIT_ALIASES } from './ulmfit-3-stage/ulmfitPreset.ts';
 export {
   transferVsScratchPreset,
@@ -37,6 +42,30 @@ export { aggregate, spread, type RunRecord, type SizeRow, type Spread } from './
 export { resultsTable } from './transfer-vs-scratch/resultsTable.ts';
 export { testSetBaseline, collapsed, type TestSetBaseline } from './transfer-vs-scratch/testSetBaseline.ts';
 export { f1Plot } from './transfer-vs-scratch/f1Plot.ts';
+export {
+  FINETUNE_METHODS,
+  FINETUNE_METHOD_NAMES,
+  FINETUNE_METHOD_SLOT,
+  GPT_LORA_TARGETS,
+  GPT_LAYER_NORMS,
+  finetuneMethodChoice,
+  type FinetuneMethod,
+} from './finetune-methods/finetuneMethods.ts';
+export {
+  finetuneMethodsPreset,
+  finetuneMethodsExperiment,
+  runFinetuneMethods,
+  methodCellStage,
+  methodCellDir,
+  checkFinetuneGrid,
+  FINETUNE_METHODS_OPTIONS,
+  type FinetuneMethodsOptions,
+} from './finetune-methods/finetuneMethodsPreset.ts';
+export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow } from './finetune-methods/methodResults.ts';
+export { methodsPlot } from './finetune-methods/methodsPlot.ts';
+export { bagOfWordsBaseline, majorityBaseline, cellBaselines, type BaselineScores } from './baselines/index.ts';
+export { pairedVerdict, type PairedVerdict, type Verdict } from './transfer-vs-scratch/pairedVerdict.ts';
+export { accuracyTable, perSeedTable } from './transfer-vs-scratch/resultsTable.ts';
 export { definePreset, type Preset, type StageSpec, type StageContext, type ExperimentRunner } from './runner/Preset.ts';
 export { runPreset, runStages, writeJsonAtomic, type RunOptions, type StageOutcome } from './runner/runPreset.ts';
 export { resolveConfig, describeConfig } from './runner/resolveConfig.ts';

@@ -17,6 +17,11 @@ export interface LoadOptions {
   rename?: { from: string; to: string };
   /** Fail if a selected parameter of the checkpoint has no counterpart in the model (default true). */
   strict?: boolean;
+  /**
+   * Where the base checkpoint of an adapter-only checkpoint is, when not at the path its manifest
+   * records (moved). Its SHA-256 is checked all the same (`GRAFT_ERR_BASE_CHECKPOINT`).
+   */
+  base?: string;
 }
 
 export interface LoadTarget extends CheckpointSource {
@@ -33,7 +38,8 @@ export interface LoadTarget extends CheckpointSource {
  */
 export async function loadCheckpoint(dir: string, target: LoadTarget, opts: LoadOptions = {}): Promise<CheckpointData> {
   const logger = target.logger;
-  const data = readCheckpoint(dir, logger ? { warn: (m) => void logger.warn(m) } : {});
+  // An adapter-only checkpoint reads as the full one (its base verified and overlaid).
+  const data = readCheckpoint(dir, { ...(logger ? { warn: (m: string) => void logger.warn(m) } : {}), ...(opts.base !== undefined ? { base: opts.base } : {}) });
   const full = opts.select === undefined;
   const plan = planParams(data, target, opts);
   if (full) checkStateTensors(data, target);

@@ -20,6 +20,25 @@ export interface Manifest {
    * the file). Absent in checkpoints written before Graft recorded checksums: those load with a warning.
    */
   files?: Record<string, FileChecksum>;
+  /**
+   * Only in an adapter-only checkpoint (`save(dir, { params: 'trainable' })`): the base checkpoint
+   * it was trained on, and the parameters (`params`, model names) that were left out of
+   * `params.safetensors` because they equal the base's. Reading the checkpoint reads them from the
+   * base, after checking that its `params.safetensors` still has this SHA-256.
+   */
+  base?: BaseCheckpointRef & { params: string[] };
+}
+
+/** The identity of a base checkpoint: where it is and what its parameters are. */
+export interface BaseCheckpointRef {
+  /** The checkpoint folder, absolute. */
+  path: string;
+  /** SHA-256 (lowercase hex) of its `params.safetensors`, as its manifest records it. */
+  sha256: string;
+  /** Size of its `params.safetensors`. */
+  bytes: number;
+  /** The prefix mapping the warm start used, checkpoint names to model names (`init:from-checkpoint`'s `rename`). */
+  rename?: { from: string; to: string };
 }
 
 export interface FileChecksum {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 import { resolveCheckpointDir } from './atomicDir.ts';
-import { MANIFEST, PARAMS_FILE, STATE_FILE, type Manifest } from './manifest.ts';
+import { MANIFEST, PARAMS_FILE, STATE_FILE, type BaseCheckpointRef, type Manifest } from './manifest.ts';
 import { decodeSafetensors, describeNonFinite, firstNonFinite, type NamedArray } from './safetensors.ts';
 import { checksumOf } from './saveCheckpoint.ts';
 
@@ -16,7 +16,15 @@ export interface CheckpointData {
 export interface ReadOptions {
   /** Where warnings go (a checkpoint without checksums). Default: `process.emitWarning`. */
   warn?: (message: string) => void;
+  /**
+   * Where the base checkpoint of an adapter-only checkpoint is, when not at the path its manifest
+   * records (the folders were moved). Its SHA-256 is checked all the same.
+   */
+  base?: string;
 }
+
+/** Longest chain of adapter-only checkpoints on bases that are adapter-only themselves. */
+const MAX_BASE_DEPTH = 8;
 
 const TENSOR_FILES = [PARAMS_FILE, STATE_FILE] as const;
 
@@ -27,8 +35,16 @@ const TENSOR_FILES = [PARAMS_FILE, STATE_FILE] as const;
  * a warning); the safetensors layout (`decodeSafetensors`); every tensor the manifest names is in
  * its file; every float value is finite. Each failure is a `GRAFT_ERR_CHECKPOINT` naming the file
  * and, where there is one, the tensor.
+ *
+ * An adapter-only checkpoint (its manifest has `base`) reads as the full one: the parameters it
+ * left out are read from its base checkpoint (`readBaseCheckpoint`: refused with
+ * `GRAFT_ERR_BASE_CHECKPOINT` if the base is missing, different or changed).
  */
 export function readCheckpoint(dir: string, opts: ReadOptions = {}): CheckpointData {
+  return readChecked(dir, opts, 0);
+}
+
+function readChecked(dir: string, opts: ReadOptions, depth: number): CheckpointData {
   const { dir: real, manifest } = readCheckpointManifest(dir);
   const bytes: Record<string, Buffer | undefined> = {};
   for (const f of TENSOR_FILES) {
@@ -41,7 +57,84 @@ export function readCheckpoint(dir: string, opts: ReadOptions = {}): CheckpointD
   checkComplete(data);
   checkFinite(data.params, path.join(real, PARAMS_FILE), 'parameter');
   checkFinite(data.state, path.join(real, STATE_FILE), 'state tensor');
+  if (manifest.base !== undefined) overlayBase(data, opts, depth);
   return data;
+}
+
+/**
+ * Read the base checkpoint `ref` names (or `opts.base`, if given) and check that it is the one
+ * recorded: its `params.safetensors` must have the SHA-256 `ref` holds (the base's own manifest
+ * records it, and reading the base verifies the file against it). Anything else is a
+ * `GRAFT_ERR_BASE_CHECKPOINT` naming both folders and both hashes. `forDir` is the checkpoint
+ * that needs the base, for messages.
+ */
+export function readBaseCheckpoint(ref: BaseCheckpointRef, forDir: string, opts: ReadOptions = {}): CheckpointData {
+  return readBase(ref, forDir, opts, 0);
+}
+
+function readBase(ref: BaseCheckpointRef, forDir: string, opts: ReadOptions, depth: number): CheckpointData {
+  const where = path.resolve(opts.base ?? ref.path);
+  const fix = `Put the base checkpoint it was trained on back at ${ref.path} (or pass its new folder as \`base\`), or use a full checkpoint (checkpoint:periodic params: "all")`;
+  if (depth >= MAX_BASE_DEPTH) {
+    throw new GraftError(ErrorCodes.BASE_CHECKPOINT, `more than ${MAX_BASE_DEPTH} adapter-only checkpoints stacked on one another (a cycle?)`, { file: forDir });
+  }
+  let data: CheckpointData;
+  try {
+    // The base's own base (if any) is not the one `opts.base` names.
+    data = readChecked(where, { ...(opts.warn ? { warn: opts.warn } : {}) }, depth + 1);
+  } catch (e) {
+    if (e instanceof GraftError && e.code === ErrorCodes.BASE_CHECKPOINT) throw e;
+    throw new GraftError(ErrorCodes.BASE_CHECKPOINT, `adapter-only checkpoint: its base checkpoint ${where} cannot be read (${e instanceof GraftError ? e.summary : (e as Error).message})`, {
+      file: forDir,
+      hint: fix,
+      cause: e,
+    });
+  }
+  const got = paramsChecksum(data);
+  if (got.sha256 !== ref.sha256) {
+    throw new GraftError(
+      ErrorCodes.BASE_CHECKPOINT,
+      `adapter-only checkpoint trained on base ${ref.path} (params.safetensors SHA-256 ${ref.sha256}), but ${where} holds another model (SHA-256 ${got.sha256})`,
+      { file: forDir, hint: fix },
+    );
+  }
+  return data;
+}
+
+/** SHA-256 and size of a checkpoint's own `params.safetensors` (as its manifest records it; computed for a checkpoint written before checksums). */
+export function paramsChecksum(data: CheckpointData): { sha256: string; bytes: number } {
+  const rec = data.manifest.files?.[PARAMS_FILE];
+  if (rec) return { sha256: rec.sha256, bytes: rec.bytes };
+  return checksumOf(readFileSync(path.join(data.dir, PARAMS_FILE)));
+}
+
+/** The base name of model parameter `name` under the warm start's `rename` (checkpoint prefix `from` became `to`). */
+export function baseParamName(name: string, rename: BaseCheckpointRef['rename']): string {
+  return rename && name.startsWith(rename.to) ? rename.from + name.slice(rename.to.length) : name;
+}
+
+/** Fill in the parameters an adapter-only checkpoint left out, from its (verified) base. */
+function overlayBase(data: CheckpointData, opts: ReadOptions, depth: number): void {
+  const ref = data.manifest.base!;
+  if (typeof ref !== 'object' || ref === null || typeof ref.path !== 'string' || typeof ref.sha256 !== 'string' || !Array.isArray(ref.params)) {
+    throw new GraftError(ErrorCodes.CHECKPOINT, 'manifest field "base" is malformed', {
+      file: path.join(data.dir, MANIFEST),
+      expected: '{"path": folder, "sha256": hex, "bytes": n, "params": [names]}',
+    });
+  }
+  const base = readBase(ref, data.dir, opts, depth);
+  for (const name of ref.params) {
+    if (name in data.params) continue;
+    const from = baseParamName(name, ref.rename);
+    const arr = base.params[from];
+    if (!arr) {
+      throw new GraftError(ErrorCodes.BASE_CHECKPOINT, `parameter "${name}" is to come from the base checkpoint ${base.dir}, which has no "${from}"`, {
+        file: data.dir,
+        hint: 'The base is not the checkpoint the adapter was trained on',
+      });
+    }
+    data.params[name] = arr;
+  }
 }
 
 /** The manifest of a checkpoint folder (or of the survivor of an interrupted save), checked for format; no tensor is read. */
@@ -109,8 +202,9 @@ function verifyChecksums(real: string, manifest: Manifest, bytes: Record<string,
 /** Every parameter and plugin state tensor the manifest names is in its file. */
 function checkComplete(data: CheckpointData): void {
   const m = data.manifest;
+  const fromBase = new Set(m.base?.params ?? []);
   for (const name of Object.keys(m.params ?? {})) {
-    if (!(name in data.params)) {
+    if (!(name in data.params) && !fromBase.has(name)) {
       throw new GraftError(ErrorCodes.CHECKPOINT, `parameter "${name}" is listed in the manifest but missing from the file`, { file: path.join(data.dir, PARAMS_FILE) });
     }
   }

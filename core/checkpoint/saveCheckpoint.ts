@@ -5,7 +5,8 @@ import type { ParameterStore } from '../params/index.ts';
 import type { GraftPlugin } from '../plugin/Plugin.ts';
 import type { TrainState } from '../trainer/TrainState.ts';
 import { writeDirAtomic } from './atomicDir.ts';
-import { MANIFEST, PARAMS_FILE, STATE_FILE, type FileChecksum, type Manifest } from './manifest.ts';
+import { MANIFEST, PARAMS_FILE, STATE_FILE, type BaseCheckpointRef, type FileChecksum, type Manifest } from './manifest.ts';
+import { baseParamName, readBaseCheckpoint } from './readCheckpoint.ts';
 import { describeNonFinite, encodeSafetensors, firstNonFinite, type NamedArray } from './safetensors.ts';
 
 /** What a checkpoint is made from; the Trainer satisfies it. */
@@ -45,18 +46,42 @@ export function assertFiniteArrays(arrays: Record<string, NamedArray>, what: str
   }
 }
 
+/** What a checkpoint holds of the parameters. */
+export type SavedParams = 'all' | 'trainable';
+
+export interface SaveOptions {
+  /**
+   * `'all'` (default): every parameter and buffer. `'trainable'`: an adapter-only checkpoint on
+   * `base`: every trainable parameter, and every other parameter or buffer that is not in the
+   * base or differs from it by a single bit (BatchNorm running statistics, a vocabulary re-indexed
+   * by the warm start, a layer trained earlier and frozen since); those equal to the base's are
+   * left out and listed in the manifest's `base`, with the base's path and SHA-256. Plugin state
+   * (optimizer moments) and the run state are saved as always.
+   */
+  params?: SavedParams;
+  /** The base checkpoint the run started from (`CoreResources.baseCheckpoint`); required by `'trainable'`. */
+  base?: BaseCheckpointRef;
+}
+
 /**
  * Write the whole training state to `dir`, atomically. Refuses (`GRAFT_ERR_NON_FINITE`, nothing
  * written) if a parameter or plugin state tensor is not finite. The manifest records each tensor
- * file's size and SHA-256.
+ * file's size and SHA-256. With `params: 'trainable'`, parameters equal to the base checkpoint's
+ * are left out (see `SaveOptions`); the base is read and verified first (`GRAFT_ERR_BASE_CHECKPOINT`,
+ * nothing written, if it changed).
  */
-export async function saveCheckpoint(dir: string, src: CheckpointSource, config?: unknown): Promise<void> {
+export async function saveCheckpoint(dir: string, src: CheckpointSource, config?: unknown, opts: SaveOptions = {}): Promise<void> {
+  const ref = opts.params === 'trainable' ? requireBase(opts.base, dir) : undefined;
+  const base = ref ? readBaseCheckpoint(ref, dir).params : undefined;
+  const fromBase: string[] = [];
   const params: Record<string, NamedArray> = {};
   const paramMeta: Manifest['params'] = {};
   for (const name of src.params.names()) {
     const e = src.params.entry(name);
-    params[name] = await toNamedArray(e.variable);
+    const arr = await toNamedArray(e.variable);
     paramMeta[name] = { role: e.role, trainable: e.trainable, decay: e.decay, owner: e.owner };
+    if (base && !e.trainable && sameArray(arr, base[baseParamName(name, ref!.rename)])) fromBase.push(name);
+    else params[name] = arr;
   }
   const stateTensors: Record<string, NamedArray> = {};
   const plugins: Manifest['plugins'] = {};
@@ -86,6 +111,7 @@ export async function saveCheckpoint(dir: string, src: CheckpointSource, config?
     plugins,
     ...(config !== undefined ? { config } : {}),
     files: { [PARAMS_FILE]: checksumOf(paramsBytes), [STATE_FILE]: checksumOf(stateBytes) },
+    ...(ref ? { base: { ...ref, params: fromBase } } : {}),
   };
   // Insertion order matters: the manifest goes last, marking the folder complete.
   await writeDirAtomic(dir, {
@@ -93,4 +119,19 @@ export async function saveCheckpoint(dir: string, src: CheckpointSource, config?
     [STATE_FILE]: stateBytes,
     [MANIFEST]: JSON.stringify(manifest, null, 2),
   });
+}
+
+function requireBase(base: BaseCheckpointRef | undefined, dir: string): BaseCheckpointRef {
+  if (base) return base;
+  throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, 'an adapter-only checkpoint (params: "trainable") needs the base checkpoint the run started from, and the run has none; nothing was written', {
+    file: dir,
+    hint: 'Start the run from a checkpoint with init:from-checkpoint (it offers the base as resource "baseCheckpoint"), or save every parameter (params: "all")',
+  });
+}
+
+/** Same dtype, shape and bytes. */
+function sameArray(a: NamedArray, b: NamedArray | undefined): boolean {
+  if (!b || a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) return false;
+  const bytes = (x: NamedArray) => Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength);
+  return bytes(a).equals(bytes(b));
 }

@@ -23,6 +23,11 @@ export const ErrorCodes = {
   PARAMETER: 'GRAFT_ERR_PARAMETER',
   /** A checkpoint is missing, incomplete or does not fit the model. */
   CHECKPOINT: 'GRAFT_ERR_CHECKPOINT',
+  /**
+   * The base checkpoint an adapter-only checkpoint records (path and SHA-256 of its parameters) is
+   * missing, unreadable, or not the one it was trained on (another checkpoint, or changed since).
+   */
+  BASE_CHECKPOINT: 'GRAFT_ERR_BASE_CHECKPOINT',
   /** A backend could not be loaded. */
   BACKEND: 'GRAFT_ERR_BACKEND',
   /** Data could not be read or has the wrong shape. */

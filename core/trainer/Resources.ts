@@ -1,4 +1,4 @@
-import type { Manifest } from '../checkpoint/manifest.ts';
+import type { BaseCheckpointRef, Manifest } from '../checkpoint/manifest.ts';
 import type { Split } from '../data/Batch.ts';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 
@@ -50,6 +50,12 @@ export const CoreResources = {
    * their saved state from `manifest.plugins[name].state` here.
    */
   resume: resourceKey<Manifest>('resume'),
+  /**
+   * The checkpoint the run's frozen parameters came from (`init:from-checkpoint` offers the one it
+   * loaded; a full load of an adapter-only checkpoint, its base): what an adapter-only checkpoint
+   * (`save(dir, { params: 'trainable' })`) is saved relative to.
+   */
+  baseCheckpoint: resourceKey<BaseCheckpointRef>('baseCheckpoint'),
   /** The resolved configuration of the run (a preset's), written into every checkpoint's manifest. */
   config: resourceKey<unknown>('config'),
   /**

@@ -17,7 +17,7 @@ import { ROLE_METHODS, type ForwardContext, type RoleName, type Roles } from '..
 import { validatePlugins } from '../plugin/validatePlugins.ts';
 import { Rng } from '../random/index.ts';
 import { loadCheckpoint, type LoadOptions } from '../checkpoint/loadCheckpoint.ts';
-import { saveCheckpoint } from '../checkpoint/saveCheckpoint.ts';
+import { saveCheckpoint, type SaveOptions } from '../checkpoint/saveCheckpoint.ts';
 import { readCheckpointManifest } from '../checkpoint/readCheckpoint.ts';
 import { FiniteWatch } from './FiniteWatch.ts';
 import { ensureBackend } from '../backend/index.ts';
@@ -387,15 +387,20 @@ export class Trainer implements TrainerApi {
     });
   }
 
-  /** Save a checkpoint folder; an error in `beforeSave`, the write or `afterSave` reaches `onError` (phase `'save'`). */
-  async save(dir: string): Promise<void> {
+  /**
+   * Save a checkpoint folder; an error in `beforeSave`, the write or `afterSave` reaches `onError` (phase `'save'`).
+   * `{ params: 'trainable' }` writes an adapter-only checkpoint on the run's base checkpoint
+   * (`CoreResources.baseCheckpoint`): see `SaveOptions`.
+   */
+  async save(dir: string, opts: Pick<SaveOptions, 'params'> = {}): Promise<void> {
     await this.setup();
     await this.guard('save', async () => {
       // Finite or nothing: a diverged loss, or a non-finite parameter or state tensor, writes nothing.
       await this.assertFinite(`to save ${dir} (nothing was written)`);
       await this.hooks.beforeSave.promise({ ...this.runContext, dir });
       try {
-        await saveCheckpoint(dir, this, this.resources.get(CoreResources.config));
+        const base = opts.params === 'trainable' ? this.resources.get(CoreResources.baseCheckpoint) : undefined;
+        await saveCheckpoint(dir, this, this.resources.get(CoreResources.config), { ...opts, ...(base ? { base } : {}) });
       } catch (e) {
         throw await this.finite.explain(e);
       }
@@ -411,9 +416,14 @@ export class Trainer implements TrainerApi {
   async load(dir: string, opts: LoadOptions = {}): Promise<void> {
     await this.setup();
     await this.guard('load', async () => {
-      await loadCheckpoint(dir, this, opts);
+      const data = await loadCheckpoint(dir, this, opts);
       // A full load replaces every parameter with finite values: the loss history starts over.
       if (opts.select === undefined) this.finite.reset();
+      // An adapter-only checkpoint carries on relative to its base (a resumed run saves on it too).
+      if (opts.select === undefined && data.manifest.base && !this.resources.has(CoreResources.baseCheckpoint)) {
+        const { params: _fromBase, ...ref } = data.manifest.base;
+        this.resources.set(CoreResources.baseCheckpoint, ref);
+      }
       await this.hooks.afterLoad.promise({ ...this.runContext, dir });
     });
   }

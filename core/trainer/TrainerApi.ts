@@ -63,8 +63,11 @@ export interface TrainerApi {
   /** Evaluate on a split; returns metrics (also stored in `state.metrics`). */
   evaluate(split?: Split): Promise<Metrics>;
 
-  /** Save a checkpoint folder (atomically). */
-  save(dir: string): Promise<void>;
+  /**
+   * Save a checkpoint folder (atomically). `{ params: 'trainable' }`: an adapter-only checkpoint,
+   * relative to the run's base checkpoint (`CoreResources.baseCheckpoint`; see `SaveOptions`).
+   */
+  save(dir: string, opts?: { params?: 'all' | 'trainable' }): Promise<void>;
 
   /** The run context passed to run-level hooks. */
   readonly runContext: RunContext;

@@ -13,3 +13,5 @@ export { addGrads, meanGrads, updateDue } from './grad-accumulation/accumulateGr
 export { GRAD_ACCUMULATION_OPTIONS, type GradAccumulationOptionsInput } from './grad-accumulation/GradAccumulation.ts';
 export { SampleTextCallback, SAMPLE_TEXT_OPTIONS, type SampleTextOptionsInput } from './sample-text/SampleTextCallback.ts';
 export { TestEvaluationCallback, TEST_EVALUATION_OPTIONS, type TestEvaluationOptionsInput, type TestEvaluation } from './test-evaluation/TestEvaluationCallback.ts';
+export { ResourceUsageCallback, RESOURCE_USAGE_OPTIONS } from './resource-usage/ResourceUsageCallback.ts';
+export { median, folderBytes } from './resource-usage/usageStats.ts';

@@ -1,7 +1,13 @@
 export { LmHead, type LmHeadOptions } from './lm/LmHead.ts';
 export { LM_HEAD_OPTIONS } from './lm/LmHead.ts';
 export { lmLogits } from './lm/lmLogits.ts';
+export { MlmHead } from './mlm/MlmHead.ts';
+export { MLM_HEAD_OPTIONS, type MlmHeadOptions } from './mlm/options.ts';
+export { mlmLogits, MLM_PARAMS } from './mlm/mlmLogits.ts';
 export { ClassifierHead } from './classifier/ClassifierHead.ts';
 export { CLASSIFIER_HEAD_OPTIONS, type ClassifierHeadOptionsInput } from './classifier/options.ts';
 export { concatPooling } from './classifier/concatPooling.ts';
 export { batchMoments, batchNormalize, updateRunningStats } from './classifier/batchNorm1d.ts';
+export { SequenceClassifierHead } from './sequence-classifier/SequenceClassifierHead.ts';
+export { SEQUENCE_CLASSIFIER_OPTIONS, type SequenceClassifierHeadOptionsInput } from './sequence-classifier/options.ts';
+export { poolSequence, autoPooling, type SequencePooling } from './sequence-classifier/poolSequence.ts';

@@ -1,6 +1,8 @@
 export { AccuracyMetric } from './accuracy/AccuracyMetric.ts';
 export { F1Metric } from './f1/F1Metric.ts';
 export { ConfusionMatrixMetric } from './confusion-matrix/ConfusionMatrixMetric.ts';
+export { MaskedAccuracyMetric, MASKED_ACCURACY_OPTIONS, type MaskedAccuracyOptions } from './masked-accuracy/MaskedAccuracyMetric.ts';
+export { maskedAccuracyCounts } from './masked-accuracy/maskedAccuracyCounts.ts';
 export { formatConfusionMatrix } from './confusion-matrix/formatConfusionMatrix.ts';
 export { ClassificationMetric } from './shared/ClassificationMetric.ts';
 export { ConfusionAccumulator } from './shared/ConfusionAccumulator.ts';

@@ -1,11 +1,11 @@
-import { checkValue, clip, ErrorCodes, GraftError, parseOptionValue, type OptionSpec } from '../../core/index.ts';
+import { checkValue, clip, ErrorCodes, GraftError, parseOptionValue, SINGLETON_KINDS, type OptionSpec } from '../../core/index.ts';
 import { recipeKeys, TRAINER_SLOT, type ConfigKey } from './keys.ts';
 import { allSlots, checkStageHandOvers, splitSlot, suggestKeys, type Recipe } from './recipe.ts';
 import { checkOptionsRefs } from './optionsRef.ts';
 import { isHandOver } from './refs.ts';
 import { builtinRegistry, type PluginRegistry } from './registry.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
-import { use as useOf, type Use } from './use.ts';
+import { isEmptySlot, use as useOf, type Use } from './use.ts';
 
 /** What `configure` changes in a recipe. */
 export interface Settings {
@@ -28,13 +28,14 @@ export interface Settings {
  * stage is built (`validateRecipe`).
  */
 export function configure(r: Recipe, settings: Settings = {}, registry: PluginRegistry = builtinRegistry): Recipe {
-  const swaps = new Map<string, { use: Use | undefined; by: string }>();
-  const swap = (slotKey: string, u: Use | undefined, by: string) => {
+  // `chosen`: by a choice alias, whose plugins the recipe declared for the slot (checkRecipe checked their kinds).
+  const swaps = new Map<string, { use: Use | undefined; by: string; chosen: boolean }>();
+  const swap = (slotKey: string, u: Use | undefined, by: string, chosen = false) => {
     const before = swaps.get(slotKey);
     if (before) {
       throw new GraftError(ErrorCodes.CONFIG, `the plugin of ${slotKey} is chosen twice: by ${before.by} and by ${by}`, { option: slotKey, expected: 'one choice per slot' });
     }
-    swaps.set(slotKey, { use: u, by });
+    swaps.set(slotKey, { use: u, by, chosen });
   };
   for (const [slotKey, p] of Object.entries(settings.use ?? {})) {
     const u = typeof p === 'string' ? useOf(registry.find(p)) : p;
@@ -56,11 +57,11 @@ export function configure(r: Recipe, settings: Settings = {}, registry: PluginRe
     const chosen = a.choices[value]!;
     // The recipe's own plugin keeps the recipe's options; another one is swapped in with the choice's.
     const own = s.uses[slotsOf(s).indexOf(slot)]!.plugin === chosen.plugin;
-    swap(a.slot, own ? undefined : chosen, `${key}=${value}`);
+    swap(a.slot, own ? undefined : chosen, `${key}=${value}`, true);
   }
 
   const copies = r.stages.map((s) => ({ ...s, uses: [...s.uses], swaps: { ...s.swaps } as Record<string, Use> }));
-  for (const [slotKey, { use: u }] of swaps) {
+  for (const [slotKey, { use: u, chosen }] of swaps) {
     const [stageName, slot] = splitSlot(slotKey);
     const s = copies.find((x) => x.name === stageName);
     const slots = s ? slotsOf(s) : [];
@@ -77,7 +78,15 @@ export function configure(r: Recipe, settings: Settings = {}, registry: PluginRe
       delete s.swaps[slot];
       continue;
     }
-    if (u.plugin.meta.kind !== current.meta.kind) {
+    // An empty slot takes any plugin that fills no role.
+    const empty = isEmptySlot(s.uses[at]!);
+    if (empty && !chosen && SINGLETON_KINDS.has(u.plugin.meta.kind)) {
+      throw new GraftError(ErrorCodes.CONFIG, `slot ${slotKey} is empty; ${u.plugin.meta.name} fills the role ${u.plugin.meta.kind}, which has a slot of its own`, {
+        option: slotKey,
+        expected: 'a plugin of a kind that fills no role',
+      });
+    }
+    if (!empty && !chosen && u.plugin.meta.kind !== current.meta.kind) {
       throw new GraftError(ErrorCodes.CONFIG, `slot ${slotKey} holds a ${current.meta.kind} (${current.meta.name}); ${u.plugin.meta.name} is a ${u.plugin.meta.kind}`, {
         option: slotKey,
         expected: `a ${current.meta.kind} plugin`,

@@ -4,6 +4,7 @@ import { isOptionsRef } from './optionsRef.ts';
 import { isHandOver } from './refs.ts';
 import { splitSlot, type Recipe } from './recipe.ts';
 import { effectiveUses, slotsOf } from './stage.ts';
+import { isEmptySlot } from './use.ts';
 
 /** One row of `graft describe`: a key, its value in the recipe (or the owner's default), its type, and what it means. */
 export interface KeyRow {
@@ -35,7 +36,7 @@ export function aliasRows(r: Recipe): KeyRow[] {
       const now = effectiveUses(s)[slotsOf(s).indexOf(slot)]!.plugin;
       const current = Object.entries(a.choices).find(([, u]) => u.plugin === now)?.[0];
       const doc = a.doc ?? `The plugin of ${a.slot}`;
-      return [{ key, type: Object.keys(a.choices).join('|'), value: current === undefined ? `(${now.meta.name})` : JSON.stringify(current), doc: `${doc} (sets ${a.slot}: ${Object.entries(a.choices).map(([c, u]) => `${c} = ${u.plugin.meta.name}`).join(', ')})` }];
+      return [{ key, type: Object.keys(a.choices).join('|'), value: current === undefined ? `(${now.meta.name})` : JSON.stringify(current), doc: `${doc} (sets ${a.slot}: ${Object.entries(a.choices).map(([c, u]) => `${c} = ${isEmptySlot(u) ? 'no plugin' : u.plugin.meta.name}`).join(', ')})` }];
     }
     const targets = a.targets.map((t) => keys.get(t));
     const first = targets[0];

@@ -1,5 +1,5 @@
 /** Recipes as data: stages of plugins with their options, keys derived from the plugins' schemas, recipe files. */
-export { use, type Use, type UseOptions } from './use.ts';
+export { use, emptySlot, isEmptySlot, EmptySlot, type Use, type UseOptions } from './use.ts';
 export { stage, slotsOf, effectiveUses, type RecipeStage } from './stage.ts';
 export { recipe, alias, choice, checkRecipe, suggestKeys, type Recipe, type RecipeInput, type Alias, type ValueAlias, type ChoiceAlias } from './recipe.ts';
 export { checkpointOf, tokenizerOf, isHandOver, resolveHandOvers, type HandOver, type HandOverKind } from './refs.ts';

@@ -4,7 +4,7 @@ import type { Experiment, ExperimentUse } from './experiment.ts';
 import { checkOptionsRefs } from './optionsRef.ts';
 import { HAND_OVER_KINDS, handOversIn } from './refs.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
-import type { Use } from './use.ts';
+import { EmptySlot, isEmptySlot, type Use } from './use.ts';
 
 /** A short key that sets one or more derived keys to one value (`model.contextLength` → the model's and the dataset's). */
 export interface ValueAlias {
@@ -17,11 +17,14 @@ export interface ValueAlias {
 /**
  * A short key whose values name a plugin for one slot (`tokenizer.type=byte-bpe`): setting it
  * swaps the slot's plugin, as `--use <stage>.<slot>=<plugin>` does, with the options given here.
+ * A slot that is not a role's may be given plugins of several kinds, and no plugin (an empty
+ * slot, `EmptySlot`): `finetune.method` chooses LoRA, a freezing, learning-rate groups or nothing.
  */
 export interface ChoiceAlias {
   readonly kind: 'choice';
   /** `<stage>.<slot>`. */
   readonly slot: string;
+  /** By value: the plugin, or an empty slot (`isEmptySlot`) for "no plugin". */
   readonly choices: Readonly<Record<string, Use>>;
   readonly doc?: string;
 }
@@ -49,9 +52,13 @@ export function alias(targets: string | readonly string[], doc?: string): ValueA
   return { kind: 'value', targets: typeof targets === 'string' ? [targets] : [...targets], ...(doc !== undefined ? { doc } : {}) };
 }
 
-/** `choice('pretrain.tokenizer', { char: use(CharTokenizerPlugin), 'byte-bpe': use(ByteBpeTokenizerPlugin, { vocabSize: 1024 }) })`. */
-export function choice(slot: string, choices: Readonly<Record<string, Use>>, doc?: string): ChoiceAlias {
-  return { kind: 'choice', slot, choices: { ...choices }, ...(doc !== undefined ? { doc } : {}) };
+/**
+ * `choice('pretrain.tokenizer', { char: use(CharTokenizerPlugin), 'byte-bpe': use(ByteBpeTokenizerPlugin, { vocabSize: 1024 }) })`;
+ * `null` chooses no plugin (`choice('tune.method', { full: null, lora: use(LoraAdapter) })`).
+ */
+export function choice(slot: string, choices: Readonly<Record<string, Use | null>>, doc?: string): ChoiceAlias {
+  const uses = Object.fromEntries(Object.entries(choices).map(([k, u]) => [k, u ?? { plugin: EmptySlot, options: {} }]));
+  return { kind: 'choice', slot, choices: uses, ...(doc !== undefined ? { doc } : {}) };
 }
 
 export interface RecipeInput {
@@ -126,7 +133,9 @@ export function checkRecipe(r: Recipe): void {
       if (!s || at < 0) throw bad(`alias "${key}" chooses the plugin of "${clip(a.slot)}", which is not a slot of the recipe`, { option: key, expected: `<stage>.<slot>, one of ${allSlots(r).join(', ')}` });
       const kind = effectiveUses(s)[at]!.plugin.meta.kind;
       for (const [value, u] of Object.entries(a.choices)) {
-        if (u.plugin.meta.kind !== kind) throw bad(`alias "${key}": choice "${value}" is ${u.plugin.meta.name}, not a ${kind}`, { option: key });
+        // A role's slot holds that role; another slot any plugin that fills no role, or none.
+        const fits = SINGLETON_KINDS.has(kind) ? u.plugin.meta.kind === kind : !SINGLETON_KINDS.has(u.plugin.meta.kind);
+        if (!fits) throw bad(`alias "${key}": choice "${value}" is ${isEmptySlot(u) ? 'no plugin' : u.plugin.meta.name}, not ${SINGLETON_KINDS.has(kind) ? `a ${kind}` : 'a plugin of a kind that fills no role'}`, { option: key });
       }
       if (Object.keys(a.choices).length === 0) throw bad(`alias "${key}" has no choice`, { option: key });
     }
@@ -138,6 +147,7 @@ function checkStage(s: RecipeStage, earlier: ReadonlySet<string>): void {
   s.uses.forEach((u, i) => {
     const slot = slots[i]!;
     const kind = u.plugin.meta.kind;
+    if (isEmptySlot(u) && u.slot === undefined) throw bad(`stage "${s.name}" has an empty slot without a name`, { expected: "emptySlot('<name>')" });
     if (u.slot !== undefined) {
       if (!NAME.test(u.slot) || u.slot === TRAINER_SLOT) {
         throw bad(`slot name "${clip(u.slot)}" of ${u.plugin.meta.name} cannot be used in keys`, { expected: `letters, digits, - and _, not "${TRAINER_SLOT}"` });

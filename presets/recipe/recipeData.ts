@@ -6,11 +6,14 @@ import { alias, choice, recipe, suggestKeys, type Alias, type Recipe } from './r
 import { HAND_OVER_KINDS, isHandOver, type HandOverKind } from './refs.ts';
 import { builtinRegistry, type PluginRegistry } from './registry.ts';
 import { effectiveUses, slotsOf, stage, type RecipeStage } from './stage.ts';
-import type { Use } from './use.ts';
+import { emptySlot, isEmptySlot, type Use } from './use.ts';
 
-/** A plugin of a stage in a recipe file: `{ plugin: optimizer:adamw, options: { lr: 0.003 } }`. */
+/**
+ * A plugin of a stage in a recipe file: `{ plugin: optimizer:adamw, options: { lr: 0.003 } }`; a
+ * slot without a plugin is an empty slot (`{ slot: method }`, see `emptySlot`).
+ */
 export interface UseData {
-  plugin: string;
+  plugin?: string;
   options?: Record<string, unknown>;
   slot?: string;
 }
@@ -22,7 +25,8 @@ export interface StageData {
   use: UseData[];
 }
 
-export type AliasData = string | string[] | { targets: string | string[]; doc?: string } | { slot: string; choices: Record<string, UseData>; doc?: string };
+/** A choice's value `null` chooses no plugin (an empty slot). */
+export type AliasData = string | string[] | { targets: string | string[]; doc?: string } | { slot: string; choices: Record<string, UseData | null>; doc?: string };
 
 /**
  * A recipe as data: what a recipe file holds (YAML or JSON) and what a run's `config.json` records
@@ -41,7 +45,7 @@ export interface RecipeData {
 }
 
 const useData = (u: Use, slot?: string): UseData => ({
-  plugin: u.plugin.meta.name,
+  ...(isEmptySlot(u) ? {} : { plugin: u.plugin.meta.name }),
   ...(Object.keys(u.options).length ? { options: structuredClone(u.options) as Record<string, unknown> } : {}),
   ...(slot !== undefined ? { slot } : {}),
 });
@@ -61,7 +65,7 @@ export function recipeToData(r: Recipe): RecipeData {
       name: s.name,
       ...(s.description ? { description: s.description } : {}),
       ...(Object.keys(s.trainer).length ? { trainer: { ...s.trainer } as Record<string, unknown> } : {}),
-      use: uses.map((u, i) => useData(u, u.slot !== undefined || derived[i] !== slots[i] ? slots[i] : undefined)),
+      use: uses.map((u, i) => useData(u, u.slot !== undefined || derived[i] !== slots[i] || isEmptySlot(u) ? slots[i] : undefined)),
     };
   });
   const keys = new Set(recipeKeys(r).map((k) => k.key));
@@ -71,7 +75,7 @@ export function recipeToData(r: Recipe): RecipeData {
       if (!a.targets.every((t) => keys.has(t))) continue;
       aliases[k] = a.doc === undefined ? (a.targets.length === 1 ? a.targets[0]! : [...a.targets]) : { targets: [...a.targets], doc: a.doc };
     } else {
-      aliases[k] = { slot: a.slot, choices: Object.fromEntries(Object.entries(a.choices).map(([v, u]) => [v, useData(u)])), ...(a.doc !== undefined ? { doc: a.doc } : {}) };
+      aliases[k] = { slot: a.slot, choices: Object.fromEntries(Object.entries(a.choices).map(([v, u]) => [v, isEmptySlot(u) ? null : useData(u)])), ...(a.doc !== undefined ? { doc: a.doc } : {}) };
     }
   }
   return {
@@ -132,7 +136,11 @@ export function recipeFromData(data: unknown, registry: PluginRegistry = builtin
   const packages = top.packages === undefined ? [] : list(top.packages, ['packages'], 'a list of package names').map((x, i) => string(x, ['packages', i], 'a package name'));
   const stageNames: string[] = [];
 
-  const readUse = (v: unknown, p: Path, earlier: readonly string[]): Use => {
+  const readUse = (v: unknown, p: Path, earlier: readonly string[], empty = false): Use => {
+    // An empty slot: `{ slot: method }` in a stage (`null` in a choice).
+    if (empty && typeof v === 'object' && v !== null && !Array.isArray(v) && 'slot' in v && Object.keys(v).length === 1) {
+      return emptySlot(string((v as { slot: unknown }).slot, [...p, 'slot'], 'a slot name'));
+    }
     const o = mapping(v, p, ['plugin', 'options', 'slot'], ['plugin']);
     const pluginName = string(o.plugin, [...p, 'plugin'], 'a plugin name, kind:name');
     let cls: PluginClass;
@@ -189,7 +197,7 @@ export function recipeFromData(data: unknown, registry: PluginRegistry = builtin
         throw e;
       }
     }
-    const uses = list(o.use, [...p, 'use'], 'a list of plugins ({ plugin, options })').map((u, j) => readUse(u, [...p, 'use', j], stageNames));
+    const uses = list(o.use, [...p, 'use'], 'a list of plugins ({ plugin, options }, or { slot } for an empty slot)').map((u, j) => readUse(u, [...p, 'use', j], stageNames, true));
     stageNames.push(stageName);
     return stage(stageName, o.description === undefined ? '' : string(o.description, [...p, 'description']), uses, trainer);
   });
@@ -205,7 +213,7 @@ export function recipeFromData(data: unknown, registry: PluginRegistry = builtin
       const choices = mapping(o.choices, [...p, 'choices'], Object.keys(o.choices ?? {}));
       aliases[k] = choice(
         string(o.slot, [...p, 'slot'], '<stage>.<slot>'),
-        Object.fromEntries(Object.entries(choices).map(([c, u]) => [c, readUse(u, [...p, 'choices', c], [])])),
+        Object.fromEntries(Object.entries(choices).map(([c, u]) => [c, u === null ? null : readUse(u, [...p, 'choices', c], [])])),
         o.doc === undefined ? undefined : string(o.doc, [...p, 'doc']),
       );
     } else {

@@ -1,7 +1,7 @@
 import { clip, ErrorCodes, GraftError } from '../../core/index.ts';
 import { configure } from './configure.ts';
 import { handOversIn, resolveHandOvers } from './refs.ts';
-import type { Use } from './use.ts';
+import { emptySlot, type Use } from './use.ts';
 import { slotsOf, stage, type RecipeStage } from './stage.ts';
 
 /**
@@ -58,5 +58,21 @@ export function withoutKinds(s: RecipeStage, kinds: readonly string[]): RecipeSt
   const uses = keep.map((k, i) => (derived[i] === k.slot ? k.u : { ...k.u, slot: k.slot }));
   const kept = new Set(keep.map((k) => k.slot));
   const swaps = Object.fromEntries(Object.entries(s.swaps).filter(([slot]) => kept.has(slot)));
+  return { ...s, uses, swaps };
+}
+
+/**
+ * The stage with the plugin of one slot replaced (`withSlotUse(s, 'method', use(LoraAdapter))`),
+ * or emptied (`null`): an experiment's variants of one stage (`finetune-methods`' methods). The
+ * new plugin takes the slot's name, so its keys are `<stage>.<slot>.<option>`. A slot the stage
+ * does not have is a CONFIG error.
+ */
+export function withSlotUse(s: RecipeStage, slot: string, u: Use | null): RecipeStage {
+  const slots = slotsOf(s);
+  const i = slots.indexOf(slot);
+  if (i < 0) throw new GraftError(ErrorCodes.CONFIG, `stage ${s.name} has no slot "${clip(slot)}"`, { expected: `one of ${slots.join(', ')}` });
+  const uses = [...s.uses];
+  uses[i] = u ? { ...u, slot } : emptySlot(slot);
+  const { [slot]: _swapped, ...swaps } = s.swaps;
   return { ...s, uses, swaps };
 }

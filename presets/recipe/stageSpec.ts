@@ -4,7 +4,7 @@ import { optionsRefsIn, resolveOptionsRefs } from './optionsRef.ts';
 import type { Recipe } from './recipe.ts';
 import { resolveHandOvers } from './refs.ts';
 import { effectiveUses, slotsOf, type RecipeStage } from './stage.ts';
-import type { Use } from './use.ts';
+import { isEmptySlot, type Use } from './use.ts';
 
 /** Construct a plugin of a recipe: hand-overs resolved to the earlier stages' checkpoint folders; the constructor validates the options. */
 export function construct(u: Use, checkpoints: Readonly<Record<string, string>>): GraftPlugin {
@@ -26,23 +26,27 @@ export function stageSpecs(r: Pick<Recipe, 'stages'>): StageSpec[] {
  * A recipe stage as the runner's `StageSpec`, so `runStages` (resume, signals, locks) runs it
  * unchanged: `plugins(ctx)` builds the recipe's plugins in their slots, hand-overs resolved from
  * `ctx.checkpoints`; each part swapped in is a `replaceSlot` container module, so the container
- * is what replaces it; `options()` are the stage's trainer options. A stage with a tokenizer that
- * loads from a checkpoint and a model can also be built for inference (`graft generate`). A stage
- * with options references needs its recipe.
+ * is what replaces it; empty slots are left out; `options()` are the stage's trainer options. A
+ * stage with a tokenizer that loads from a checkpoint and a model can also be built for inference
+ * (`graft generate`). A stage with options references needs its recipe.
  */
 export function toStageSpec(stage: RecipeStage, recipe?: Pick<Recipe, 'stages'>): StageSpec {
   // Options references (`optionsOf('classifier', 'dataset')`) copy another stage's options: resolved here, from the recipe.
   const s = recipe ? resolveOptionsRefs(stage, recipe.stages) : stage;
-  const slots = slotsOf(s);
+  const all = slotsOf(s);
+  const uses = effectiveUses(s);
+  // Empty slots (`emptySlot`, a choice of no plugin) are left out; a plugin chosen for a slot that
+  // was empty is built in its place, as there is nothing for the container to replace.
+  const filled = all.flatMap((slot, i) => (isEmptySlot(uses[i]!) ? [] : [{ slot, own: s.uses[i]!, now: uses[i]! }]));
   const spec: StageSpec = {
     name: s.name,
     description: s.description,
-    slots,
-    plugins: (ctx: StageContext) => s.uses.map((u) => construct(u, ctx.checkpoints)),
-    modules: (ctx: StageContext) => Object.entries(s.swaps).map(([slot, u]) => replaceSlot(slot, construct(u, ctx.checkpoints))),
+    slots: filled.map((f) => f.slot),
+    plugins: (ctx: StageContext) => filled.map((f) => construct(isEmptySlot(f.own) ? f.now : f.own, ctx.checkpoints)),
+    modules: (ctx: StageContext) =>
+      filled.filter((f) => !isEmptySlot(f.own) && Object.hasOwn(s.swaps, f.slot)).map((f) => replaceSlot(f.slot, construct(f.now, ctx.checkpoints))),
     options: () => ({ ...s.trainer }),
   };
-  const uses = effectiveUses(s);
   const tokenizer = uses.find((u) => u.plugin.meta.kind === 'tokenizer' && 'from' in u.plugin.options);
   if (tokenizer && uses.some((u) => u.plugin.meta.kind === 'model')) {
     // The tokenizer the stage fitted, from its checkpoint; the model and head as the stage built them.

@@ -78,12 +78,13 @@ function stageSection(s: StageData): string {
 
 /** The recipe as its stages and plugins with the options the recipe gives (config.json's `recipe`). */
 function recipeSection(config: Record<string, unknown>): string {
-  const stages = (config.recipe as { stages?: { name: string; trainer?: unknown; use?: { plugin: string; options?: unknown }[] }[] } | undefined)?.stages;
+  const stages = (config.recipe as { stages?: { name: string; trainer?: unknown; use?: { plugin?: string; slot?: string; options?: unknown }[] }[] } | undefined)?.stages;
   if (!stages) return '';
   const items = stages.map(
     (s) =>
       `<li><b>${esc(s.name)}</b>${s.trainer ? ` <code>${esc(JSON.stringify(s.trainer))}</code>` : ''}<ul>${(s.use ?? [])
-        .map((u) => `<li><code>${esc(u.plugin)}</code>${u.options ? ` <code>${esc(JSON.stringify(u.options))}</code>` : ''}</li>`)
+        // An empty slot (no plugin unless a key fills it) is written as { slot } alone.
+        .map((u) => (u.plugin === undefined ? `<li>slot <code>${esc(u.slot ?? '?')}</code>: empty</li>` : `<li><code>${esc(u.plugin)}</code>${u.options ? ` <code>${esc(JSON.stringify(u.options))}</code>` : ''}</li>`))
         .join('')}</ul></li>`,
   );
   return `<details><summary>recipe: stages and plugins</summary><ul>${items.join('')}</ul></details>`;

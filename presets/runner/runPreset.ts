@@ -148,7 +148,8 @@ export async function runStages(
         if (stop?.signal) throw new InterruptedError(stop.signal, `stage ${stage.name}: stopped by ${stop.signal} after training (step ${fit.state.step}); not marked complete`);
       };
       stopped();
-      await trainer.save(checkpoint);
+      // The stage's final model in the form its checkpoints take: adapter-only when they are.
+      await trainer.save(checkpoint, { params: trainer.plugin<PeriodicCheckpoint>(PERIODIC)!.options.params });
       const after = (await stage.after?.(trainer, ctx)) ?? {};
       stopped();
       const result = {

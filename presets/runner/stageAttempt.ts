@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'winston';
-import { readCheckpoint } from '../../core/index.ts';
+import { ErrorCodes, GraftError, readCheckpoint } from '../../core/index.ts';
 import { LATEST_FILE, parseStepDir, readLatest } from '../../plugins/checkpoints/index.ts';
 
 /** Where an unfinished stage continues: a complete step checkpoint of its checkpoint folder. */
@@ -25,7 +25,8 @@ function entryStep(entry: string): number | undefined {
 /**
  * The newest complete step checkpoint in `checkpointDir` (what `latest.json` points to, or a
  * newer one whose pointer was not written yet when the process died), or undefined. A folder
- * that does not read back (no manifest, torn files) is reported and passed over for an older one.
+ * that does not read back (no manifest, torn files) is reported and passed over for an older one;
+ * an adapter-only checkpoint whose base is missing or changed stops the run (`GRAFT_ERR_BASE_CHECKPOINT`).
  */
 export function findResumePoint(checkpointDir: string, logger: Logger): ResumePoint | undefined {
   if (!existsSync(checkpointDir)) return undefined;
@@ -48,6 +49,8 @@ export function findResumePoint(checkpointDir: string, logger: Logger): ResumePo
       const finished = st.training === false && typeof st.stopReason === 'string' && st.stopReason !== 'error';
       return { dir: real, step: st.step, finished };
     } catch (e) {
+      // An adapter-only checkpoint whose base is gone or changed is complete: starting over would delete it.
+      if (e instanceof GraftError && e.code === ErrorCodes.BASE_CHECKPOINT) throw e;
       if (existsSync(dir)) logger.warn(`${dir} is not a complete checkpoint (${(e as Error).message}); trying an older one`);
     }
   }

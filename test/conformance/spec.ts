@@ -31,7 +31,7 @@ export interface ConformanceSpec {
    * Fields of the plugin object (dotted paths from the plugin, `cache` or `stats.startMs`) that
    * may differ between a straight run and a resumed one, because they describe this process
    * rather than the training (a wall-clock start time, tokens seen since this process started).
-   * Say why at the call site. Everything else the plugin holds must be equal after a resume.
+   * The same paths apply to what `getState()` returns (`json.startMs`). Say why at the call site. Everything else the plugin holds must be equal after a resume.
    */
   ignoreFields?: readonly string[];
   /**

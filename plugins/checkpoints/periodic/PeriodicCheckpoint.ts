@@ -70,6 +70,13 @@ export class PeriodicCheckpoint implements GraftPlugin {
     trainer.tap('beforeRun', this, (ctx) => {
       // Fail before training rather than at the first save.
       this.dir = this.resolveDir(ctx.trainer);
+      if (this.options.params === 'trainable' && !ctx.trainer.resources.has(CoreResources.baseCheckpoint)) {
+        throw new GraftError(ErrorCodes.MISSING_DEPENDENCY, 'saves adapter-only checkpoints, but the run has no base checkpoint to save them on', {
+          plugin: NAME,
+          option: 'params',
+          hint: 'Start the run from a checkpoint with init:from-checkpoint (it offers resource "baseCheckpoint"), or set params: "all"',
+        });
+      }
       this.inRun = true;
       const s = ctx.state;
       const o = this.options;
@@ -117,7 +124,7 @@ export class PeriodicCheckpoint implements GraftPlugin {
     try {
       // Refused (GRAFT_ERR_NON_FINITE, nothing written) if the run diverged: `latest` and the kept
       // checkpoints then stay as they are, the last good one included.
-      await ctx.trainer.save(path.join(dir, name));
+      await ctx.trainer.save(path.join(dir, name), { params: this.options.params });
     } catch (e) {
       this.s.lastSavedStep = before;
       throw e;
@@ -168,7 +175,7 @@ export class PeriodicCheckpoint implements GraftPlugin {
     this.s.bestStep = ctx.state.step;
     const target = path.join(this.dir ?? this.resolveDir(ctx.trainer), BEST_DIR);
     try {
-      await ctx.trainer.save(target);
+      await ctx.trainer.save(target, { params: this.options.params });
     } catch (e) {
       Object.assign(this.s, before);
       throw e;

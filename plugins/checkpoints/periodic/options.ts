@@ -9,6 +9,12 @@ export const PERIODIC_CHECKPOINT_OPTIONS = {
   best: { type: 'boolean', default: true, doc: 'Also keep a copy in <dir>/best whenever the monitored metric improves.' },
   monitor: { type: 'string', default: 'validation_loss', doc: 'The metric that decides the best checkpoint.' },
   mode: { type: 'enum', values: ['min', 'max'], default: 'min', doc: 'Whether lower (min) or higher (max) is better.' },
+  params: {
+    type: 'enum',
+    values: ['all', 'trainable'],
+    default: 'all',
+    doc: "all, or trainable: adapter-only checkpoints on the base checkpoint init:from-checkpoint loaded (trainable parameters, those that differ from the base, all plugin state; the base's path and SHA-256 recorded and checked on load).",
+  },
 } as const;
 
 export type PeriodicCheckpointOptionsInput = InputOptions<typeof PERIODIC_CHECKPOINT_OPTIONS>;

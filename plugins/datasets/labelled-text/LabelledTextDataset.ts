@@ -107,6 +107,14 @@ export class LabelledTextDataset implements DatasetPlugin {
         received: o.validationFraction + o.testFraction,
       });
     }
+    if (o.maxLen <= this.specialCount) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'maxLen leaves no room for text after the special tokens', {
+        plugin: name,
+        option: 'maxLen',
+        expected: `more than ${this.specialCount} (prependBos and appendEos count toward maxLen)`,
+        received: o.maxLen,
+      });
+    }
     if (new Set(o.labels).size !== o.labels.length) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'repeated class', { plugin: name, option: 'labels', expected: 'distinct label values', received: o.labels });
     }
@@ -165,7 +173,7 @@ export class LabelledTextDataset implements DatasetPlugin {
     const pad = tokenizer.specials.pad;
     if (pad === undefined) this.trainer?.logger.warn(`${this.meta.name}: the tokenizer has no pad token; padding with id 0 (the mask marks it)`);
     this.padId = pad ?? 0;
-    const extra = o.appendEos ? 1 : 0;
+    const extra = this.specialCount;
     const enc = {} as Record<Split, EncodedSplit>;
     for (const split of SPLITS) {
       const recs = d[split].records;
@@ -183,7 +191,8 @@ export class LabelledTextDataset implements DatasetPlugin {
 
   /**
    * Texts encoded as this dataset encodes its examples: the tokenizer, truncation to maxLen (keeping
-   * the start or the end), the eos id appended when appendEos. Used by `encode` and for texts
+   * the start or the end), the bos id put first when prependBos, the eos id appended when appendEos
+   * (both within maxLen). Used by `encode` and for texts
    * outside the data (`textBatches`, `graft predict`).
    */
   encodeTexts(texts: readonly string[], tokenizer: Tokenizer): RaggedTokens {
@@ -192,7 +201,22 @@ export class LabelledTextDataset implements DatasetPlugin {
     if (o.appendEos && eos === undefined) {
       throw new GraftError(ErrorCodes.BAD_OPTION, 'the tokenizer has no eos token', { plugin: this.meta.name, option: 'appendEos', hint: 'Set appendEos to false or use a tokenizer with an eos token' });
     }
-    return encodeRagged(texts, tokenizer, { maxLen: o.maxLen, truncate: o.truncate, appendId: o.appendEos ? eos : undefined, plugin: this.meta.name });
+    const bos = tokenizer.specials.bos;
+    if (o.prependBos && bos === undefined) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'the tokenizer has no bos token', { plugin: this.meta.name, option: 'prependBos', hint: 'Set prependBos to false or use a tokenizer with a bos token' });
+    }
+    return encodeRagged(texts, tokenizer, {
+      maxLen: o.maxLen,
+      truncate: o.truncate,
+      prependId: o.prependBos ? bos : undefined,
+      appendId: o.appendEos ? eos : undefined,
+      plugin: this.meta.name,
+    });
+  }
+
+  /** Special tokens added to every example (prependBos, appendEos): a row of no more is empty. */
+  private get specialCount(): number {
+    return (this.options.prependBos ? 1 : 0) + (this.options.appendEos ? 1 : 0);
   }
 
   /**
@@ -203,7 +227,7 @@ export class LabelledTextDataset implements DatasetPlugin {
    */
   *textBatches(texts: readonly string[], tokenizer: Tokenizer, batchSize = this.options.batchSize): IterableIterator<Batch> {
     const tokens = this.encodeTexts(texts, tokenizer);
-    const extra = this.options.appendEos ? 1 : 0;
+    const extra = this.specialCount;
     const empty = raggedLengths(tokens).findIndex((l) => l - extra <= 0);
     if (empty >= 0) {
       throw new GraftError(ErrorCodes.DATA, `text ${empty + 1} encodes to no tokens`, { plugin: this.meta.name, received: texts[empty]!.slice(0, 60) });

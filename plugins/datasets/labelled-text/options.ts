@@ -4,7 +4,7 @@ export const LABELLED_TEXT_OPTIONS = {
   source: {
     type: 'string',
     default: '',
-    doc: 'npm:spam-assassin, or one CSV/TSV/JSONL file split into train/validation/test by the fractions. Use either source or train.',
+    doc: 'npm:spam-assassin (ham/spam mail), npm:sotu-party (State of the Union passages by party, split by speech), or one CSV/TSV/JSONL file split into train/validation/test by the fractions. Use either source or train.',
   },
   train: { type: 'string', default: '', doc: 'Training file (CSV/TSV/JSONL), when the splits come as separate files.' },
   validation: { type: 'string', default: '', doc: 'Validation file; if empty, validationFraction of the training file is held out.' },
@@ -30,6 +30,11 @@ export const LABELLED_TEXT_OPTIONS = {
   maxLen: { type: 'integer', default: 256, min: 1, doc: 'Longest sequence in tokens; longer texts are truncated.' },
   truncate: { type: 'enum', values: ['keep-start', 'keep-end'], default: 'keep-start', doc: 'Which end of a long text to keep.' },
   appendEos: { type: 'boolean', default: false, doc: "Append the tokenizer's eos id to every example (kept within maxLen), for heads that read the last token." },
+  prependBos: {
+    type: 'boolean',
+    default: false,
+    doc: "Put the tokenizer's bos id first in every example (the CLS token of a BERT-style encoder, read by first-token pooling); it counts toward maxLen and lengths.",
+  },
   sortish: { type: 'boolean', default: false, doc: 'Batch texts of similar length together (seeded) to pad less; evaluation is then sorted by length.' },
   sortishPool: { type: 'integer', default: 50, min: 1, doc: 'With sortish: size in batches of the pools sorted by length.' },
   dropLast: { type: 'boolean', default: false, doc: 'Drop the last partial training batch of each epoch when there is a full one (fewer examples than batchSize make one partial batch).' },

@@ -11,15 +11,17 @@ export interface RaggedTokens {
 export type TruncateSide = 'keep-start' | 'keep-end';
 
 /**
- * Encode texts once into ragged storage, each truncated to `maxLen` tokens (keeping its start or
- * its end), with `appendId` (an eos) added after truncation so it is always there.
+ * Encode texts once into ragged storage, each truncated so that it fits `maxLen` tokens with its
+ * specials (keeping its start or its end): `prependId` (a bos / CLS) put first and `appendId` (an
+ * eos) put last after truncation, so they are always there and count toward `maxLen`.
  */
 export function encodeRagged(
   texts: readonly string[],
   tokenizer: Tokenizer,
-  o: { maxLen: number; truncate: TruncateSide; appendId?: number; plugin: string },
+  o: { maxLen: number; truncate: TruncateSide; prependId?: number; appendId?: number; plugin: string },
 ): RaggedTokens {
-  const extra = o.appendId === undefined ? 0 : 1;
+  const head = o.prependId === undefined ? 0 : 1;
+  const extra = head + (o.appendId === undefined ? 0 : 1);
   const keep = Math.max(0, o.maxLen - extra);
   const parts = texts.map((t) => {
     const ids = tokenizer.encode(t);
@@ -31,7 +33,8 @@ export function encodeRagged(
   parts.forEach((p, i) => (offsets[i + 1] = offsets[i]! + p.length + extra));
   const ids = allocTokens(offsets[parts.length]!, tokenizer.vocabSize);
   parts.forEach((p, i) => {
-    ids.set(p, offsets[i]!);
+    if (o.prependId !== undefined) ids[offsets[i]!] = o.prependId;
+    ids.set(p, offsets[i]! + head);
     if (o.appendId !== undefined) ids[offsets[i + 1]! - 1] = o.appendId;
   });
   return { ids, offsets };

@@ -5,8 +5,10 @@ import {
   assignParams,
   badOption,
   offerStageResult,
+  paramsChecksum,
   readCheckpoint,
   resolveOptions,
+  type BaseCheckpointRef,
   type CheckpointData,
   type GraftPlugin,
   type NamedArray,
@@ -16,6 +18,7 @@ import {
   type TrainerApi,
   type PluginMeta,
 } from '../../../core/index.ts';
+import path from 'node:path';
 import { loadTokenizer } from '../../tokenizers/index.ts';
 import { checkPatternOption } from '../shared/checkPatternOption.ts';
 import { vocabularyOf } from '../shared/vocabularyOf.ts';
@@ -81,6 +84,8 @@ export class FromCheckpointInit implements GraftPlugin {
   private readonly loadTokenizer: TokenizerLoader;
   /** The sorted names of the parameters the warm start loaded (this process's or the resumed run's). */
   private loaded: string[] | undefined;
+  /** The checkpoint loaded, as a base for adapter-only checkpoints (this process's or the resumed run's). */
+  private base: BaseCheckpointRef | undefined;
   private trainer: TrainerApi | undefined;
 
   constructor(input: FromCheckpointOptionsInput = {}, deps: FromCheckpointDeps = {}) {
@@ -102,13 +107,24 @@ export class FromCheckpointInit implements GraftPlugin {
     trainer.tap('setup', this, () => this.warmStart(trainer), { stage: 'init' });
   }
 
-  /** The sorted model names of the parameters loaded, kept so a resumed run reports them too. */
+  /** The base checkpoint it loaded (path, SHA-256 of its parameters), once it has: what adapter-only checkpoints are saved on. */
+  get baseCheckpoint(): BaseCheckpointRef | undefined {
+    return this.base;
+  }
+
+  /** The sorted model names of the parameters loaded and the base's identity, kept so a resumed run reports and offers them too. */
   getState(): PluginState {
-    return { json: { loaded: this.loaded ?? null } };
+    return { json: { loaded: this.loaded ?? null, ...(this.base ? { base: { ...this.base } } : {}) } };
   }
 
   setState(state: PluginState): void {
-    const l = (state.json as { loaded?: unknown } | undefined)?.loaded;
+    const j = state.json as { loaded?: unknown; base?: Partial<BaseCheckpointRef> } | undefined;
+    const b = j?.base;
+    if (b && typeof b.path === 'string' && typeof b.sha256 === 'string' && typeof b.bytes === 'number') {
+      this.base = { path: b.path, sha256: b.sha256, bytes: b.bytes, ...(b.rename ? { rename: { from: b.rename.from, to: b.rename.to } } : {}) };
+      if (this.trainer) this.trainer.resources.set(CoreResources.baseCheckpoint, { ...this.base });
+    }
+    const l = j?.loaded;
     if (!Array.isArray(l) || !l.every((n) => typeof n === 'string')) return;
     this.loaded = [...l];
     // Resumed: the warm start was skipped, and the stage result is what the run it continues loaded.
@@ -139,6 +155,9 @@ export class FromCheckpointInit implements GraftPlugin {
     };
     this.loaded = [...loaded].sort();
     offerStageResult(trainer.resources, { parameters_loaded: [...this.loaded] });
+    // The identity of what was loaded: adapter-only checkpoints of this run are saved on it.
+    this.base = { path: path.resolve(o.path), ...paramsChecksum(data), ...(o.rename ? { rename: { ...o.rename } } : {}) };
+    trainer.resources.set(CoreResources.baseCheckpoint, { ...this.base });
     log.info(`${this.meta.name}: loaded ${loaded.length} parameters from ${data.dir}`);
     if (vocab) {
       log.info(

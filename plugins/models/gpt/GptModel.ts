@@ -16,7 +16,7 @@ import {
 } from '../../../core/index.ts';
 import { causalMask, paddingBias } from './causalMask.ts';
 import { createGptParameters } from './createGptParameters.ts';
-import { gptBackbone } from './gptBackbone.ts';
+import { gptBackbone, SEG_EMBED } from './gptBackbone.ts';
 import { gptParameterCount, type GptShape } from './parameterCount.ts';
 
 export const GPT_OPTIONS = {
@@ -34,6 +34,12 @@ export const GPT_OPTIONS = {
   bias: { type: 'boolean', default: true, doc: 'Biases in the linear layers (LayerNorms always have beta).' },
   initStd: { type: 'number', default: 0.02, min: 0, exclusiveMin: true, doc: 'Std of the normal init (GPT-2); residual projections get initStd/sqrt(2*nLayers).' },
   causal: { type: 'boolean', default: true, doc: 'Causal (GPT) self-attention; false gives a bidirectional (BERT-style) encoder.' },
+  segmentVocabSize: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    doc: 'Segment (token-type) embeddings backbone.segEmbed [S, dModel], added to token + position embeddings, read from batch.segments int32 [B, T] (segment 0 when absent); 0: none.',
+  },
 } as const satisfies OptionSchema;
 
 export type GptOptions = InputOptions<typeof GPT_OPTIONS>;
@@ -110,6 +116,7 @@ export class GptModel implements ModelPlugin {
       dModel: o.dModel,
       mlpHidden: Math.max(1, Math.round(o.mlpRatio * o.dModel)),
       bias: o.bias,
+      segmentVocabSize: o.segmentVocabSize,
     };
   }
 
@@ -141,12 +148,13 @@ export class GptModel implements ModelPlugin {
       const pad = paddingBias(batch.lengths, T);
       bias = bias ? tf.add(bias, pad) : pad; // [B, 1, T, T] or [B, 1, 1, T]
     }
-    const features = gptBackbone(ctx, ids, { nLayers: o.nLayers, nHeads: o.nHeads, dropout: o.dropout }, bias);
+    const segments = o.segmentVocabSize > 0 ? this.segments(batch, ids) : undefined;
+    const features = gptBackbone(ctx, ids, { nLayers: o.nLayers, nHeads: o.nHeads, dropout: o.dropout }, bias, segments);
     return { features };
   }
 
   layerGroups(): ParamPattern[] {
-    const groups: ParamPattern[] = [['backbone.tokEmbed', 'backbone.posEmbed']];
+    const groups: ParamPattern[] = [this.options.segmentVocabSize > 0 ? ['backbone.tokEmbed', 'backbone.posEmbed', SEG_EMBED] : ['backbone.tokEmbed', 'backbone.posEmbed']];
     for (let i = 0; i < this.options.nLayers; i++) groups.push(`backbone.blocks.${i}.**`);
     groups.push('backbone.lnF.**');
     return groups;
@@ -155,6 +163,21 @@ export class GptModel implements ModelPlugin {
   dispose(): void {
     for (const m of this.masks.values()) m.dispose();
     this.masks.clear();
+  }
+
+  /** `batch.segments` int32 [B, T] (checked against the inputs), or null: every position is segment 0. */
+  private segments(batch: Batch, ids: tf.Tensor): tf.Tensor | null {
+    const seg = batch.segments;
+    if (seg === undefined) return null;
+    if (seg.dtype !== 'int32' || seg.rank !== 2 || seg.shape[0] !== ids.shape[0] || seg.shape[1] !== ids.shape[1]) {
+      throw new GraftError(ErrorCodes.DATA, 'batch.segments must be int32 [batch, time], the shape of batch.inputs', {
+        plugin: this.meta.name,
+        option: 'segmentVocabSize',
+        expected: `int32 [${ids.shape}] with ids in [0, ${this.options.segmentVocabSize})`,
+        received: `${seg.dtype} [${seg.shape}]`,
+      });
+    }
+    return seg;
   }
 
   private mask(T: number): tf.Tensor2D {

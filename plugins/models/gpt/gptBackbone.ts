@@ -8,19 +8,31 @@ export interface BackboneShape {
   dropout: number;
 }
 
+/** The segment (token-type) embedding, present only when the model has segments. */
+export const SEG_EMBED = 'backbone.segEmbed';
+
 /**
  * The GPT stack: ids [B, T] → features [B, T, D] after the final LayerNorm. `bias` is the
  * additive attention mask (causal and/or padding) or null for full attention. The residual
  * stream stays [B*T, D] between blocks so every dense is a plain 2-D matmul.
+ *
+ * `segments`: undefined for a model without segment embeddings (the embeddings are tok + pos,
+ * exactly as before segments existed); else `backbone.segEmbed` [S, D] is added, its rows picked
+ * by `segments` int32 [B, T], or its row 0 everywhere when `segments` is null.
  */
-export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShape, bias: tf.Tensor | null): tf.Tensor3D {
+export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShape, bias: tf.Tensor | null, segments?: tf.Tensor | null): tf.Tensor3D {
   const [B, T] = ids.shape as [number, number];
   const { params, training, rng } = ctx;
   const tok = embed(params, 'backbone.tokEmbed', ids, training); // [B, T, D]
   const D = tok.shape[2]!;
   const posTable = params.read('backbone.posEmbed', training);
   const pos = posTable.shape[0] === T ? posTable : tf.slice(posTable, [0, 0], [T, D]);
-  let x = tf.reshape(dropout(tf.add(tok, pos), s.dropout, training, rng), [B * T, D]) as tf.Tensor2D;
+  let emb = tf.add(tok, pos);
+  if (segments !== undefined) {
+    const seg = segments ? embed(params, SEG_EMBED, segments, training) : tf.slice(params.read(SEG_EMBED, training), [0, 0], [1, D]);
+    emb = tf.add(emb, seg);
+  }
+  let x = tf.reshape(dropout(emb, s.dropout, training, rng), [B * T, D]) as tf.Tensor2D;
   const shape = { batch: B, time: T, nHeads: s.nHeads, dropout: s.dropout, residualDropout: s.dropout };
   for (let i = 0; i < s.nLayers; i++) x = transformerBlock(ctx, `backbone.blocks.${i}`, x, shape, bias);
   return tf.reshape(layerNorm(params, 'backbone.lnF', x, training), [B, T, D]) as tf.Tensor3D;

@@ -5,7 +5,10 @@ import {
   Rng,
   resolveOptions,
   type Batch,
+  type EvalBatchContext,
+  type EvalContext,
   type ForwardContext,
+  type Metrics,
   type InputOptions,
   type ObjectivePlugin,
   type Outputs,
@@ -18,6 +21,7 @@ import {
 } from '../../../core/index.ts';
 import { tokenCrossEntropy } from '../next-token/tokenCrossEntropy.ts';
 import { maskTokens, type MaskingConfig } from './maskTokens.ts';
+import { maskedPerplexity, maskedTotals } from './maskedTotals.ts';
 
 export const MASKED_LM_OPTIONS = {
   maskProb: { type: 'number', default: 0.15, min: 0, max: 1, doc: 'Fraction of maskable tokens selected for prediction.' },
@@ -33,7 +37,8 @@ const NOT_MASKABLE: readonly SpecialToken[] = ['pad', 'bos', 'eos', 'sep', 'mask
 /**
  * `objective:masked-lm` (BERT): `transformBatch` masks the inputs (stage `transform`), writing
  * `inputs` (masked), `targets` (original ids) and `mask` (1 at the selected positions); the
- * loss is the cross-entropy at the selected positions only.
+ * loss is the cross-entropy at the selected positions only. Evaluations add `<split>_perplexity`,
+ * exp of the mean cross-entropy over every masked token of the split.
  */
 export class MaskedLmObjective implements ObjectivePlugin {
   static readonly meta = { name: 'objective:masked-lm', kind: 'objective', description: 'Masked language modelling (BERT): 15% of tokens masked, predicted' } as const satisfies PluginMeta;
@@ -46,6 +51,8 @@ export class MaskedLmObjective implements ObjectivePlugin {
   private cfg: MaskingConfig | undefined;
   /** `mask` tensors this plugin made: a batch carrying one was masked by us. */
   private readonly ours = new WeakSet<tf.Tensor>();
+  /** During an evaluation: [Σ nll, masked tokens] so far (kept; freed when it ends or fails). */
+  private evalTotals: tf.Tensor1D | undefined;
 
   constructor(options: MaskedLmOptions = {}) {
     this.options = resolveOptions(this.meta.name, MASKED_LM_OPTIONS, options);
@@ -68,8 +75,43 @@ export class MaskedLmObjective implements ObjectivePlugin {
     // Every evaluation masks the same way, so validation losses are comparable across the run.
     trainer.tap('beforeEval', this, () => {
       this.evalRng = new Rng(this.evalSeed);
+      this.resetTotals();
     });
     trainer.tap('transformEvalBatch', this, (batch: Batch) => this.maskBatch(batch, this.evalRng), { stage: 'transform' });
+    trainer.tap('evalBatch', this, (ctx: EvalBatchContext) => this.addTotals(ctx), { stage: 'observe' });
+    trainer.tap('afterEval', this, async (metrics: Metrics, ctx: EvalContext) => this.withPerplexity(metrics, ctx.split), { stage: 'default' });
+    trainer.tap('onError', this, (ctx) => {
+      if (ctx.phase === 'evaluate') this.resetTotals();
+    });
+  }
+
+  /** Add the batch's [Σ nll, n] over its masked positions (on the device, no read). */
+  private addTotals(ctx: EvalBatchContext): void {
+    const mask = ctx.batch.mask;
+    if (!mask || !this.ours.has(mask)) return;
+    const prev = this.evalTotals;
+    const t = maskedTotals(ctx.loss, mask);
+    this.evalTotals = tf.keep(prev ? tf.add(prev, t) : t) as tf.Tensor1D;
+    prev?.dispose();
+  }
+
+  /** Metrics plus `<split>_perplexity` over every masked token of the evaluation (read once). */
+  private async withPerplexity(metrics: Metrics, split: string): Promise<Metrics> {
+    const totals = this.evalTotals;
+    if (!totals) return metrics;
+    const [nll, n] = await totals.data();
+    this.resetTotals();
+    const ppl = maskedPerplexity(nll!, n!);
+    return ppl === undefined ? metrics : { ...metrics, [`${split}_perplexity`]: ppl };
+  }
+
+  private resetTotals(): void {
+    this.evalTotals?.dispose();
+    this.evalTotals = undefined;
+  }
+
+  dispose(): void {
+    this.resetTotals();
   }
 
   private configure(trainer: TrainerApi): void {

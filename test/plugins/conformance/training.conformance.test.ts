@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import path from 'node:path';
 import { pluginConformance } from '../../conformance/index.ts';
-import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback } from '../../../plugins/callbacks/index.ts';
+import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback, ResourceUsageCallback } from '../../../plugins/callbacks/index.ts';
 import { PeriodicCheckpoint } from '../../../plugins/checkpoints/index.ts';
 import { GradualUnfreezing, ParamFreezing } from '../../../plugins/freezing/index.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from '../../../plugins/loggers/index.ts';
@@ -32,6 +32,13 @@ pluginConformance(test, {
 });
 
 pluginConformance(test, { make: () => new GradClipCallback({ maxNorm: 0.5 }) });
+
+pluginConformance(test, {
+  make: () => new ResourceUsageCallback(),
+  // Wall-clock step times and bytes held describe this process (a resumed one held its own tensors,
+  // and a checkpoint written before the resume is another process's), not the training.
+  ignoreFields: ['peakBytes', 'times', 'started', 'checkpointBytes', 'json.peakBytes', 'json.times'],
+});
 
 pluginConformance(test, { make: () => new EvaluateCallback({ every: 1 }) });
 
