@@ -81,8 +81,9 @@ export const finetuneClassifierStage = stage('classifier', 'a pre-trained transf
   use(ConfusionMatrixMetric),
   use(TestEvaluationCallback),
   use(ResourceUsageCallback),
-  // A parameter-efficient cell saves what it trained, on its base (set per method by the experiment).
-  use(PeriodicCheckpoint, { every: 0, keep: 1, best: false, params: 'all' }),
+  // The stage's checkpoint form: a parameter-efficient cell saves what it trained, on its base (set per
+  // method by the experiment). No step checkpoints: a cell is short, an interrupted one starts over.
+  use(PeriodicCheckpoint, { every: 0, atEnd: false, keep: 1, best: false, params: 'all' }),
 ], { epochs: 1000, maxSteps: 150 });
 
 /** Methods whose frozen weights are the base checkpoint's: their checkpoints hold only what trained. */
