@@ -10,11 +10,12 @@ import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 
 /** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
 export const PRESETS: Record<string, Recipe | Preset> = {
+  // The arc's order: pre-training, ULMFiT's transfer and its measure, transformer fine-tuning measured.
   [gptPretrainPreset.name]: gptPretrainPreset,
   [bertMlmPreset.name]: bertMlmPreset,
-  [finetuneMethodsPreset.name]: finetuneMethodsPreset,
   [ulmfitPreset.name]: ulmfitPreset,
   [transferVsScratchPreset.name]: transferVsScratchPreset,
+  [finetuneMethodsPreset.name]: finetuneMethodsPreset,
 };
 
 export function findPreset(name: string): Recipe | Preset {

@@ -69,7 +69,7 @@ test('a recipe file naming an unknown experiment or a bad value fails with file 
   const text = (exp: string) => `name: x\nstages:\n  - name: a\n    use:\n      - plugin: model:gpt\nexperiment:\n${exp}\n`;
   const unknown = parseRecipeText(text('  name: grid-search'), 'x.yaml');
   const e = t.throws(() => recipeFromData(unknown.data, undefined, unknown.locate), { instanceOf: GraftError });
-  t.regex(e!.message, /option "experiment\.name", x\.yaml:7: unknown experiment "grid-search"; expected one of transfer-vs-scratch/);
+  t.regex(e!.message, /option "experiment\.name", x\.yaml:7: unknown experiment "grid-search"; expected one of finetune-methods, transfer-vs-scratch/);
   const badValue = parseRecipeText(text('  name: transfer-vs-scratch\n  options:\n    sizes: many'), 'x.yaml');
   const v = t.throws(() => recipeFromData(badValue.data, undefined, badValue.locate), { instanceOf: GraftError });
   t.regex(v!.message, /option "experiment\.options\.sizes", x\.yaml:9/);
