@@ -21,6 +21,7 @@ import {
 } from '../../../core/index.ts';
 import { batchMoments, batchNormalize, updateRunningStats } from './batchNorm1d.ts';
 import { concatPooling } from './concatPooling.ts';
+import { classifierSizes } from '../shared/classifierSizes.ts';
 import { CLASSIFIER_HEAD_OPTIONS, type ClassifierHeadOptionsInput } from './options.ts';
 
 const PREFIX = 'head.classifier';
@@ -67,22 +68,7 @@ export class ClassifierHead implements HeadPlugin {
 
   private build(trainer: TrainerApi): void {
     const o = this.options;
-    const C = o.numClasses ?? trainer.maybeRole('dataset')?.numClasses;
-    if (C === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'number of classes unknown', {
-        plugin: this.meta.name,
-        option: 'numClasses',
-        expected: 'an integer >= 2, or a dataset plugin with numClasses',
-      });
-    }
-    const H = o.inputSize ?? trainer.maybeRole('model')?.featureSize;
-    if (H === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'width of the backbone features unknown', {
-        plugin: this.meta.name,
-        option: 'inputSize',
-        expected: 'an integer >= 1, or a model plugin with a featureSize property',
-      });
-    }
+    const { classes: C, width: H } = classifierSizes(trainer, this.meta.name, o);
     this.sizes = [3 * H, ...o.hidden, C];
     const rng = trainer.rng.fork(this.meta.name);
     const params = trainer.params;

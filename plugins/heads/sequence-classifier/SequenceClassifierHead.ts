@@ -18,6 +18,7 @@ import {
   type TrainerApi,
 } from '../../../core/index.ts';
 import { SEQUENCE_CLASSIFIER_OPTIONS, type SequenceClassifierHeadOptionsInput } from './options.ts';
+import { classifierSizes } from '../shared/classifierSizes.ts';
 import { autoPooling, poolSequence, type SequencePooling } from './poolSequence.ts';
 
 const PREFIX = 'head.cls';
@@ -68,23 +69,8 @@ export class SequenceClassifierHead implements HeadPlugin {
 
   private build(trainer: TrainerApi): void {
     const o = this.options;
-    const C = o.numClasses ?? trainer.maybeRole('dataset')?.numClasses;
-    if (C === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'number of classes unknown', {
-        plugin: this.meta.name,
-        option: 'numClasses',
-        expected: 'an integer >= 2, or a dataset plugin with numClasses',
-      });
-    }
+    const { classes: C, width: D } = classifierSizes(trainer, this.meta.name, o);
     const model = trainer.maybeRole('model');
-    const D = o.inputSize ?? model?.featureSize;
-    if (D === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'width of the backbone features unknown', {
-        plugin: this.meta.name,
-        option: 'inputSize',
-        expected: 'an integer >= 1, or a model plugin with a featureSize property',
-      });
-    }
     this.resolved = o.pooling === 'auto' ? autoPooling(model?.causal) : o.pooling;
     this.sizes = [D, ...o.hidden, C];
     const rng = trainer.rng.fork(this.meta.name);
