@@ -67,8 +67,9 @@ import type {
  *   catch error:
  *     onError({phase: 'evaluate'})           async: release what beforeEval set up; then rethrown
  *
- * trainer.save(dir)   try: finite flag → beforeSave(ctx) → finite tensors → write → afterSave(ctx)   catch: onError({phase: 'save'})
- * trainer.load(dir)   try: read → afterLoad(ctx)                      catch: onError({phase: 'load'})
+ * trainer.save(dir, {params})   try: finite flag → beforeSave(ctx) → finite tensors → write → afterSave(ctx)   catch: onError({phase: 'save'})
+ *                     (params 'trainable': only what trained or differs from the base checkpoint, whose hash is checked first)
+ * trainer.load(dir)   try: read (an adapter-only checkpoint: its base first, hash checked) → afterLoad(ctx)   catch: onError({phase: 'load'})
  * (setup: catch: onError({phase: 'setup'}). An evaluate or save run from inside fit that fails is
  * reported twice, with its own phase first, then with 'fit': the same error object.)
  * ```
