@@ -4,7 +4,7 @@ import type { ParsedArgs } from './args.ts';
 import type { Io } from './main.ts';
 import { checkpointPlugins, TRAINING_KINDS } from './checkpointPlugins.ts';
 import { resolveCheckpointTarget } from './checkpointTarget.ts';
-import { loadWeights } from './loadWeights.ts';
+import { baseFlag, loadWeights } from './loadWeights.ts';
 import { metricsTable } from './metricsTable.ts';
 import { recordedClasses } from './recordedClasses.ts';
 
@@ -51,7 +51,7 @@ export async function evalCommand(args: ParsedArgs, io: Io, backend: string | un
   });
   try {
     await trainer.setup();
-    await loadWeights(trainer, t.dir, t.manifest);
+    await loadWeights(trainer, t.dir, t.manifest, baseFlag(args));
     const metrics = await trainer.evaluate(split as Split);
     io.err(`graft: ${t.dir} (stage ${t.stage.name}), ${split} split${data !== undefined ? ` of ${data}` : ''}`);
     io.out(args.flags.json === true ? JSON.stringify(metrics) : metricsTable(metrics));

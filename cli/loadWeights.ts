@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ErrorCodes, GraftError, PARAMS_FILE, type Manifest, type Trainer } from '../core/index.ts';
+import type { ParsedArgs } from './args.ts';
 
 /**
  * Load every parameter of a checkpoint into a set-up trainer (`load(dir, { select: '**' })`, as
@@ -17,4 +18,12 @@ export async function loadWeights(trainer: Trainer, dir: string, manifest: Manif
     });
   }
   await trainer.load(dir, { select: '**', ...(base !== undefined ? { base } : {}) });
+}
+
+/** `--base DIR` of eval, predict and merge: the folder of an adapter-only checkpoint's base that moved. */
+export function baseFlag(args: ParsedArgs): string | undefined {
+  const base = args.flags.base;
+  if (base === undefined) return undefined;
+  if (typeof base !== 'string' || base === '') throw new GraftError(ErrorCodes.USAGE, '--base needs the folder of the base checkpoint');
+  return base;
 }

@@ -61,11 +61,12 @@ Usage:
                                       and the loop with each plugin in place
   graft describe <kind>:<name>        a plugin's options (type, default, meaning), e.g. optimizer:adamw
   graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
-  graft eval <run-dir|checkpoint-dir> [--data SOURCE] [--split test|validation|train] [--stage NAME] [--json] [--backend NAME]
+  graft eval <run-dir|checkpoint-dir> [--data SOURCE] [--split test|validation|train] [--stage NAME] [--json] [--base DIR] [--backend NAME]
                                       metrics of a saved model on its stage's data or on --data (default split: test);
-                                      a run folder means its last completed stage's final checkpoint (--stage: that one's)
+                                      a run folder means its last completed stage's final checkpoint (--stage: that one's);
+                                      --base: an adapter-only checkpoint's base folder, when it moved
   graft predict <checkpoint|run-dir> (--text TEXT [--text TEXT ...] | --file in.jsonl|in.txt) [--batch-size 32]
-                [--stage NAME] [--backend NAME]
+                [--stage NAME] [--base DIR] [--backend NAME]
                                       label texts with a classifier: one JSON line each {text, label, probabilities}
   graft merge <checkpoint|run-dir> --out DIR [--base DIR] [--stage NAME] [--backend NAME]
                                       a plain full checkpoint of a saved model: an adapter-only checkpoint loaded

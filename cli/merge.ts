@@ -23,7 +23,7 @@ import { effectiveUses } from '../presets/recipe/index.ts';
 import type { ParsedArgs } from './args.ts';
 import { checkpointPlugins } from './checkpointPlugins.ts';
 import { resolveCheckpointTarget, type CheckpointTarget } from './checkpointTarget.ts';
-import { loadWeights } from './loadWeights.ts';
+import { baseFlag, loadWeights } from './loadWeights.ts';
 import type { Io } from './main.ts';
 import { recordedClasses } from './recordedClasses.ts';
 
@@ -49,8 +49,7 @@ export async function mergeCommand(args: ParsedArgs, io: Io, backend: string | u
   if (extra !== undefined) throw new GraftError(ErrorCodes.USAGE, `unexpected argument "${clip(extra)}"`);
   const out = args.flags.out;
   if (typeof out !== 'string' || out === '') throw new GraftError(ErrorCodes.USAGE, '"graft merge" needs --out DIR, the folder to write the merged checkpoint to');
-  const base = stringFlag(args, 'base');
-  if (args.flags.base !== undefined && base === undefined) throw new GraftError(ErrorCodes.USAGE, '--base needs the folder of the base checkpoint');
+  const base = baseFlag(args);
   const t = await resolveCheckpointTarget('merge', target, stringFlag(args, 'stage'));
   checkOut(out, t.dir);
   const classes = datasetClasses(t);

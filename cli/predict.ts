@@ -5,7 +5,7 @@ import { effectiveUses, type Use } from '../presets/recipe/index.ts';
 import { intFlag, type ParsedArgs } from './args.ts';
 import { checkpointPlugins } from './checkpointPlugins.ts';
 import { resolveCheckpointTarget, type CheckpointTarget } from './checkpointTarget.ts';
-import { loadWeights } from './loadWeights.ts';
+import { baseFlag, loadWeights } from './loadWeights.ts';
 import type { Io } from './main.ts';
 import { predictInputs } from './predictInputs.ts';
 import { recordedClasses } from './recordedClasses.ts';
@@ -48,7 +48,7 @@ export async function predictCommand(args: ParsedArgs, io: Io, backend: string |
   const trainer = createTrainer({ plugins, logger: createLogger({ level: 'warn' }) });
   try {
     await trainer.setup();
-    await loadWeights(trainer, t.dir, t.manifest);
+    await loadWeights(trainer, t.dir, t.manifest, baseFlag(args));
     const tokenizer = trainer.role('tokenizer').tokenizer;
     let i = 0;
     for (const batch of dataset.textBatches(texts, tokenizer, batchSize)) {

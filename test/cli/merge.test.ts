@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../cli/main.ts';
 import { createTrainer, readCheckpoint, selectBackend, silentLogger, type Batch, type Manifest, type Trainer } from '../../core/index.ts';
@@ -138,6 +138,29 @@ test.serial('another base is refused: exit 1, GRAFT_ERR_BASE_CHECKPOINT naming b
   t.true(msg.includes(manifestOf(path.join(run, 'lm', 'checkpoint')).files!['params.safetensors']!.sha256), msg);
   t.true(msg.includes(manifestOf(path.join(otherRun, 'lm', 'checkpoint')).files!['params.safetensors']!.sha256), msg);
   t.false(readdirSync(tmp.dir).some((f) => f.startsWith('refused')), 'no folder, no temporary folder');
+});
+
+test.serial('a moved base: eval and predict refuse the recorded path (exit 1) and take --base, with the same metrics', async (t) => {
+  const a = capture();
+  t.is(await main(['eval', adapterDir, '--json'], a.io), 0, a.err.join('\n'));
+  const lm = path.join(run, 'lm', 'checkpoint');
+  const moved = path.join(tmp.dir, 'moved-base');
+  renameSync(lm, moved);
+  try {
+    const gone = capture();
+    t.is(await main(['eval', adapterDir, '--json'], gone.io), 1);
+    t.regex(gone.err.join('\n'), /\[GRAFT_ERR_BASE_CHECKPOINT\]/);
+    const b = capture();
+    t.is(await main(['eval', adapterDir, '--json', '--base', moved], b.io), 0, b.err.join('\n'));
+    t.deepEqual(JSON.parse(b.out.join('\n')), JSON.parse(a.out.join('\n')));
+    const p = capture();
+    t.is(await main(['predict', adapterDir, '--text', 'one two three', '--base', moved], p.io), 0, p.err.join('\n'));
+    t.truthy(JSON.parse(p.out.join('\n')).label);
+    const u = capture();
+    t.is(await main(['eval', adapterDir, '--base'], u.io), 2);
+  } finally {
+    renameSync(moved, lm);
+  }
 });
 
 test.serial('a checkpoint without LoRA is written as the full checkpoint, every parameter bit for bit', async (t) => {
