@@ -2,6 +2,7 @@
 import { clip, ErrorCodes, GraftError } from '../core/index.ts';
 import { bertMlmPreset } from './bert-mlm-pretrain/bertMlmPreset.ts';
 import { finetuneMethodsPreset } from './finetune-methods/finetuneMethodsPreset.ts';
+import { gptFinetunePreset } from './gpt-finetune/gptFinetunePreset.ts';
 import { gptPretrainPreset } from './gpt-next-token-pretrain/gptPretrainPreset.ts';
 import type { Recipe } from './recipe/index.ts';
 import type { Preset } from './runner/Preset.ts';
@@ -15,6 +16,7 @@ export const PRESETS: Record<string, Recipe | Preset> = {
   [bertMlmPreset.name]: bertMlmPreset,
   [ulmfitPreset.name]: ulmfitPreset,
   [transferVsScratchPreset.name]: transferVsScratchPreset,
+  [gptFinetunePreset.name]: gptFinetunePreset,
   [finetuneMethodsPreset.name]: finetuneMethodsPreset,
 };
 
@@ -62,6 +64,7 @@ export {
   FINETUNE_METHODS_OPTIONS,
   type FinetuneMethodsOptions,
 } from './finetune-methods/finetuneMethodsPreset.ts';
+export { gptFinetunePreset } from './gpt-finetune/gptFinetunePreset.ts';
 export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow } from './finetune-methods/methodResults.ts';
 export { methodsPlot } from './finetune-methods/methodsPlot.ts';
 export { bagOfWordsBaseline, majorityBaseline, cellBaselines, type BaselineScores } from './baselines/index.ts';
