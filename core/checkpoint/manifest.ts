@@ -33,6 +33,11 @@ export interface Manifest {
 export interface BaseCheckpointRef {
   /** The checkpoint folder, absolute. */
   path: string;
+  /**
+   * The same folder relative to the adapter-only checkpoint that names it (written by the save): a
+   * run folder moved or copied whole keeps finding a base inside it. Tried when `path` fails.
+   */
+  relativePath?: string;
   /** SHA-256 (lowercase hex) of its `params.safetensors`, as its manifest records it. */
   sha256: string;
   /** Size of its `params.safetensors`. */

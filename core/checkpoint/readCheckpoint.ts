@@ -11,6 +11,8 @@ export interface CheckpointData {
   manifest: Manifest;
   params: Record<string, NamedArray>;
   state: Record<string, NamedArray>;
+  /** An adapter-only checkpoint: the folder its base was read from (hash checked), which may not be the recorded path. */
+  baseDir?: string;
 }
 
 export interface ReadOptions {
@@ -73,11 +75,30 @@ export function readBaseCheckpoint(ref: BaseCheckpointRef, forDir: string, opts:
 }
 
 function readBase(ref: BaseCheckpointRef, forDir: string, opts: ReadOptions, depth: number): CheckpointData {
-  const where = path.resolve(opts.base ?? ref.path);
-  const fix = `Put the base checkpoint it was trained on back at ${ref.path} (or pass its new folder as \`base\`), or use a full checkpoint (checkpoint:periodic params: "all")`;
   if (depth >= MAX_BASE_DEPTH) {
     throw new GraftError(ErrorCodes.BASE_CHECKPOINT, `more than ${MAX_BASE_DEPTH} adapter-only checkpoints stacked on one another (a cycle?)`, { file: forDir });
   }
+  // `opts.base` if given; else the recorded path, then the same folder relative to this checkpoint
+  // (a run folder moved whole). The hash decides: the first that is the recorded base is read.
+  const where = opts.base !== undefined ? [path.resolve(opts.base)] : [path.resolve(ref.path)];
+  if (opts.base === undefined && ref.relativePath !== undefined) {
+    const rel = path.resolve(forDir, ref.relativePath);
+    if (rel !== where[0]) where.push(rel);
+  }
+  let first: GraftError | undefined;
+  for (const dir of where) {
+    try {
+      return readOneBase(ref, dir, forDir, opts, depth);
+    } catch (e) {
+      if (!(e instanceof GraftError)) throw e;
+      first ??= e;
+    }
+  }
+  throw first!;
+}
+
+function readOneBase(ref: BaseCheckpointRef, where: string, forDir: string, opts: ReadOptions, depth: number): CheckpointData {
+  const fix = `Put the base checkpoint it was trained on back at ${ref.path} (or pass its new folder as \`base\`), or use a full checkpoint (checkpoint:periodic params: "all")`;
   let data: CheckpointData;
   try {
     // The base's own base (if any) is not the one `opts.base` names.
@@ -123,6 +144,7 @@ function overlayBase(data: CheckpointData, opts: ReadOptions, depth: number): vo
     });
   }
   const base = readBase(ref, data.dir, opts, depth);
+  data.baseDir = path.resolve(base.dir);
   for (const name of ref.params) {
     if (name in data.params) continue;
     const from = baseParamName(name, ref.rename);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 import type { ParameterStore } from '../params/index.ts';
@@ -111,7 +112,7 @@ export async function saveCheckpoint(dir: string, src: CheckpointSource, config?
     plugins,
     ...(config !== undefined ? { config } : {}),
     files: { [PARAMS_FILE]: checksumOf(paramsBytes), [STATE_FILE]: checksumOf(stateBytes) },
-    ...(ref ? { base: { ...ref, params: fromBase } } : {}),
+    ...(ref ? { base: { ...ref, relativePath: path.relative(path.resolve(dir), path.resolve(ref.path)), params: fromBase } } : {}),
   };
   // Insertion order matters: the manifest goes last, marking the folder complete.
   await writeDirAtomic(dir, {

@@ -419,10 +419,11 @@ export class Trainer implements TrainerApi {
       const data = await loadCheckpoint(dir, this, opts);
       // A full load replaces every parameter with finite values: the loss history starts over.
       if (opts.select === undefined) this.finite.reset();
-      // An adapter-only checkpoint carries on relative to its base (a resumed run saves on it too).
-      if (opts.select === undefined && data.manifest.base && !this.resources.has(CoreResources.baseCheckpoint)) {
-        const { params: _fromBase, ...ref } = data.manifest.base;
-        this.resources.set(CoreResources.baseCheckpoint, ref);
+      // An adapter-only checkpoint carries on relative to its base (a resumed run saves on it too), where
+      // the base was found: a run folder moved whole finds it by relative path, and saves there next.
+      if (opts.select === undefined && data.manifest.base && data.baseDir !== undefined) {
+        const { params: _fromBase, relativePath: _rel, ...ref } = data.manifest.base;
+        this.resources.set(CoreResources.baseCheckpoint, { ...ref, path: data.baseDir });
       }
       await this.hooks.afterLoad.promise({ ...this.runContext, dir });
     });

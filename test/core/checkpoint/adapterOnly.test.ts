@@ -8,7 +8,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTrainer, decodeSafetensors, ErrorCodes, GraftError, silentLogger, type Batch, type GraftPlugin, type Manifest, type Trainer } from '../../../core/index.ts';
 import { LoraAdapter } from '../../../plugins/adapters/index.ts';
@@ -144,6 +144,34 @@ test.serial('it reloads onto its base to bit-identical logits and parameters (lo
   t.deepEqual(Object.keys(got).sort(), Object.keys(trainedParams).filter((n) => !n.startsWith('adapter.')).sort());
   for (const n of Object.keys(got)) t.deepEqual(got[n], trainedParams[n], n);
   next.dispose();
+});
+
+test.serial('a run folder moved whole finds its base by relative path; the next save records where it is now', async (t) => {
+  t.is(manifestOf(adapterDir).base!.relativePath, path.join('..', 'base'));
+  const moved = path.join(tmp.dir, 'moved');
+  cpSync(base, path.join(moved, 'base'), { recursive: true });
+  cpSync(adapterDir, path.join(moved, 'adapter'), { recursive: true });
+  const away = path.join(tmp.dir, 'base-away');
+  renameSync(base, away);
+  try {
+    const tr = adapted(path.join(moved, 'base'), [], 4, false);
+    await tr.setup();
+    await tr.load(path.join(moved, 'adapter'));
+    t.deepEqual(logits(tr), trainedLogits);
+    await tr.save(path.join(moved, 'again'), { params: 'trainable' });
+    t.is(manifestOf(path.join(moved, 'again')).base!.path, path.join(moved, 'base'));
+    tr.dispose();
+    // Neither the recorded path nor the relative one holds the base: refused, naming the recorded path.
+    renameSync(path.join(moved, 'base'), path.join(moved, 'gone'));
+    const lost = adapted(away, [], 4, false);
+    await lost.setup();
+    const e = await t.throwsAsync(lost.load(path.join(moved, 'adapter')));
+    t.is((e as GraftError).code, ErrorCodes.BASE_CHECKPOINT);
+    t.true(e!.message.includes(base), e!.message);
+    lost.dispose();
+  } finally {
+    renameSync(away, base);
+  }
 });
 
 test.serial('the default saves every parameter, as before: no base recorded', (t) => {
