@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   ErrorCodes,
   GraftError,
@@ -13,6 +12,7 @@ import {
   type Split,
   type TrainerApi,
 } from '../../../core/index.ts';
+import { DeviceSum } from '../shared/DeviceSum.ts';
 import { maskedAccuracyCounts } from './maskedAccuracyCounts.ts';
 
 export const MASKED_ACCURACY_OPTIONS = {
@@ -41,8 +41,8 @@ export class MaskedAccuracyMetric implements GraftPlugin {
   static readonly options = MASKED_ACCURACY_OPTIONS;
   readonly meta = MaskedAccuracyMetric.meta;
   readonly options: Readonly<ResolvedOptions<typeof MASKED_ACCURACY_OPTIONS>>;
-  /** During an evaluation: [correct, counted] so far (kept; freed when it ends or fails). */
-  private counts: tf.Tensor1D | undefined;
+  /** During an evaluation: [correct, counted] so far, on the device (freed when it ends or fails). */
+  private readonly counts = new DeviceSum();
 
   constructor(options: MaskedAccuracyOptions = {}) {
     this.options = resolveOptions(this.meta.name, MASKED_ACCURACY_OPTIONS, options);
@@ -76,23 +76,18 @@ export class MaskedAccuracyMetric implements GraftPlugin {
         received: `logits [${logits.shape}]${mask ? `, mask [${mask.shape}]` : ''}`,
       });
     }
-    const prev = this.counts;
-    const c = maskedAccuracyCounts(logits, targets, mask);
-    this.counts = tf.keep(prev ? tf.add(prev, c) : c) as tf.Tensor1D;
-    prev?.dispose();
+    this.counts.add(maskedAccuracyCounts(logits, targets, mask));
   }
 
   private async finish(metrics: Metrics, split: Split): Promise<Metrics> {
-    const counts = this.counts;
+    const counts = await this.counts.read();
     if (!counts) return metrics;
-    const [correct, counted] = await counts.data();
-    this.reset();
+    const [correct, counted] = counts;
     return counted! > 0 ? { ...metrics, [`${split}_masked_accuracy`]: correct! / counted! } : metrics;
   }
 
   private reset(): void {
-    this.counts?.dispose();
-    this.counts = undefined;
+    this.counts.reset();
   }
 
   dispose(): void {

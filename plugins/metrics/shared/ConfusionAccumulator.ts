@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DeviceSum } from './DeviceSum.ts';
 
 /**
  * Accumulates a confusion matrix over evaluation batches on the device: per batch,
@@ -7,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * per cell.
  */
 export class ConfusionAccumulator {
-  private counts: tf.Tensor | undefined;
+  private readonly counts = new DeviceSum();
   private classes = 0;
   /** Examples added since the last reset (from shapes, no read). */
   examples = 0;
@@ -17,8 +18,7 @@ export class ConfusionAccumulator {
   }
 
   reset(): void {
-    this.counts?.dispose();
-    this.counts = undefined;
+    this.counts.reset();
     this.classes = 0;
     this.examples = 0;
   }
@@ -28,15 +28,14 @@ export class ConfusionAccumulator {
     if (logits.rank !== 2) return `logits must be [B, C], got shape [${logits.shape}]`;
     const [B, C] = logits.shape as [number, number];
     if (labels.rank !== 1 || labels.shape[0] !== B) return `labels must be [${B}], got shape [${labels.shape}]`;
-    if (this.counts && C !== this.classes) return `logits have ${C} classes in this batch but ${this.classes} before`;
-    const prev = this.counts;
-    this.counts = tf.tidy(() => {
-      const truth = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, C);
-      const pred = tf.oneHot(tf.argMax(logits, 1) as tf.Tensor1D, C);
-      const cm = tf.matMul(tf.cast(truth, 'float32'), tf.cast(pred, 'float32'), true, false);
-      return tf.keep(prev ? tf.add(prev, cm) : cm);
-    });
-    prev?.dispose();
+    if (!this.counts.empty && C !== this.classes) return `logits have ${C} classes in this batch but ${this.classes} before`;
+    this.counts.add(
+      tf.tidy(() => {
+        const truth = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, C);
+        const pred = tf.oneHot(tf.argMax(logits, 1) as tf.Tensor1D, C);
+        return tf.matMul(tf.cast(truth, 'float32'), tf.cast(pred, 'float32'), true, false);
+      }),
+    );
     this.classes = C;
     this.examples += B;
     return undefined;
@@ -46,7 +45,7 @@ export class ConfusionAccumulator {
   async read(): Promise<{ counts: Int32Array; numClasses: number; examples: number }> {
     const C = this.classes;
     const examples = this.examples;
-    const data = this.counts ? await this.counts.data() : new Float32Array(0);
+    const data = (await this.counts.read()) ?? new Float32Array(0);
     const counts = Int32Array.from(data, (v) => Math.round(v));
     this.reset();
     return { counts, numClasses: C, examples };

@@ -21,6 +21,7 @@ import {
 } from '../../../core/index.ts';
 import { tokenCrossEntropy } from '../next-token/tokenCrossEntropy.ts';
 import { maskTokens, type MaskingConfig } from './maskTokens.ts';
+import { DeviceSum } from '../../metrics/shared/DeviceSum.ts';
 import { maskedPerplexity, maskedTotals } from './maskedTotals.ts';
 
 export const MASKED_LM_OPTIONS = {
@@ -51,8 +52,8 @@ export class MaskedLmObjective implements ObjectivePlugin {
   private cfg: MaskingConfig | undefined;
   /** `mask` tensors this plugin made: a batch carrying one was masked by us. */
   private readonly ours = new WeakSet<tf.Tensor>();
-  /** During an evaluation: [Σ nll, masked tokens] so far (kept; freed when it ends or fails). */
-  private evalTotals: tf.Tensor1D | undefined;
+  /** During an evaluation: [Σ nll, masked tokens] so far, on the device (freed when it ends or fails). */
+  private readonly evalTotals = new DeviceSum();
 
   constructor(options: MaskedLmOptions = {}) {
     this.options = resolveOptions(this.meta.name, MASKED_LM_OPTIONS, options);
@@ -89,25 +90,20 @@ export class MaskedLmObjective implements ObjectivePlugin {
   private addTotals(ctx: EvalBatchContext): void {
     const mask = ctx.batch.mask;
     if (!mask || !this.ours.has(mask)) return;
-    const prev = this.evalTotals;
-    const t = maskedTotals(ctx.loss, mask);
-    this.evalTotals = tf.keep(prev ? tf.add(prev, t) : t) as tf.Tensor1D;
-    prev?.dispose();
+    this.evalTotals.add(maskedTotals(ctx.loss, mask));
   }
 
   /** Metrics plus `<split>_perplexity` over every masked token of the evaluation (read once). */
   private async withPerplexity(metrics: Metrics, split: string): Promise<Metrics> {
-    const totals = this.evalTotals;
+    const totals = await this.evalTotals.read();
     if (!totals) return metrics;
-    const [nll, n] = await totals.data();
-    this.resetTotals();
+    const [nll, n] = totals;
     const ppl = maskedPerplexity(nll!, n!);
     return ppl === undefined ? metrics : { ...metrics, [`${split}_perplexity`]: ppl };
   }
 
   private resetTotals(): void {
-    this.evalTotals?.dispose();
-    this.evalTotals = undefined;
+    this.evalTotals.reset();
   }
 
   dispose(): void {
