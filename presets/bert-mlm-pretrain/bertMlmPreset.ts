@@ -8,6 +8,7 @@ import { MaskedLmObjective } from '../../plugins/objectives/index.ts';
 import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
 import { WarmupLinearScheduler } from '../../plugins/schedulers/index.ts';
 import { ByteBpeTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
+import { PRETRAIN_ALIASES } from '../gpt-next-token-pretrain/gptPretrainPreset.ts';
 import { recipe, stage, use } from '../recipe/index.ts';
 
 /**
@@ -35,25 +36,9 @@ export const bertMlmPreset = recipe({
   description: 'Pre-train a small BERT (bidirectional encoder, MLM head) on Moby Dick and State of the Union speeches by masked-LM.',
   stages: [bertMlmStage],
   aliases: {
-    'data.sources': 'pretrain.dataset.sources',
-    'data.maxChars': 'pretrain.dataset.maxChars',
-    'data.validationFraction': 'pretrain.dataset.validationFraction',
-    'data.maxValidationBatches': 'pretrain.dataset.maxValidationBatches',
+    ...PRETRAIN_ALIASES,
     'tokenizer.vocabSize': 'pretrain.tokenizer.vocabSize',
-    'model.contextLength': ['pretrain.model.contextLength', 'pretrain.dataset.seqLen'],
-    'model.nLayers': 'pretrain.model.nLayers',
-    'model.nHeads': 'pretrain.model.nHeads',
-    'model.dModel': 'pretrain.model.dModel',
-    'model.dropout': 'pretrain.model.dropout',
     'model.segmentVocabSize': 'pretrain.model.segmentVocabSize',
     'mlm.maskProb': 'pretrain.objective.maskProb',
-    'train.batchSize': 'pretrain.dataset.batchSize',
-    'train.maxSteps': 'pretrain.trainer.maxSteps',
-    'train.lr': 'pretrain.optimizer.lr',
-    'train.weightDecay': 'pretrain.optimizer.weightDecay',
-    'train.warmupSteps': 'pretrain.scheduler.warmupSteps',
-    'train.clip': 'pretrain.grad-clip.maxNorm',
-    'train.evalEvery': 'pretrain.evaluate.every',
-    'train.checkpointEvery': 'pretrain.checkpoint.every',
   },
 });

@@ -28,29 +28,38 @@ export const gptPretrainStage = stage('pretrain', 'GPT next-token pre-training',
   use(SampleTextCallback, { prompt: 'Call me Ishmael. ', maxTokens: 200, temperature: 0.8, topK: 20 }),
 ], { epochs: 1000, maxSteps: 250 });
 
+/**
+ * The short keys of a one-stage transformer pre-training recipe (stage `pretrain`: a text-corpus
+ * dataset, `model:gpt`, an optimizer with a warm-up schedule, clipping, evaluation, checkpoints),
+ * shared by `gpt-next-token-pretrain` and `bert-mlm-pretrain`.
+ */
+export const PRETRAIN_ALIASES = {
+  'data.sources': 'pretrain.dataset.sources',
+  'data.maxChars': 'pretrain.dataset.maxChars',
+  'data.validationFraction': 'pretrain.dataset.validationFraction',
+  'data.maxValidationBatches': 'pretrain.dataset.maxValidationBatches',
+  'model.contextLength': ['pretrain.model.contextLength', 'pretrain.dataset.seqLen'],
+  'model.nLayers': 'pretrain.model.nLayers',
+  'model.nHeads': 'pretrain.model.nHeads',
+  'model.dModel': 'pretrain.model.dModel',
+  'model.dropout': 'pretrain.model.dropout',
+  'train.batchSize': 'pretrain.dataset.batchSize',
+  'train.maxSteps': 'pretrain.trainer.maxSteps',
+  'train.lr': 'pretrain.optimizer.lr',
+  'train.weightDecay': 'pretrain.optimizer.weightDecay',
+  'train.warmupSteps': 'pretrain.scheduler.warmupSteps',
+  'train.clip': 'pretrain.grad-clip.maxNorm',
+  'train.evalEvery': 'pretrain.evaluate.every',
+  'train.checkpointEvery': 'pretrain.checkpoint.every',
+} as const;
+
 export const gptPretrainPreset = recipe({
   name: 'gpt-next-token-pretrain',
   description: 'Pre-train a small GPT on Moby Dick (next-token prediction), then print a sample.',
   stages: [gptPretrainStage],
   aliases: {
-    'data.sources': 'pretrain.dataset.sources',
-    'data.maxChars': 'pretrain.dataset.maxChars',
-    'data.validationFraction': 'pretrain.dataset.validationFraction',
-    'data.maxValidationBatches': 'pretrain.dataset.maxValidationBatches',
+    ...PRETRAIN_ALIASES,
     'tokenizer.type': choice('pretrain.tokenizer', { char: use(CharTokenizerPlugin), 'byte-bpe': use(ByteBpeTokenizerPlugin, { vocabSize: 1024 }) }, 'Character-level or byte-level BPE'),
-    'model.contextLength': ['pretrain.model.contextLength', 'pretrain.dataset.seqLen'],
-    'model.nLayers': 'pretrain.model.nLayers',
-    'model.nHeads': 'pretrain.model.nHeads',
-    'model.dModel': 'pretrain.model.dModel',
-    'model.dropout': 'pretrain.model.dropout',
-    'train.batchSize': 'pretrain.dataset.batchSize',
-    'train.maxSteps': 'pretrain.trainer.maxSteps',
-    'train.lr': 'pretrain.optimizer.lr',
-    'train.weightDecay': 'pretrain.optimizer.weightDecay',
-    'train.warmupSteps': 'pretrain.scheduler.warmupSteps',
-    'train.clip': 'pretrain.grad-clip.maxNorm',
-    'train.evalEvery': 'pretrain.evaluate.every',
-    'train.checkpointEvery': 'pretrain.checkpoint.every',
     'sample.prompt': 'pretrain.sample-text.prompt',
     'sample.maxTokens': 'pretrain.sample-text.maxTokens',
     'sample.temperature': 'pretrain.sample-text.temperature',
