@@ -15,6 +15,7 @@ import { ByteBpeTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
 import { cellBaselines } from '../baselines/cellBaselines.ts';
 import { checkpointOf, defineExperiment, emptySlot, recipe, stage, toStageSpec, use, type Recipe, type RecipeStage } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
+import { resultNumber } from '../recipe/experiment.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withSlotUse, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
@@ -135,7 +136,7 @@ export function methodCellDir(backbone: string, method: string, size: number, se
 export function methodCellStage(r: Recipe, backbone: Backbone, method: FinetuneMethod | typeof SCRATCH, size: number, seed: number, checkpoints: Readonly<Record<string, string>>): RecipeStage {
   const template = r.stages.find((s) => s.name === 'classifier')!;
   // The template's hand-overs name stage gpt; a BERT cell takes the same from stage bert.
-  let s = resolveStageHandOvers(template, { gpt: checkpoints[backbone]!, bert: checkpoints[backbone]! });
+  let s = resolveStageHandOvers(template, { gpt: checkpoints[backbone]! });
   s = withStageOptions(s, {
     'dataset.trainSize': size,
     'dataset.subsampleSeed': seed,
@@ -147,27 +148,24 @@ export function methodCellStage(r: Recipe, backbone: Backbone, method: FinetuneM
 }
 
 function record(backbone: string, method: string, size: number, seed: number, res: Record<string, unknown> | undefined): MethodRun {
-  const num = (k: string, required = true): number | undefined => {
-    const v = res?.[k];
-    if (typeof v === 'number') return v;
-    if (required) throw new GraftError(ErrorCodes.CONFIG, `the ${backbone} ${method} run at size ${size}, seed ${seed} has no ${k} in its result.json`);
-    return undefined;
-  };
+  const what = `${backbone} ${method} run at size ${size}, seed ${seed}`;
+  const num = (k: string) => resultNumber(res, k, what);
+  const opt = (k: string) => resultNumber(res, k, what, false);
   const confusion = res?.confusion as number[][] | undefined;
   return {
     backbone,
     method,
     size,
     seed,
-    examples: num('train_examples')!,
-    f1: num('test_f1')!,
-    accuracy: num('test_accuracy')!,
+    examples: num('train_examples'),
+    f1: num('test_f1'),
+    accuracy: num('test_accuracy'),
     collapsed: Array.isArray(confusion) ? collapsed(confusion) : false,
-    trainableParameters: num('trainable_parameters', false),
-    totalParameters: num('total_parameters', false),
-    checkpointBytes: num('checkpoint_bytes', false),
-    stepSeconds: num('step_seconds', false),
-    peakTensorBytes: num('peak_tensor_bytes', false),
+    trainableParameters: opt('trainable_parameters'),
+    totalParameters: opt('total_parameters'),
+    checkpointBytes: opt('checkpoint_bytes'),
+    stepSeconds: opt('step_seconds'),
+    peakTensorBytes: opt('peak_tensor_bytes'),
   };
 }
 
@@ -182,7 +180,8 @@ export async function runFinetuneMethods(r: Recipe, o: FinetuneMethodsOptions, r
   const backbones = o.backbones as Backbone[];
   const pre = await run('pretrain', backbones.map((b) => toStageSpec(r.stages.find((s) => s.name === b)!, r)));
   const checkpoints = Object.fromEntries(backbones.map((b) => [b, path.join(runDir, 'pretrain', b, 'checkpoint')]));
-  const baselines = cellBaselines(effectiveUses(r.stages.find((s) => s.name === 'classifier')!).find((u) => u.plugin.meta.kind === 'dataset'));
+  const dataset = effectiveUses(r.stages.find((s) => s.name === 'classifier')!).find((u) => u.plugin.meta.kind === 'dataset');
+  const baselines = cellBaselines(dataset);
   const variants = [...(o.methods as FinetuneMethod[]), ...(o.scratch ? [SCRATCH] : [])] as (FinetuneMethod | typeof SCRATCH)[];
   const runs: MethodRun[] = [];
   for (const size of o.sizes) {
@@ -206,7 +205,7 @@ export async function runFinetuneMethods(r: Recipe, o: FinetuneMethodsOptions, r
   const rows = methodRows(sorted, o.sizes);
   const metric = (stage: string, key: string) => (pre[stage]?.metrics as Record<string, number> | undefined)?.[key];
   const pretraining = Object.fromEntries(backbones.map((b) => [b, { validationLoss: metric(b, 'validation_loss'), validationPerplexity: metric(b, 'validation_perplexity'), maskedAccuracy: metric(b, 'validation_masked_accuracy'), seconds: pre[b]?.seconds }]));
-  const task = String(effectiveUses(r.stages.find((s) => s.name === 'classifier')!).find((u) => u.plugin.meta.kind === 'dataset')?.options.source ?? '?');
+  const task = String(dataset?.options.source ?? '?');
   writeJsonAtomic(path.join(runDir, 'results.json'), { task, metric: 'test macro-F1 and accuracy; mean and sample std over seeds', pretraining, rows, runs });
   const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : '?');
   const md =

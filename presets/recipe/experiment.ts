@@ -52,3 +52,16 @@ export function experimentOptions(u: ExperimentUse): Record<string, unknown> {
     throw e;
   }
 }
+
+/**
+ * A number from a cell's stage result (`result.json`), for an experiment's table: `what` names
+ * the run in the error (CONFIG: the result lacks it). `required: false` returns undefined instead.
+ */
+export function resultNumber(result: Readonly<Record<string, unknown>> | undefined, key: string, what: string, required?: true): number;
+export function resultNumber(result: Readonly<Record<string, unknown>> | undefined, key: string, what: string, required: false): number | undefined;
+export function resultNumber(result: Readonly<Record<string, unknown>> | undefined, key: string, what: string, required = true): number | undefined {
+  const v = result?.[key];
+  if (typeof v === 'number') return v;
+  if (required) throw new GraftError(ErrorCodes.CONFIG, `the ${what} has no ${key} in its result.json`);
+  return undefined;
+}

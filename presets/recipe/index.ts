@@ -13,5 +13,5 @@ export { recipeToData, recipeFromData, pathText, type RecipeData, type StageData
 export { loadRecipeFile, parseRecipeText, isRecipeFile, type LoadedRecipe } from './recipeFile.ts';
 export { pluginRegistry, builtinRegistry, loadPluginPackages, type PluginRegistry } from './registry.ts';
 export { describeRecipeKeys, aliasRows, experimentRows, keyRows, formatRows, type KeyRow } from './describeKeys.ts';
-export { defineExperiment, findExperiment, experimentOptions, type Experiment, type ExperimentUse } from './experiment.ts';
+export { defineExperiment, findExperiment, experimentOptions, resultNumber, type Experiment, type ExperimentUse } from './experiment.ts';
 export { renamedStage, resolveStageHandOvers, withStageOptions, withoutKinds } from './stageEdit.ts';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, GraftError, type OptionSchema, type ResolvedOptions } from '../../core/index.ts';
 import { defineExperiment, recipe, toStageSpec, type Recipe } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
+import { resultNumber } from '../recipe/experiment.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
@@ -65,11 +66,7 @@ export function cellStages(r: Recipe, size: number, seed: number, lmCheckpoints:
 }
 
 function record(variant: RunRecord['variant'], size: number, seed: number, result: Record<string, unknown> | undefined): RunRecord {
-  const num = (k: string) => {
-    const v = result?.[k];
-    if (typeof v !== 'number') throw new GraftError(ErrorCodes.CONFIG, `the ${variant} run at size ${size}, seed ${seed} has no ${k} in its result.json`);
-    return v;
-  };
+  const num = (k: string) => resultNumber(result, k, `${variant} run at size ${size}, seed ${seed}`);
   const confusion = result?.confusion as number[][] | undefined;
   return {
     variant,
