@@ -19,7 +19,7 @@ import { resultNumber } from '../recipe/experiment.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withSlotUse, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
-import { collapsed } from '../transfer-vs-scratch/testSetBaseline.ts';
+import { collapsed, mostlyOneClass } from '../transfer-vs-scratch/testSetBaseline.ts';
 import { FINETUNE_METHOD_NAMES, FINETUNE_METHOD_SLOT, FINETUNE_METHODS, type FinetuneMethod } from './finetuneMethods.ts';
 import { methodRows, methodRunsTable, methodsAccuracyTable, methodsTable, type MethodRun } from './methodResults.ts';
 import { methodsPlot } from './methodsPlot.ts';
@@ -161,6 +161,7 @@ function record(backbone: string, method: string, size: number, seed: number, re
     f1: num('test_f1'),
     accuracy: num('test_accuracy'),
     collapsed: Array.isArray(confusion) ? collapsed(confusion) : false,
+    mostlyOneClass: Array.isArray(confusion) ? mostlyOneClass(confusion) : false,
     trainableParameters: opt('trainable_parameters'),
     totalParameters: opt('total_parameters'),
     checkpointBytes: opt('checkpoint_bytes'),
@@ -195,7 +196,7 @@ export async function runFinetuneMethods(r: Recipe, o: FinetuneMethodsOptions, r
       const base = baselines?.at(size, seed);
       if (base) {
         for (const [name, s] of [['bag-of-words', base.bagOfWords], ['majority', base.majority]] as const) {
-          runs.push({ backbone: 'baseline', method: name, size, seed, examples: s.examples, f1: s.f1, accuracy: s.accuracy, collapsed: collapsed(s.confusion) });
+          runs.push({ backbone: 'baseline', method: name, size, seed, examples: s.examples, f1: s.f1, accuracy: s.accuracy, collapsed: collapsed(s.confusion), mostlyOneClass: mostlyOneClass(s.confusion) });
         }
       }
     }

@@ -16,6 +16,8 @@ export interface RunRecord {
   accuracy: number;
   /** Whether the run predicted one class for the whole test set. */
   collapsed?: boolean;
+  /** Whether the run predicted one class for at least 95% of the test set (collapsed runs included): see `mostlyOneClass`. */
+  mostlyOneClass?: boolean;
 }
 
 /** Mean, sample standard deviation (n − 1; 0 for one value), min and max. */
@@ -48,6 +50,8 @@ export interface SizeRow {
   verdict: PairedVerdict;
   /** Runs of each variant that predicted one class for the whole test set. */
   collapsed: { scratch: number; transfer: number };
+  /** Runs of each variant that predicted one class for at least 95% of it (collapsed ones included). */
+  mostlyOneClass: { scratch: number; transfer: number };
   seeds: number[];
 }
 
@@ -86,6 +90,7 @@ export function aggregate(runs: readonly RunRecord[]): SizeRow[] {
       transferAhead: pairs.filter((d) => d > 0).length,
       verdict: pairedVerdict(pairs),
       collapsed: { scratch: scratch.filter((r) => r.collapsed).length, transfer: transfer.filter((r) => r.collapsed).length },
+      mostlyOneClass: { scratch: scratch.filter((r) => r.mostlyOneClass || r.collapsed).length, transfer: transfer.filter((r) => r.mostlyOneClass || r.collapsed).length },
       seeds: [...new Set(at.map((r) => r.seed))].sort((a, b) => a - b),
     };
   });

@@ -108,7 +108,7 @@ test('methodRows and methodsTable by hand: F1 per size, cost medians, one-class 
   const base = { backbone: 'gpt', examples: 10, accuracy: 0.8, collapsed: false };
   const runs: MethodRun[] = [
     { ...base, method: 'lora', size: 10, seed: 1, f1: 0.6, trainableParameters: 100, totalParameters: 1000, checkpointBytes: 2048, stepSeconds: 0.01, peakTensorBytes: 3 * 1024 * 1024 },
-    { ...base, method: 'lora', size: 10, seed: 2, f1: 0.8, trainableParameters: 100, totalParameters: 1000, checkpointBytes: 4096, stepSeconds: 0.03, peakTensorBytes: 3 * 1024 * 1024 },
+    { ...base, method: 'lora', size: 10, seed: 2, f1: 0.8, mostlyOneClass: true, trainableParameters: 100, totalParameters: 1000, checkpointBytes: 4096, stepSeconds: 0.03, peakTensorBytes: 3 * 1024 * 1024 },
     { ...base, method: 'lora', size: 0, examples: 50, seed: 1, f1: 0.9, collapsed: true, trainableParameters: 100, totalParameters: 1000, checkpointBytes: 1024, stepSeconds: 0.02, peakTensorBytes: 3 * 1024 * 1024 },
   ];
   const rows = methodRows(runs, [10, 0]);
@@ -116,7 +116,9 @@ test('methodRows and methodsTable by hand: F1 per size, cost medians, one-class 
   t.is(rows[0]!.bySize[0]!.f1.mean, 0.7);
   t.is(rows[0]!.checkpointBytes, 2048);
   t.is(rows[0]!.stepSeconds, 0.02);
+  // Mostly one class: the flagged run, and the collapsed one.
+  t.deepEqual(rows[0]!.bySize.map((b) => b.mostlyOneClass), [1, 1]);
   const table = methodsTable(rows).trim().split('\n');
-  t.is(table[0], '| backbone | method | F1 at 10 | F1 at all (50) | one-class runs | trained parameters | checkpoint | step | peak tensor memory |');
-  t.is(table[2], '| gpt | lora | 0.700 ± 0.141 | 0.900 ± 0.000 | 1 | 100 (10%) | 2.0 KB | 20 ms | 3.00 MB |');
+  t.is(table[0], '| backbone | method | F1 at 10 | F1 at all (50) | one-class runs (all / ≥95%) | trained parameters | checkpoint | step | peak tensor memory |');
+  t.is(table[2], '| gpt | lora | 0.700 ± 0.141 | 0.900 ± 0.000 | 1 / 2 | 100 (10%) | 2.0 KB | 20 ms | 3.00 MB |');
 });

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { aggregate, f1Plot, resultsTable, spread, type RunRecord } from '../../presets/index.ts';
 import { yFloor } from '../../presets/transfer-vs-scratch/f1Plot.ts';
-import { collapsed, testSetBaseline } from '../../presets/transfer-vs-scratch/testSetBaseline.ts';
+import { perSeedTable } from '../../presets/transfer-vs-scratch/resultsTable.ts';
+import { collapsed, mostlyOneClass, testSetBaseline, topPredictedShare } from '../../presets/transfer-vs-scratch/testSetBaseline.ts';
 
 const close = (t: { true(v: boolean, m?: string): void }, a: number, b: number, eps = 1e-12) => t.true(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
@@ -11,7 +12,7 @@ const RUNS: RunRecord[] = [
   { variant: 'scratch', size: 100, examples: 100, seed: 2, f1: 0.6, accuracy: 0.8 },
   { variant: 'transfer', size: 100, examples: 100, seed: 1, f1: 0.8, accuracy: 0.9 },
   { variant: 'transfer', size: 100, examples: 100, seed: 2, f1: 0.55, accuracy: 0.75 },
-  { variant: 'scratch', size: 0, examples: 4609, seed: 1, f1: 0.9, accuracy: 0.95 },
+  { variant: 'scratch', size: 0, examples: 4609, seed: 1, f1: 0.9, accuracy: 0.95, mostlyOneClass: true },
   { variant: 'transfer', size: 0, examples: 4609, seed: 1, f1: 0.95, accuracy: 0.97 },
   { variant: 'scratch', size: 50, examples: 50, seed: 1, f1: 0.4, accuracy: 0.6 },
   { variant: 'scratch', size: 50, examples: 50, seed: 2, f1: 0.44, accuracy: 0.62 },
@@ -70,7 +71,7 @@ test('resultsTable: one line per size with mean ± std, signed difference, its i
   t.is(lines.length, 2 + 3);
   t.regex(lines[0]!, /majority F1 \| bag-of-words F1 \| scratch F1 \| transfer F1 \| Δ F1/);
   // Δ = [0.3, −0.05]: mean 0.125, std 0.2475; 95% interval 0.125 ± 12.706 · 0.2475 / √2 = ±2.2236.
-  t.is(lines[3], `| 100 | 2 | – | – | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | -2.099 to +2.349 | within noise | 1 / 0 |`);
+  t.is(lines[3], `| 100 | 2 | – | – | 0.550 ± 0.071 | 0.675 ± 0.177 | +0.125 ± 0.247 | -2.099 to +2.349 | within noise | 1 / 0 | 1 / 0 |`);
   t.regex(lines[4]!, /^\| all \(4609\) \| 1 \| – \| – \| 0\.900 ± 0\.000 \| 0\.950 ± 0\.000 \| \+0\.050 ± 0\.000 \| – \| one seed \|/);
   // At 50: Δ = [0.3, 0.3], no spread: the interval is the point, transfer ahead.
   t.regex(lines[2]!, /\| \+0\.300 to \+0\.300 \| transfer ahead \|/);
@@ -132,4 +133,30 @@ test('a run that predicted one class is flagged, and counted per size and varian
   const rows = aggregate(RUNS);
   t.deepEqual(rows.find((r) => r.size === 100)!.collapsed, { scratch: 1, transfer: 0 });
   t.deepEqual(rows.find((r) => r.size === 0)!.collapsed, { scratch: 0, transfer: 0 });
+});
+
+test('a run that predicted one class for at least 95% of the test set is flagged "mostly one class", counted, and shown per seed', (t) => {
+  // The measured sotu-party scratch run (size all, seed 1): 878 of 912 predicted Republican, a class holding 591 (64.8%).
+  const sotu = [[26, 295], [8, 583]];
+  const top = topPredictedShare(sotu);
+  t.is(top.cls, 1);
+  close(t, top.share, 878 / 912);
+  close(t, top.trueShare, 591 / 912);
+  t.true(mostlyOneClass(sotu));
+  t.false(collapsed(sotu));
+  // 94.9% in one class: under the threshold.
+  t.false(mostlyOneClass([[51, 40], [0, 909]]));
+  // A test set that is itself 96% one class: predicting it 97% of the time is not a failure to learn.
+  t.false(mostlyOneClass([[30, 10], [0, 960]]));
+  // A collapsed run is also mostly one class.
+  t.true(mostlyOneClass([[409, 0], [167, 0]]));
+  const rows = aggregate(RUNS);
+  t.deepEqual(rows.find((r) => r.size === 0)!.mostlyOneClass, { scratch: 1, transfer: 0 });
+  // The collapsed run (size 100, seed 1) counts as mostly one class too.
+  t.deepEqual(rows.find((r) => r.size === 100)!.mostlyOneClass, { scratch: 1, transfer: 0 });
+  const table = resultsTable(rows);
+  t.regex(table, /\| all \(4609\) \|.*\| 0 \/ 0 \| 1 \/ 0 \|$/m);
+  const perSeed = perSeedTable(rows, RUNS);
+  t.regex(perSeed, /\| all \(4609\) \| 1 \| – \| – \| 0\.900 \/ 0\.950 \*mostly one class\* \| 0\.950 \/ 0\.970 \|/);
+  t.regex(perSeed, /\| 100 \| 1 \| – \| – \| 0\.500 \/ 0\.700 \*\*one class\*\* \|/);
 });
