@@ -90,7 +90,7 @@ export const classifierStage = stage('classifier', 'classifier fine-tuned from t
   use(ConfusionMatrixMetric),
   use(EvaluateCallback, { atEpochEnd: true, atEnd: false }),
   use(TestEvaluationCallback),
-], { epochs: 5, minSteps: 80, maxSteps: 200 });
+], { epochs: 5, minSteps: 80, maxSteps: 600 });
 
 const ALL = ['general-lm', 'target-lm', 'classifier'];
 const LMS = ['general-lm', 'target-lm'];
