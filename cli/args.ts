@@ -22,6 +22,8 @@ const FLAGS: Record<string, Record<string, 'value' | 'bool' | 'list'>> = {
   eval: { data: 'value', split: 'value', stage: 'value', json: 'bool', backend: 'value', base: 'value' },
   predict: { text: 'list', file: 'value', 'batch-size': 'value', stage: 'value', backend: 'value', base: 'value' },
   merge: { out: 'value', base: 'value', stage: 'value', backend: 'value' },
+  'export-vectors': { out: 'value', param: 'value' },
+  neighbours: { word: 'value', k: 'value' },
   report: {},
   compare: { out: 'value' },
   help: {},

@@ -42,6 +42,8 @@ import { describePluginCommand } from './describePlugin.ts';
 import { evalCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
 import { mergeCommand } from './merge.ts';
+import { exportVectorsCommand } from './exportVectors.ts';
+import { neighboursCommand } from './neighbours.ts';
 import { compareCommand, reportCommand } from './report.ts';
 import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
@@ -71,6 +73,10 @@ Usage:
   graft merge <checkpoint|run-dir> --out DIR [--base DIR] [--stage NAME] [--backend NAME]
                                       a plain full checkpoint of a saved model: an adapter-only checkpoint loaded
                                       onto its base (SHA-256 checked; --base if it moved), LoRA folded into the weights
+  graft export-vectors <checkpoint|run-dir> --out FILE [--param backbone.tokEmbed]
+                                      the token embedding as GloVe text (special tokens left out)
+  graft neighbours <vectors.txt|checkpoint|run-dir> --word WORD [--k 10]
+                                      nearest words by cosine, as a table
   graft report <run-dir>              rebuild the run's report.html (graft run writes it after every stage)
   graft compare <run-dir> <run-dir>... [--out compare.html]
                                       runs side by side: the config keys that differ, final metrics (Markdown,
@@ -116,6 +122,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await predictCommand(args, io, backendFlag(args));
       case 'merge':
         return await mergeCommand(args, io, backendFlag(args));
+      case 'export-vectors':
+        return await exportVectorsCommand(args, io);
+      case 'neighbours':
+        return await neighboursCommand(args, io);
       case 'report':
         return reportCommand(args, io);
       case 'compare':

@@ -1,16 +1,16 @@
 import { clip, ErrorCodes, GraftError, kindOf, type PluginClass } from '../core/index.ts';
 import { BottleneckAdapter, LoraAdapter } from './adapters/index.ts';
-import { EarlyStoppingCallback, EvaluateCallback, GradAccumulation, GradClipCallback, ResourceUsageCallback, SampleTextCallback, TestEvaluationCallback } from './callbacks/index.ts';
+import { EarlyStoppingCallback, EvaluateCallback, ExportVectorsCallback, GradAccumulation, GradClipCallback, ResourceUsageCallback, SampleTextCallback, TestEvaluationCallback } from './callbacks/index.ts';
 import { PeriodicCheckpoint } from './checkpoints/index.ts';
-import { LabelledTextDataset, TextCorpusDataset } from './datasets/index.ts';
+import { LabelledTextDataset, SkipGramDataset, TextCorpusDataset } from './datasets/index.ts';
 import { GradualUnfreezing, ParamFreezing } from './freezing/index.ts';
 import { ClassifierHead, LmHead, MlmHead, SequenceClassifierHead } from './heads/index.ts';
 import { FromCheckpointInit, PretrainedEmbeddingsInit } from './init/index.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from './loggers/index.ts';
 import { DiscriminativeLrGroups, LayerwiseDecayLrGroups } from './lr-groups/index.ts';
 import { AccuracyMetric, ConfusionMatrixMetric, F1Metric, MaskedAccuracyMetric } from './metrics/index.ts';
-import { AwdLstmModel, GptModel } from './models/index.ts';
-import { ClassificationObjective, MaskedLmObjective, NextTokenObjective } from './objectives/index.ts';
+import { AwdLstmModel, GptModel, SkipGramModel } from './models/index.ts';
+import { ClassificationObjective, MaskedLmObjective, NextTokenObjective, SkipGramObjective } from './objectives/index.ts';
 import { AdamwOptimizer, SgdOptimizer } from './optimizers/index.ts';
 import { ConstantScheduler, OneCycleScheduler, SlantedTriangularScheduler, WarmupCosineScheduler, WarmupLinearScheduler } from './schedulers/index.ts';
 import { ByteBpeTokenizerPlugin, CharTokenizerPlugin, WordTokenizerPlugin } from './tokenizers/index.ts';
@@ -23,11 +23,13 @@ import { ByteBpeTokenizerPlugin, CharTokenizerPlugin, WordTokenizerPlugin } from
 export const PLUGIN_CLASSES: readonly PluginClass[] = [
   TextCorpusDataset,
   LabelledTextDataset,
+  SkipGramDataset,
   CharTokenizerPlugin,
   ByteBpeTokenizerPlugin,
   WordTokenizerPlugin,
   GptModel,
   AwdLstmModel,
+  SkipGramModel,
   LmHead,
   MlmHead,
   ClassifierHead,
@@ -35,6 +37,7 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   NextTokenObjective,
   MaskedLmObjective,
   ClassificationObjective,
+  SkipGramObjective,
   AdamwOptimizer,
   SgdOptimizer,
   ConstantScheduler,
@@ -55,6 +58,7 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   EvaluateCallback,
   EarlyStoppingCallback,
   SampleTextCallback,
+  ExportVectorsCallback,
   TestEvaluationCallback,
   ResourceUsageCallback,
   PeriodicCheckpoint,

@@ -8,6 +8,7 @@ import type { Recipe } from './recipe/index.ts';
 import type { Preset } from './runner/Preset.ts';
 import { transferVsScratchPreset } from './transfer-vs-scratch/transferVsScratchPreset.ts';
 import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
+import { wordVectorsPreset } from './word-vectors/wordVectorsPreset.ts';
 
 /** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
 export const PRESETS: Record<string, Recipe | Preset> = {
@@ -18,6 +19,7 @@ export const PRESETS: Record<string, Recipe | Preset> = {
   [transferVsScratchPreset.name]: transferVsScratchPreset,
   [gptFinetunePreset.name]: gptFinetunePreset,
   [finetuneMethodsPreset.name]: finetuneMethodsPreset,
+  [wordVectorsPreset.name]: wordVectorsPreset,
 };
 
 export function findPreset(name: string): Recipe | Preset {
@@ -65,6 +67,7 @@ export {
   type FinetuneMethodsOptions,
 } from './finetune-methods/finetuneMethodsPreset.ts';
 export { gptFinetunePreset } from './gpt-finetune/gptFinetunePreset.ts';
+export { wordVectorsPreset, wordVectorsStage } from './word-vectors/wordVectorsPreset.ts';
 export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow } from './finetune-methods/methodResults.ts';
 export { methodsPlot } from './finetune-methods/methodsPlot.ts';
 export { bagOfWordsBaseline, majorityBaseline, cellBaselines, type BaselineScores } from './baselines/index.ts';

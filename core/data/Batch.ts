@@ -7,6 +7,8 @@ import type * as tf from '@tensorflow/tfjs-core';
  *  - `mask`    float32 [B, T] 1 where a target counts toward the loss, 0 for padding/prompt
  *  - `labels`  int32 [B] class ids (classification)
  *  - `lengths` int32 [B] real lengths of padded sequences
+ *  - `negatives` int32 [B, K] sampled negative ids per example (skip-gram with negative sampling:
+ *    `inputs` [B] centre words, `targets` [B] their context words, `dataset:skip-gram`)
  * A batch owns its tensors: the trainer disposes them after the step.
  *
  * `inputs` is the batch's declared model input: its rows are the batch's examples and its size its
@@ -20,6 +22,7 @@ export type Batch = Record<string, tf.Tensor> & {
   mask?: tf.Tensor;
   labels?: tf.Tensor;
   lengths?: tf.Tensor;
+  negatives?: tf.Tensor;
 };
 
 /** How much a batch holds: examples (rows; an evaluation's weight) and tokens (throughput). */

@@ -15,3 +15,4 @@ export { SampleTextCallback, SAMPLE_TEXT_OPTIONS, type SampleTextOptionsInput } 
 export { TestEvaluationCallback, TEST_EVALUATION_OPTIONS, type TestEvaluationOptionsInput, type TestEvaluation } from './test-evaluation/TestEvaluationCallback.ts';
 export { ResourceUsageCallback, RESOURCE_USAGE_OPTIONS } from './resource-usage/ResourceUsageCallback.ts';
 export { median, folderBytes } from './resource-usage/usageStats.ts';
+export * from './export-vectors/index.ts';

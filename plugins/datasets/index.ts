@@ -20,3 +20,4 @@ export { unlabelledTextsOf } from './labelled-text/unlabelledTextsOf.ts';
 export { truncateDocs } from './text-corpus/loadCorpus.ts';
 export type { TextCorpusInputs } from './text-corpus/TextCorpusDataset.ts';
 export { checkFrom } from './shared/batchPosition.ts';
+export * from './skip-gram/index.ts';

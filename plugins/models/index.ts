@@ -12,3 +12,4 @@ export { lockedDropout } from './awd-lstm/lockedDropout.ts';
 export { embeddingDropout } from './awd-lstm/embeddingDropout.ts';
 export { weightDropout } from './awd-lstm/weightDropout.ts';
 export { activationRegularization, temporalActivationRegularization } from './awd-lstm/activationRegularization.ts';
+export * from './skip-gram/index.ts';

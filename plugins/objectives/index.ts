@@ -8,3 +8,4 @@ export { maskedTotals, maskedPerplexity } from './masked-lm/maskedTotals.ts';
 export { ClassificationObjective } from './classification/ClassificationObjective.ts';
 export { CLASSIFICATION_OPTIONS, type ClassificationOptionsInput } from './classification/ClassificationObjective.ts';
 export { softmaxCrossEntropy, type CrossEntropyOptions } from './classification/softmaxCrossEntropy.ts';
+export * from './skip-gram/index.ts';

@@ -1,0 +1,3 @@
+export { ExportVectorsCallback, EXPORT_VECTORS_OPTIONS, type ExportVectorsOptionsInput } from './ExportVectorsCallback.ts';
+export { gloveText, formatFloat32, type GloveExport } from './gloveText.ts';
+export { writeFileAtomic } from './writeFileAtomic.ts';

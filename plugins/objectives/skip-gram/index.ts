@@ -1,0 +1,2 @@
+export { SkipGramObjective, SKIP_GRAM_OBJECTIVE_OPTIONS } from './SkipGramObjective.ts';
+export { sgnsLoss, sgnsLossFromScores, sgnsScores } from './sgnsLoss.ts';
