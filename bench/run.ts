@@ -31,6 +31,7 @@ import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_T
 import { hookOverhead } from './sections/hookOverhead.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
+import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
 
 /** gpt_torch.py's first losses as its README states them (5 decimals), for when torch is absent. */
 const README_TORCH_LOSSES = [4.6224, 4.31849, 4.19117];
@@ -40,6 +41,17 @@ const BUDGET_S = 180;
 const execFileAsync = promisify(execFile);
 const OVERHEAD_TARGET_PERCENT = 2;
 
+// `--only token-shards [--gb N]`: the streaming-dataset section alone (GBs of text: minutes, outside the 3-minute report).
+if (process.argv[2] === '--only') {
+  if (process.argv[3] !== 'token-shards') throw new Error(`bench: --only takes token-shards, got '${process.argv[3] ?? ''}'`);
+  const res = await tokenShardsBench(parseTokenShardsArgs(process.argv.slice(4)), (s) => process.stderr.write(`${s}\n`));
+  const out = JSON.stringify({ meta: { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() }, tokenShards: res }, null, 1);
+  mkdirSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'), { recursive: true });
+  writeFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'token-shards.json'), `${out}\n`);
+  // exit only once stdout has taken the report (a pipe is written asynchronously).
+  await new Promise<void>((done) => process.stdout.write(`${out}\n`, () => done()));
+  process.exit(0);
+}
 const args = parseArgs(process.argv.slice(2));
 const q = args.quick;
 const log = (s: string) => process.stderr.write(`${s}\n`);

@@ -43,8 +43,11 @@ import { evalCommand } from './evaluate.ts';
 import { predictCommand } from './predict.ts';
 import { mergeCommand } from './merge.ts';
 import { exportVectorsCommand } from './exportVectors.ts';
+import { tokenizeCommand } from './tokenize.ts';
+import { exportCommand } from './export.ts';
 import { neighboursCommand } from './neighbours.ts';
 import { compareCommand, reportCommand } from './report.ts';
+import { chatReplyText } from './generateChat.ts';
 import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
 const HELP = `graft: transfer learning with language models
@@ -63,6 +66,7 @@ Usage:
                                       and the loop with each plugin in place
   graft describe <kind>:<name>        a plugin's options (type, default, meaning), e.g. optimizer:adamw
   graft generate <checkpoint> --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--seed N]
+  graft generate <checkpoint> --chat --prompt TEXT   the prompt in the checkpoint tokenizer's chat template; the reply, to end-of-turn
   graft eval <run-dir|checkpoint-dir> [--data SOURCE] [--split test|validation|train] [--stage NAME] [--json] [--base DIR] [--backend NAME]
                                       metrics of a saved model on its stage's data or on --data (default split: test);
                                       a run folder means its last completed stage's final checkpoint (--stage: that one's);
@@ -73,6 +77,10 @@ Usage:
   graft merge <checkpoint|run-dir> --out DIR [--base DIR] [--stage NAME] [--backend NAME]
                                       a plain full checkpoint of a saved model: an adapter-only checkpoint loaded
                                       onto its base (SHA-256 checked; --base if it moved), LoRA folded into the weights
+  graft tokenize <source>... --tokenizer <checkpoint|tokenizer.json> --out DIR [--shard-tokens N]
+                                      token shards on disk for dataset:token-shards (reused when inputs match)
+  graft export <checkpoint|run-dir> --format hf --out DIR [--base DIR]
+                                      a GPT checkpoint as Hugging Face GPT-2 (model.safetensors, config.json, tokenizer.json)
   graft export-vectors <checkpoint|run-dir> --out FILE [--param backbone.tokEmbed]
                                       the token embedding as GloVe text (special tokens left out)
   graft neighbours <vectors.txt|checkpoint|run-dir> --word WORD [--k 10]
@@ -122,6 +130,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await predictCommand(args, io, backendFlag(args));
       case 'merge':
         return await mergeCommand(args, io, backendFlag(args));
+      case 'tokenize':
+        return await tokenizeCommand(args, io);
+      case 'export':
+        return await exportCommand(args, io);
       case 'export-vectors':
         return await exportVectorsCommand(args, io);
       case 'neighbours':
@@ -348,7 +360,7 @@ async function generate(args: ParsedArgs, io: Io): Promise<number> {
   try {
     await trainer.setup();
     await trainer.load(dir, { select: '**' });
-    const text = await sampleText(trainer, prompt, {
+    const text = args.flags.chat ? await chatReplyText(trainer, prompt, args.flags) : await sampleText(trainer, prompt, {
       maxNewTokens: intFlag(args.flags, 'max-tokens', 200),
       temperature: numberFlag(args.flags, 'temperature', 0.8),
       topK: intFlag(args.flags, 'top-k', 40),

@@ -2,7 +2,7 @@ import { clip, ErrorCodes, GraftError, kindOf, type PluginClass } from '../core/
 import { BottleneckAdapter, LoraAdapter } from './adapters/index.ts';
 import { EarlyStoppingCallback, EvaluateCallback, ExportVectorsCallback, GradAccumulation, GradClipCallback, ResourceUsageCallback, SampleTextCallback, TestEvaluationCallback } from './callbacks/index.ts';
 import { PeriodicCheckpoint } from './checkpoints/index.ts';
-import { LabelledTextDataset, SkipGramDataset, TextCorpusDataset } from './datasets/index.ts';
+import { InstructionsDataset, LabelledTextDataset, SkipGramDataset, TextCorpusDataset, TokenShardsDataset } from './datasets/index.ts';
 import { GradualUnfreezing, ParamFreezing } from './freezing/index.ts';
 import { ClassifierHead, LmHead, MlmHead, SequenceClassifierHead } from './heads/index.ts';
 import { FromCheckpointInit, PretrainedEmbeddingsInit } from './init/index.ts';
@@ -24,6 +24,8 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   TextCorpusDataset,
   LabelledTextDataset,
   SkipGramDataset,
+  InstructionsDataset,
+  TokenShardsDataset,
   CharTokenizerPlugin,
   ByteBpeTokenizerPlugin,
   WordTokenizerPlugin,

@@ -9,6 +9,7 @@ import type { Preset } from './runner/Preset.ts';
 import { transferVsScratchPreset } from './transfer-vs-scratch/transferVsScratchPreset.ts';
 import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 import { wordVectorsPreset } from './word-vectors/wordVectorsPreset.ts';
+import { instructionTunePreset } from './instruction-tune/instructionTunePreset.ts';
 
 /** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
 export const PRESETS: Record<string, Recipe | Preset> = {
@@ -20,6 +21,7 @@ export const PRESETS: Record<string, Recipe | Preset> = {
   [gptFinetunePreset.name]: gptFinetunePreset,
   [finetuneMethodsPreset.name]: finetuneMethodsPreset,
   [wordVectorsPreset.name]: wordVectorsPreset,
+  [instructionTunePreset.name]: instructionTunePreset,
 };
 
 export function findPreset(name: string): Recipe | Preset {
@@ -68,6 +70,7 @@ export {
 } from './finetune-methods/finetuneMethodsPreset.ts';
 export { gptFinetunePreset } from './gpt-finetune/gptFinetunePreset.ts';
 export { wordVectorsPreset, wordVectorsStage } from './word-vectors/wordVectorsPreset.ts';
+export * from './instruction-tune/index.ts';
 export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow } from './finetune-methods/methodResults.ts';
 export { methodsPlot } from './finetune-methods/methodsPlot.ts';
 export { bagOfWordsBaseline, majorityBaseline, cellBaselines, type BaselineScores } from './baselines/index.ts';

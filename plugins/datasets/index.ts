@@ -21,3 +21,5 @@ export { truncateDocs } from './text-corpus/loadCorpus.ts';
 export type { TextCorpusInputs } from './text-corpus/TextCorpusDataset.ts';
 export { checkFrom } from './shared/batchPosition.ts';
 export * from './skip-gram/index.ts';
+export * from './instructions/index.ts';
+export * from './token-shards/index.ts';

@@ -8,6 +8,7 @@ import {
   type TokenizerPlugin,
   type TrainerApi,
 } from '../../core/index.ts';
+import { ChatTokenizer, restoreChatTemplate, withChatTemplate, type ChatTemplate } from './chatTemplate.ts';
 import { readTokenizerJson } from './readTokenizerJson.ts';
 
 /** Where a plugin's tokenizer came from. */
@@ -27,14 +28,15 @@ export abstract class FittedTokenizerPlugin<T extends Tokenizer> implements Toke
   protected abstract readonly tokenizerType: string;
   /** How the current tokenizer was obtained; undefined before setup. */
   origin: TokenizerOrigin | undefined;
-  private current: T | undefined;
+  /** The tokenizer; a `ChatTokenizer` around it once a chat template is added (saved in its JSON). */
+  private current: T | ChatTokenizer | undefined;
 
   /** Build the tokenizer from training texts with the plugin's options. */
   protected abstract fit(texts: string[]): T;
   /** Rebuild the tokenizer from its JSON (already checked to be of `tokenizerType`). */
   protected abstract fromJSON(json: unknown): T;
 
-  get tokenizer(): T {
+  get tokenizer(): T | ChatTokenizer {
     if (this.current === undefined) {
       throw new GraftError(ErrorCodes.INTERNAL, 'tokenizer read before it exists', {
         plugin: this.meta.name,
@@ -50,6 +52,17 @@ export abstract class FittedTokenizerPlugin<T extends Tokenizer> implements Toke
 
   getState(): PluginState {
     return { json: this.tokenizer.toJSON() };
+  }
+
+  /**
+   * Add a chat template's tokens to the tokenizer (instruction data does, before it encodes and
+   * before the model reads the vocabulary size); a no-op when the tokenizer already carries it
+   * (loaded from a checkpoint that saved it).
+   */
+  useChatTemplate(template?: ChatTemplate): ChatTokenizer {
+    const t = withChatTemplate(this.tokenizer, template);
+    this.current = t;
+    return t;
   }
 
   /**
@@ -109,7 +122,7 @@ export abstract class FittedTokenizerPlugin<T extends Tokenizer> implements Toke
   }
 
   /** `source` says where the JSON is from in errors; `file` when it was read from one. */
-  private load(json: unknown, source: string, file?: string): T {
+  private load(json: unknown, source: string, file?: string): T | ChatTokenizer {
     const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
     if (type !== this.tokenizerType) {
       throw new GraftError(ErrorCodes.DATA, `${source} holds a tokenizer of another type`, {
@@ -120,7 +133,7 @@ export abstract class FittedTokenizerPlugin<T extends Tokenizer> implements Toke
       });
     }
     try {
-      return this.fromJSON(json);
+      return restoreChatTemplate(json, this.fromJSON(json)) as T | ChatTokenizer;
     } catch (e) {
       if (!(e instanceof GraftError) || file === undefined) throw e;
       throw new GraftError(e.code, 'invalid tokenizer JSON', { plugin: this.meta.name, file, hint: e.message, cause: e });

@@ -14,3 +14,18 @@ export { FittedTokenizerPlugin, type TokenizerOrigin } from './FittedTokenizerPl
 export { loadTokenizer, TOKENIZER_TYPES } from './loadTokenizer.ts';
 export { readTokenizerJson } from './readTokenizerJson.ts';
 export { SPECIAL_ORDER, type DecodeOptions } from './specials.ts';
+export {
+  applyChatTemplate,
+  chatTemplateOf,
+  checkChatTemplate,
+  withChatTemplate,
+  restoreChatTemplate,
+  ChatTokenizer,
+  CHAT_ROLES,
+  DEFAULT_CHAT_TEMPLATE,
+  type ChatMessage,
+  type ChatRole,
+  type ChatTemplate,
+  type ChatTokens,
+  type ResolvedChatTemplate,
+} from './chatTemplate.ts';

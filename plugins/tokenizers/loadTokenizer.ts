@@ -1,6 +1,7 @@
 import { ErrorCodes, GraftError, type Tokenizer } from '../../core/index.ts';
 import { ByteBpeTokenizer } from './byte-bpe/ByteBpeTokenizer.ts';
 import { CharTokenizer } from './char/CharTokenizer.ts';
+import { restoreChatTemplate } from './chatTemplate.ts';
 import { WordTokenizer } from './word/WordTokenizer.ts';
 
 /** `fromJSON` of each tokenizer type, by the `type` field its `toJSON()` writes. */
@@ -10,7 +11,7 @@ export const TOKENIZER_TYPES: Readonly<Record<string, (json: unknown) => Tokeniz
   word: WordTokenizer.fromJSON,
 };
 
-/** Rebuild any tokenizer from its `toJSON()` output, dispatching on `type`. */
+/** Rebuild any tokenizer from its `toJSON()` output, dispatching on `type`; with its chat template if it saved one. */
 export function loadTokenizer(json: unknown): Tokenizer {
   const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
   const load = typeof type === 'string' && Object.hasOwn(TOKENIZER_TYPES, type) ? TOKENIZER_TYPES[type] : undefined;
@@ -20,5 +21,5 @@ export function loadTokenizer(json: unknown): Tokenizer {
       received: type,
     });
   }
-  return load(json);
+  return restoreChatTemplate(json, load(json));
 }

@@ -14,6 +14,8 @@ import { AdamwOptimizer, ConstantScheduler, WarmupCosineScheduler } from '../../
 const REQUIRED: Record<string, Record<string, unknown>> = {
   'dataset:text-corpus': { sources: ['npm:moby-dick'] },
   'dataset:labelled-text': { source: 'npm:spam-assassin' },
+  'dataset:instructions': { source: 'train.jsonl' },
+  'dataset:token-shards': { dir: 'shards' },
   'freezing:freeze': { pattern: 'backbone.**' },
   'init:from-checkpoint': { path: 'CHECKPOINT' },
   'init:pretrained-embeddings': { source: 'vectors.txt' },

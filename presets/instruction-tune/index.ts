@@ -1,0 +1,3 @@
+export { instructionTunePreset, instructionTuneExperiment, instructionTuneStage, instructionPretrainStage, runInstructionTune, resultsMarkdown, INSTRUCTION_TUNE_OPTIONS, INSTRUCTION_METHODS, type InstructionTuneOptions, type InstructionTuneResults } from './instructionTunePreset.ts';
+export { buildInstructions, loadInstructionCorpora, writeInstructionSet, subjectOf, sentences, clipWords, CORPORA_SET_OPTIONS, CORPORA_TASKS, type InstructionCorpora, type CorporaSetOptions } from './buildInstructions.ts';
+export { exactMatchByTask, normalizeAnswer, generateAnswers, type Prediction, type TaskScore } from './evaluateInstructions.ts';
