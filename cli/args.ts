@@ -28,6 +28,8 @@ const FLAGS: Record<string, Record<string, 'value' | 'bool' | 'list'>> = {
   neighbours: { word: 'value', k: 'value' },
   report: {},
   compare: { out: 'value' },
+  sweep: { grid: 'list', seeds: 'value', seed: 'value', set: 'value', use: 'value', out: 'value', workers: 'value', redis: 'value', queue: 'value', backend: 'value', 'lease-ms': 'value', attempts: 'value' },
+  worker: { dir: 'value', redis: 'value', queue: 'value', wait: 'bool', backend: 'value', 'lease-ms': 'value' },
   help: {},
 };
 

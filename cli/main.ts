@@ -47,6 +47,8 @@ import { tokenizeCommand } from './tokenize.ts';
 import { exportCommand } from './export.ts';
 import { neighboursCommand } from './neighbours.ts';
 import { compareCommand, reportCommand } from './report.ts';
+import { sweepCommand } from './sweep.ts';
+import { workerCommand } from './worker.ts';
 import { chatReplyText } from './generateChat.ts';
 import { configureFromArgs, describeRecipe, legacySettings, resolveTarget } from './target.ts';
 
@@ -89,6 +91,10 @@ Usage:
   graft compare <run-dir> <run-dir>... [--out compare.html]
                                       runs side by side: the config keys that differ, final metrics (Markdown,
                                       printed and saved as .md) and every run's curves overlaid (HTML)
+  graft sweep <preset|recipe-file> [--grid key=v1,v2 ...] [--seeds 1,2,3] [--set ...] --out DIR [--workers N] [--redis URL]
+                                      a grid of runs (an experiment: its cells) as queued jobs run by workers; report.md in DIR
+  graft worker --dir DIR [--redis URL] [--wait]
+                                      run a sweep's jobs (embedded queue in DIR, or BullMQ on --redis) until none is left
   graft new plugin <name> [--kind KIND] [--dir DIR]
                                       scaffold a plugin package (its tests run Graft's conformance suite)
 
@@ -142,6 +148,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return reportCommand(args, io);
       case 'compare':
         return compareCommand(args, io);
+      case 'sweep':
+        return await sweepCommand(args, io, backendFlag(args));
+      case 'worker':
+        return await workerCommand(args, io, backendFlag(args));
       case 'new':
         return scaffold(args, io);
     }

@@ -83,3 +83,4 @@ export { validateRun, validateStages, placeholderContext, type RunValidation, ty
 export { createStageTrainer } from './runner/stageTrainer.ts';
 export * from './recipe/index.ts';
 export { sampleText } from '../plugins/generation/sampleText.ts';
+export * from './sweep/index.ts';

@@ -185,11 +185,14 @@ export async function runFinetuneMethods(r: Recipe, o: FinetuneMethodsOptions, r
   const baselines = cellBaselines(dataset);
   const variants = [...(o.methods as FinetuneMethod[]), ...(o.scratch ? [SCRATCH] : [])] as (FinetuneMethod | typeof SCRATCH)[];
   const runs: MethodRun[] = [];
+  // Every cell is started before any is awaited (graft sweep runs them at once; graft run one at a time, in this order).
+  const cells = o.sizes.flatMap((size) => o.seeds.flatMap((seed) => backbones.flatMap((b) => variants.map((m) => run(methodCellDir(b, m, size, seed), [toStageSpec(methodCellStage(r, b, m, size, seed, checkpoints), r)], seed)))));
+  let cell = 0;
   for (const size of o.sizes) {
     for (const seed of o.seeds) {
       for (const b of backbones) {
         for (const m of variants) {
-          const res = await run(methodCellDir(b, m, size, seed), [toStageSpec(methodCellStage(r, b, m, size, seed, checkpoints), r)], seed);
+          const res = await cells[cell++]!;
           runs.push(record(b, m, size, seed, res[m]));
         }
       }

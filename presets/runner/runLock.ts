@@ -29,6 +29,12 @@ export interface AcquireOptions {
   command?: string;
   /** Told when a stale lock (of a dead process on this machine) is taken over. */
   warn?: (message: string) => void;
+  /**
+   * Whether a live-looking holder is known to be gone all the same (another machine's process, whose
+   * pid cannot be checked from here): a sweep worker holding the job's queue lease knows the previous
+   * holder lost it. Taken over like a dead process's lock.
+   */
+  isStale?: (holder: LockHolder) => boolean;
 }
 
 const RELEASE_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -65,7 +71,7 @@ export function acquireRunLock(dir: string, opts: AcquireOptions = {}): RunLock 
       }
       continue;
     }
-    if (!isStale(seen)) throw lockedError(path.dirname(file), file, seen);
+    if (!isStale(seen) && !opts.isStale?.(seen)) throw lockedError(path.dirname(file), file, seen);
     if (takeOver(file, seen, me)) {
       opts.warn?.(`took over the stale lock of ${path.dirname(file)}: pid ${seen.pid} on ${seen.host}, since ${seen.started}, is no longer running`);
       return held(path.dirname(file), file, me);

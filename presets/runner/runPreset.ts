@@ -14,7 +14,7 @@ import {
 import { PeriodicCheckpoint } from '../../plugins/checkpoints/index.ts';
 import { DEFAULT_METRICS_FILE, type JsonlMetricsLogger } from '../../plugins/loggers/index.ts';
 import { InterruptedError, StopOnSignal, type Interruption } from './interrupt.ts';
-import type { Preset, StageContext, StageSpec } from './Preset.ts';
+import type { ExperimentRunner, Preset, StageContext, StageSpec } from './Preset.ts';
 import { openRunFolder, type RunFolder } from './runFolder.ts';
 import { cleanForFreshStart, findResumePoint, removeAfter } from './stageAttempt.ts';
 import { createStageTrainer } from './stageTrainer.ts';
@@ -233,18 +233,35 @@ async function runPresetLocked<S extends OptionSchema>(
   }
   writeJsonAtomic(cfgFile, { ...record, ...opts.recordInConfig, created: new Date().toISOString() });
   if (preset.experiment) {
-    const experiment = await preset.experiment(config, async (subdir, stages, subSeed) => {
+    const experiment = await preset.experiment(config, oneAtATime(async (subdir, stages, subSeed) => {
       const out = await runStages(path.join(dir, subdir), stages, subSeed ?? seed, record, { ...opts, logger });
       return Object.fromEntries(out.map((o) => [o.name, o.result]));
-    }, dir);
+    }), dir);
     return { outcomes: [], experiment };
   }
   const outcomes = await runStages(dir, preset.stages(config), seed, record, { ...opts, logger });
   return { outcomes };
 }
 
+/**
+ * The runner an experiment gets from `graft run`: calls run one at a time in the order they were
+ * made (an experiment may start independent cells together; `graft sweep` runs those at once).
+ * Once one fails, the later ones fail with the same error without running, as a loop that awaited
+ * each in turn would have stopped there.
+ */
+export function oneAtATime(run: ExperimentRunner): ExperimentRunner {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (subdir, stages, subSeed) => {
+    const next = tail.then(() => run(subdir, stages, subSeed));
+    tail = next;
+    // The experiment awaits the first failure; the calls after it fail too and may never be awaited.
+    next.catch(() => {});
+    return next;
+  };
+}
+
 /** A recipe's data without its experiment's values (`sizes`, `seeds`): what must match to reuse a run folder. */
-function withoutGrid(recipe: unknown): unknown {
+export function withoutGrid(recipe: unknown): unknown {
   if (typeof recipe !== 'object' || recipe === null || !('experiment' in recipe)) return recipe;
   const e = (recipe as { experiment?: { name?: unknown } }).experiment;
   return { ...recipe, experiment: { name: e?.name } };

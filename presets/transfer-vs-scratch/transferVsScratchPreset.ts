@@ -111,9 +111,13 @@ export async function runTransferVsScratch(r: Recipe, o: TransferVsScratchOption
   const runs: RunRecord[] = [];
   let anyResult: Record<string, unknown> | undefined;
   const baselines = cellBaselines(effectiveUses(r.stages.find((s) => s.name === CLASSIFIER_STAGE)!).find((u) => u.plugin.meta.kind === 'dataset'));
+  // Every cell is started before any is awaited: cells are independent, so a runner that can run them
+  // at once (graft sweep) does; graft run's runner takes them one at a time in this order.
+  const cells = o.sizes.flatMap((size) => o.seeds.map((seed) => run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map((s) => toStageSpec(s, r)), seed)));
+  let cell = 0;
   for (const size of o.sizes) {
     for (const seed of o.seeds) {
-      const res = await run(cellDir(size, seed), cellStages(r, size, seed, lmCheckpoints).map((s) => toStageSpec(s, r)), seed);
+      const res = await cells[cell++]!;
       const scratch = record('scratch', size, seed, res.scratch);
       runs.push(scratch, record('transfer', size, seed, res.transfer));
       const b = baselines?.at(size, seed);
