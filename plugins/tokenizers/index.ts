@@ -6,7 +6,7 @@ export { ByteBpeTokenizerPlugin } from './byte-bpe/ByteBpeTokenizerPlugin.ts';
 export { BYTE_BPE_TOKENIZER_OPTIONS, BYTE_BPE_FIT_OPTIONS, type ByteBpeFitOptions } from './byte-bpe/options.ts';
 export { learnMerges } from './byte-bpe/learnMerges.ts';
 export { applyMerges } from './byte-bpe/applyMerges.ts';
-export { GPT2_PATTERN } from './byte-bpe/pretokenize.ts';
+export { GPT2_PATTERN, compilePattern, forEachPiece } from './byte-bpe/pretokenize.ts';
 export { WordTokenizer, WORD_SPECIALS, type WordTokenizerJSON } from './word/WordTokenizer.ts';
 export { WordTokenizerPlugin } from './word/WordTokenizerPlugin.ts';
 export { WORD_TOKENIZER_OPTIONS, WORD_FIT_OPTIONS, type WordFitOptions } from './word/options.ts';
