@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { clip, ErrorCodes, GraftError, readCheckpoint, resolveCheckpointDir, type Tokenizer } from '../core/index.ts';
 import { gloveText } from '../plugins/callbacks/export-vectors/gloveText.ts';
-import { specialIds } from '../plugins/datasets/skip-gram/specialIds.ts';
+import { specialIds } from '../plugins/tokenizers/specialIds.ts';
 import { vocabularyOf } from '../plugins/init/shared/vocabularyOf.ts';
 import { loadTokenizer } from '../plugins/tokenizers/loadTokenizer.ts';
 import { writeTextAtomic } from '../presets/runner/writeAtomic.ts';

@@ -29,3 +29,4 @@ export {
   type ChatTokens,
   type ResolvedChatTemplate,
 } from './chatTemplate.ts';
+export { specialIds } from './specialIds.ts';

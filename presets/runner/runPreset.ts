@@ -216,10 +216,7 @@ async function runPresetLocked<S extends OptionSchema>(
   const cfgFile = path.join(dir, 'config.json');
   if (existsSync(cfgFile) && !opts.force) {
     const prev = JSON.parse(readFileSync(cfgFile, 'utf8'));
-    // An experiment may grow or shrink its grid (sizes, seeds) in the same folder: its stages are the
-    // same, so the language model and every finished cell are reused.
-    const sameRecipe = JSON.stringify(withoutGrid(prev.recipe)) === JSON.stringify(withoutGrid(preset.recipe));
-    if (JSON.stringify(prev.config) !== JSON.stringify(config) || prev.preset !== preset.name || prev.seed !== seed || !sameRecipe) {
+    if (!sameRun(prev, record)) {
       throw new GraftError(ErrorCodes.CONFIG, `the run folder ${dir} holds a run of a different configuration`, {
         hint: 'Use another --out folder, or --force to overwrite its stages',
       });
@@ -258,6 +255,20 @@ export function oneAtATime(run: ExperimentRunner): ExperimentRunner {
     next.catch(() => {});
     return next;
   };
+}
+
+/**
+ * Whether a run folder's recorded `config.json` (`prev`) is the run `record` describes: same preset,
+ * seed, config and recipe. An experiment may grow or shrink its grid (sizes, seeds) in the same
+ * folder: its stages are the same, so the language model and every finished cell are reused.
+ */
+export function sameRun(prev: { preset?: unknown; seed?: unknown; config?: unknown; recipe?: unknown }, record: { preset: string; seed: number; config: unknown; recipe?: unknown }): boolean {
+  return (
+    prev.preset === record.preset &&
+    prev.seed === record.seed &&
+    JSON.stringify(prev.config) === JSON.stringify(record.config) &&
+    JSON.stringify(withoutGrid(prev.recipe)) === JSON.stringify(withoutGrid(record.recipe))
+  );
 }
 
 /** A recipe's data without its experiment's values (`sizes`, `seeds`): what must match to reuse a run folder. */

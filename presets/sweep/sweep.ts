@@ -7,7 +7,7 @@ import type { Recipe } from '../recipe/recipe.ts';
 import { recipeToData } from '../recipe/recipeData.ts';
 import { validateRecipe } from '../recipe/validateRecipe.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
-import { withoutGrid } from '../runner/runPreset.ts';
+import { sameRun } from '../runner/runPreset.ts';
 import { writeJsonAtomic } from '../runner/writeAtomic.ts';
 import { writeReport } from '../run-report/writeReport.ts';
 import { DEFAULT_RETRY, waitForJob, type JobProgress, type JobQueue, type RetryPolicy } from './jobQueue.ts';
@@ -174,7 +174,7 @@ function writeRunConfig(runDir: string, record: { preset: string; seed: number; 
   const cfgFile = path.join(runDir, 'config.json');
   if (existsSync(cfgFile)) {
     const prev = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-    if (prev.preset !== record.preset || prev.seed !== record.seed || JSON.stringify(withoutGrid(prev.recipe)) !== JSON.stringify(withoutGrid(record.recipe))) {
+    if (!sameRun(prev, record)) {
       throw new GraftError(ErrorCodes.CONFIG, `the folder ${runDir} holds a run of a different configuration`, { hint: 'Use another --out folder' });
     }
   }

@@ -11,11 +11,10 @@ import {
   type RunContext,
   type TrainerApi,
 } from '../../../core/index.ts';
-import { specialIds } from '../../datasets/skip-gram/specialIds.ts';
+import { specialIds } from '../../tokenizers/specialIds.ts';
 import { vocabularyOf } from '../../init/shared/vocabularyOf.ts';
-import { runFilePath } from '../shared/runFile.ts';
+import { runFilePath, writeRunFile } from '../shared/runFile.ts';
 import { gloveText } from './gloveText.ts';
-import { writeFileAtomic } from './writeFileAtomic.ts';
 
 export const EXPORT_VECTORS_OPTIONS = {
   file: { type: 'string', default: 'vectors.txt', minLength: 1, doc: 'GloVe text file written at the end of the run, relative to the run folder (resource runDir) unless absolute.' },
@@ -71,7 +70,7 @@ export class ExportVectorsCallback implements GraftPlugin {
     const values = (await variable.data()) as Float32Array;
     const out = gloveText(vocabularyOf(tokenizer), values, variable.shape[1]!, specialIds(tokenizer));
     const file = runFilePath(trainer, o.file, this.meta.name)!;
-    await writeFileAtomic(file, out.text, 'write the word vectors');
+    await writeRunFile(file, out.text, 'write the word vectors');
     trainer.logger.info(`${this.meta.name}: ${out.written} word vectors of dimension ${variable.shape[1]} written to ${file}`);
     offerStageResult(trainer.resources, { vectors_file: file, vectors_words: out.written });
   }

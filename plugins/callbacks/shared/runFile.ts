@@ -21,12 +21,19 @@ export function runFilePath(trainer: TrainerApi, file: string, plugin: string): 
   return path.join(runDir, file);
 }
 
-/** Write `content` to `file` (folders made); a failure is GRAFT_ERR_IO saying what was being written. */
+/**
+ * Write `content` to `file` (folders made) through a temporary file in the same folder and a
+ * rename: a reader, or a run killed mid-write, sees the old file or the new one, never half of one.
+ * A failure removes the temporary file and is GRAFT_ERR_IO saying what was being written.
+ */
 export async function writeRunFile(file: string, content: string, action: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, content);
+    await fs.writeFile(tmp, content);
+    await fs.rename(tmp, file);
   } catch (e) {
+    await fs.rm(tmp, { force: true });
     throw ioError(e, { action, file, bytes: Buffer.byteLength(content) });
   }
 }

@@ -26,7 +26,7 @@ import { checkSource, loadCorpus } from '../text-corpus/loadCorpus.ts';
 import { SKIP_GRAM_OPTIONS } from './options.ts';
 import { countPairs, pairChunks, toBlocks, type Blocks, type PassOptions } from './pairStream.ts';
 import { keepProbabilities, UnigramSampler } from './sampling.ts';
-import { specialIds } from './specialIds.ts';
+import { specialIds } from '../../tokenizers/specialIds.ts';
 
 export type SkipGramOptions = InputOptions<typeof SKIP_GRAM_OPTIONS>;
 

@@ -1,10 +1,11 @@
-import type { Tokenizer } from '../../../core/index.ts';
-import { WORD_SPECIALS } from '../../tokenizers/word/WordTokenizer.ts';
+import type { Tokenizer } from '../../core/index.ts';
+import { WORD_SPECIALS } from './word/WordTokenizer.ts';
 
 /**
  * Ids that are not words: the tokenizer's special tokens (unk, pad, bos, eos, ...) and the ids of
  * the `extra` token strings it has (default: tokenizer:word's specials, xxmaj and xxup included).
- * Skip-gram drops them from its stream; the GloVe export leaves them out.
+ * dataset:skip-gram drops them from its stream; the GloVe export (callback:export-vectors, graft
+ * export-vectors) leaves them out.
  */
 export function specialIds(tokenizer: Tokenizer, extra: readonly string[] = WORD_SPECIALS): Set<number> {
   const out = new Set<number>(Object.values(tokenizer.specials).filter((v): v is number => typeof v === 'number'));
