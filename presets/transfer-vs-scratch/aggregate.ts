@@ -16,6 +16,10 @@ export interface RunRecord {
   accuracy: number;
   /** Whether the run predicted one class for the whole test set. */
   collapsed?: boolean;
+  /** The step whose parameters were tested, when a model-choice callback restored the best (callback:early-stopping). */
+  chosenStep?: number;
+  /** Steps the run trained. */
+  steps?: number;
   /** Whether the run predicted one class for at least 95% of the test set (collapsed runs included): see `mostlyOneClass`. */
   mostlyOneClass?: boolean;
 }

@@ -28,6 +28,8 @@ const TINY = {
   'task.maxSteps': 0,
   sizes: [16, 8],
   seeds: [1, 2],
+  'task.modelChoice': 'best-validation',
+  'task.validate': true,
 };
 const dir = mkdtempSync(path.join(tmpdir(), 'graft-tvs-'));
 
@@ -59,6 +61,17 @@ test.serial('the experiment writes results.json, results.md and the SVG from eve
   const cell = (v: string) => JSON.parse(readFileSync(path.join(dir, 'runs', 'n8-s2', v, 'result.json'), 'utf8'));
   t.true(cell('transfer').parameters_loaded.length > 0);
   t.is(cell('scratch').parameters_loaded, undefined);
+  // Model choice on a validation subsample as large as the training one: both classifiers test
+  // the parameters of their best validation macro-F1, chosen among per-epoch evaluations.
+  for (const v of ['scratch', 'transfer']) {
+    const r = cell(v);
+    t.is(r.validation_examples, 8);
+    t.is(r.early_stopping.monitor, 'validation_f1');
+    t.true(r.early_stopping.restored);
+    t.true(r.early_stopping.bestStep >= 1 && r.early_stopping.bestStep <= r.steps, `${v}: best step ${r.early_stopping.bestStep} of ${r.steps}`);
+    t.true(r.early_stopping.best >= r.metrics.validation_f1 - 1e-12);
+  }
+  t.is(JSON.parse(readFileSync(path.join(dir, 'runs', 'n16-s1', 'scratch', 'result.json'), 'utf8')).validation_examples, 16);
   const md = readFileSync(path.join(dir, 'results.md'), 'utf8');
   // F1 and accuracy tables: a line per size; every run: a line per size and seed.
   t.is(md.split('\n').filter((l) => /^\| \d/.test(l)).length, 2 + 2 + 4);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   formatNumber,
+  offerStageResult,
   resolveOptions,
   type EvalContext,
   type GraftPlugin,
@@ -102,6 +103,18 @@ export class EarlyStoppingCallback implements GraftPlugin {
   }
 
   private restore(ctx: RunContext): void {
+    // In the stage's result: which evaluation won, so a report can say what was tested.
+    if (this.s.best !== null) {
+      offerStageResult(ctx.trainer.resources, {
+        early_stopping: { monitor: this.options.monitor, best: this.s.best, bestStep: this.s.bestStep, restored: this.options.restoreBest && this.bestParams.size > 0 && ctx.state.stopReason !== 'error' },
+      });
+    }
+    else if (ctx.state.stopReason !== 'error' && !this.warnedMissing) {
+      // Nothing evaluated during training: the run is not what the user asked for; say how to fix it.
+      ctx.trainer.logger.warn(
+        `${this.meta.name}: no evaluation ran during training, so nothing was ${this.options.restoreBest ? 'chosen' : 'monitored'}; evaluate while training (callback:evaluate atEpochEnd or every)`,
+      );
+    }
     if (!this.options.restoreBest || this.bestParams.size === 0) return;
     if (ctx.state.stopReason !== 'error') {
       const params = ctx.trainer.params;

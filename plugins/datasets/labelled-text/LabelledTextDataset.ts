@@ -49,7 +49,7 @@ interface SavedState {
  * is read, labelled, split and subsampled at setup stage `data` (independently of the run seed),
  * and every split is encoded once at stage `encode`. Batches: `inputs` int32 [B, T] padded at the
  * end with the tokenizer's pad id, `mask` float32 [B, T], `lengths` int32 [B], `labels` int32 [B].
- * At setup it offers `{ train_examples, class_names }` (training examples after `trainSize` subsampling; the classes by id) to the
+ * At setup it offers `{ train_examples, validation_examples, class_names }` (training and validation examples after subsampling; the classes by id) to the
  * stage result (`CoreResources.stageResult`, merged into a preset stage's `result.json`).
  */
 export class LabelledTextDataset implements DatasetPlugin {
@@ -146,7 +146,7 @@ export class LabelledTextDataset implements DatasetPlugin {
     trainer.tap('setup', this, () => {
       this.load();
       const data = this.requireData();
-      offerStageResult(trainer.resources, { train_examples: data.train.records.length, class_names: [...data.classes] });
+      offerStageResult(trainer.resources, { train_examples: data.train.records.length, validation_examples: data.validation.records.length, class_names: [...data.classes] });
     }, { stage: 'data' });
     trainer.tap('setup', this, () => this.encode(trainer.role('tokenizer').tokenizer), { stage: 'encode' });
   }

@@ -29,6 +29,8 @@ export interface LabelledLoadOptions {
   splitSeed: number;
   trainSize: number;
   subsampleSeed: number;
+  /** Stratified subsample of the validation split (0 = all). */
+  validationSize?: number;
 }
 
 /** The examples of one split with their class ids. */
@@ -99,10 +101,17 @@ export function loadLabelledData(o: LabelledLoadOptions, plugin: string): Labell
     classes,
     train,
     fullTrain,
-    validation: valFile ? { records: valFile, labels: toIds(valFile) } : pick(parts.validation),
+    validation: subsample(valFile ? { records: valFile, labels: toIds(valFile) } : pick(parts.validation), classes.length, o.validationSize ?? 0, o.subsampleSeed),
     test: testFile ? { records: testFile, labels: toIds(testFile) } : pick(parts.test),
     dropped,
   };
+}
+
+/** A stratified subsample of `size` examples of a split (0 or at least its size: the split as it is). */
+function subsample(split: LabelledSplit, numClasses: number, size: number, seed: number): LabelledSplit {
+  if (size === 0 || size >= split.records.length) return split;
+  const idx = stratifiedSubsample(split.labels, numClasses, size, seed);
+  return { records: Array.from(idx, (i) => split.records[i]!), labels: Int32Array.from(idx, (i) => split.labels[i]!) };
 }
 
 /**

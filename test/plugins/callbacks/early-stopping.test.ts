@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { createTrainer, silentLogger, type Batch, type ForwardContext, type GraftPlugin, type ObjectivePlugin, type Outputs, type TrainerApi } from '../../../core/index.ts';
+import { CoreResources, createTrainer, silentLogger, type Batch, type ForwardContext, type GraftPlugin, type ObjectivePlugin, type Outputs, type TrainerApi } from '../../../core/index.ts';
 import { EarlyStoppingCallback } from '../../../plugins/callbacks/early-stopping/EarlyStoppingCallback.ts';
 import { earlyStoppingUpdate, INITIAL_EARLY_STOPPING } from '../../../plugins/callbacks/early-stopping/earlyStoppingUpdate.ts';
 import { isImprovement } from '../../../plugins/callbacks/early-stopping/isImprovement.ts';
@@ -131,6 +131,28 @@ test('a metric the evaluation does not report is warned about once and never sto
   const warns = lines.filter((l) => l.includes('callback:early-stopping'));
   t.is(warns.length, 1);
   t.regex(warns[0]!, /option "monitor" is "accuracy".*validation_loss/);
+  tr.dispose();
+});
+
+test('no evaluation during training: a warning saying how to evaluate, and nothing in the stage result', async (t) => {
+  const lines: string[] = [];
+  const logger = winston.createLogger({
+    format: winston.format.printf((i) => String(i.message)),
+    transports: [new winston.transports.Stream({ stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) })],
+  });
+  const tr = createTrainer({ plugins: plugins([1, 2], new EarlyStoppingCallback({ restoreBest: true })), options: { epochs: 1 }, logger });
+  await tr.fit();
+  const warns = lines.filter((l) => l.includes('callback:early-stopping'));
+  t.is(warns.length, 1);
+  t.regex(warns[0]!, /no evaluation ran during training, so nothing was chosen.*callback:evaluate/);
+  t.is(tr.resources.get(CoreResources.stageResult)?.early_stopping, undefined);
+  tr.dispose();
+});
+
+test('the stage result says which evaluation was restored', async (t) => {
+  const tr = createTrainer({ plugins: plugins([5, 1, 3, 3], everyStep(), new EarlyStoppingCallback({ patience: 5, restoreBest: true })), options: { epochs: 1 }, logger: silentLogger() });
+  await tr.fit();
+  t.deepEqual(tr.resources.get(CoreResources.stageResult)?.early_stopping, { monitor: 'validation_loss', best: 1, bestStep: 2, restored: true });
   tr.dispose();
 });
 

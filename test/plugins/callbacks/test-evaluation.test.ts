@@ -69,7 +69,7 @@ test.serial('at the end of a run: the metrics of trainer.evaluate("test") on the
   t.deepEqual(Object.keys(JSON.parse(text)), [...TEST_METRICS, 'confusion']);
   // The stage result: the dataset's train_examples, then every test metric and the confusion matrix.
   const ds = trainer.plugin<ReturnType<typeof labelledDataset>>('dataset:labelled-text')!;
-  t.deepEqual(trainer.resources.get(CoreResources.stageResult), { train_examples: ds.examples('train').length, class_names: [...ds.classNames], ...direct, confusion: cm });
+  t.deepEqual(trainer.resources.get(CoreResources.stageResult), { train_examples: ds.examples('train').length, validation_examples: ds.examples('validation').length, class_names: [...ds.classNames], ...direct, confusion: cm });
   trainer.dispose();
 });
 

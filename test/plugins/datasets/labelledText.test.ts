@@ -149,6 +149,33 @@ test('trainSize: stratified, nested across sizes, independent of the run seed', 
   t.is(s20.full.length, 80);
 });
 
+test('validationSize: a stratified, nested subsample of the validation split; the test split untouched', async (t) => {
+  const csv = writeCsv('v.csv', 400);
+  const mk = async (validationSize: number, subsampleSeed = 0) => {
+    const ds = new LabelledTextDataset({ source: csv, validationFraction: 0.25, validationSize, subsampleSeed });
+    const r = await setupWith(ds);
+    const out = { val: ds.examples('validation'), test: ds.examples('test'), train: ds.examples('train') };
+    r.trainer.dispose();
+    return out;
+  };
+  const all = await mk(0);
+  const v10 = await mk(10);
+  const v40 = await mk(40);
+  t.is(all.val.length, 100);
+  t.is(v10.val.length, 10);
+  // 70/30 classes: 7 and 3 of 10, 28 and 12 of 40.
+  t.is(v10.val.filter((e) => e.label === 'pos').length, 3);
+  t.is(v40.val.filter((e) => e.label === 'pos').length, 12);
+  const full = new Set(all.val.map((e) => e.line));
+  const in40 = new Set(v40.val.map((e) => e.line));
+  t.true(v40.val.every((e) => full.has(e.line)));
+  t.true(v10.val.every((e) => in40.has(e.line)));
+  t.deepEqual(v10.test, all.test);
+  t.deepEqual(v10.train, all.train);
+  t.notDeepEqual((await mk(10, 5)).val, v10.val);
+  t.deepEqual((await mk(1000)).val, all.val);
+});
+
 test('unlabelledTexts and trainingTexts never contain validation or test texts', async (t) => {
   const ds = new LabelledTextDataset({ source: csv100 });
   const { trainer, tokenizer } = await setupWith(ds);

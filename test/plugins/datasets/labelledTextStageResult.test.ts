@@ -22,13 +22,13 @@ async function offered(trainSize: number): Promise<{ result: unknown; train: num
   return out;
 }
 
-test.serial('offers { train_examples, class_names } to the stage result at setup: the training examples after subsampling, the classes by id', async (t) => {
+test.serial('offers { train_examples, validation_examples, class_names } to the stage result at setup: the examples after subsampling, the classes by id', async (t) => {
   // 40 distinct rows, stratified: 4 to test (10%), 8 to validation (20%), 28 to train.
   const all = await offered(0);
   t.is(all.train, 28);
   t.true(all.classes.length >= 2);
-  t.deepEqual(all.result, { train_examples: 28, class_names: all.classes });
+  t.deepEqual(all.result, { train_examples: 28, validation_examples: 8, class_names: all.classes });
   const some = await offered(10);
   t.is(some.train, 10);
-  t.deepEqual(some.result, { train_examples: 10, class_names: all.classes });
+  t.deepEqual(some.result, { train_examples: 10, validation_examples: 8, class_names: all.classes });
 });
