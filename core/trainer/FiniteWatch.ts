@@ -24,22 +24,39 @@ export interface FiniteReport {
 }
 
 /**
- * Watches the training loss for NaN and ±Infinity without reading it: every step, `update`
- * folds the loss into a 5-float vector on the device (a handful of tiny ops, no GPU/CPU sync);
- * `check` reads that vector asynchronously, which the trainer does every `checkFiniteEvery`
- * steps, at the end of a run and before every save and evaluation. The vector keeps the first
- * non-finite step and the last finite loss before it, so the error names them however long ago
- * it happened. Four small tensors (the vector and three constants), made at setup (after the
- * backend is chosen), freed by `dispose`.
+ * Watches the training loss for NaN and ±Infinity. Every step `update` folds the loss into a
+ * 5-float record (first non-finite step and value, the last finite loss and its step); `check`
+ * reads it, which the trainer does every `checkFiniteEvery` steps, at the end of a run and before
+ * every save and evaluation, so the error names the first bad step however long ago it happened.
+ *
+ * Two ways, one record, chosen at `init` by the backend:
+ * - on a backend whose tensors live in this process's memory and whose kernels run when called
+ *   (wasm, cpu), reading a scalar is a copy of 4 bytes, so `update` reads the loss and folds it in
+ *   JavaScript: no kernel at all (the device form's seven small kernels cost about 0.15 ms a step
+ *   on wasm, most of the trainer's fixed cost on a small model);
+ * - elsewhere (webgl, tfjs-node, tfjs-node-gpu) a read would wait for the device, so the record is
+ *   a variable updated on the device by seven small kernels, read asynchronously only at checks.
  */
+/** Backends whose reads are synchronous copies from this process's memory. */
+const HOST_BACKENDS = new Set(['wasm', 'cpu']);
+
 export class FiniteWatch {
+  /** Host form: the record in JavaScript. */
+  private host: Float64Array | undefined;
   private v: tf.Variable | undefined;
   /** Constants: which slots a finite loss writes (LAST_*; a non-finite one writes the others), which hold the loss, 0. */
   private consts: { writesIfFinite: tf.Tensor; lossSlots: tf.Tensor; zero: tf.Tensor } | undefined;
 
-  /** Make the tensors (idempotent). */
+  /** `form`: force one form (tests compare them); default by the running backend at `init`. */
+  constructor(private readonly forced?: 'host' | 'device') {}
+
+  /** Make the record (idempotent), on the host or the device by the running backend. */
   init(): void {
-    if (this.v) return;
+    if (this.v || this.host) return;
+    if (this.forced === 'host' || (this.forced === undefined && HOST_BACKENDS.has(tf.getBackend()))) {
+      this.host = Float64Array.from(INITIAL);
+      return;
+    }
     this.v = tf.tidy(() => tf.variable(tf.tensor1d(INITIAL), false));
     const slots = (f: (i: number) => boolean) => tf.keep(tf.tensor1d(Array.from({ length: SIZE }, (_, i) => f(i)), 'bool'));
     this.consts = {
@@ -49,12 +66,19 @@ export class FiniteWatch {
     };
   }
 
+  /** Which form `init` chose: 'host' (JavaScript), 'device' (a variable), or undefined before it. */
+  get form(): 'host' | 'device' | undefined {
+    return this.host ? 'host' : this.v ? 'device' : undefined;
+  }
+
   /**
-   * Fold this step's loss in, on the device; nothing is read. Seven small kernels and one upload
-   * of five floats (the fastest of the forms measured, bench/finiteFlag.ts).
+   * Fold this step's loss in. Host form: one read of the scalar loss (a mean first if it is not
+   * one). Device form: seven small kernels and one upload of five floats, nothing read (the
+   * fastest of the device forms measured, bench/finiteFlag.ts).
    */
   update(loss: tf.Tensor, step: number): void {
     this.init();
+    if (this.host) return this.updateHost(loss, step);
     const v = this.v!;
     const c = this.consts!;
     tf.tidy(() => {
@@ -68,11 +92,30 @@ export class FiniteWatch {
     });
   }
 
+  private updateHost(loss: tf.Tensor, step: number): void {
+    const r = this.host!;
+    if (r[BAD] !== 0) return;
+    // The same float32 value the device form folds in (a mean of a non-scalar loss, as tf.mean gives it).
+    const l = loss.rank === 0 ? (loss.dataSync()[0] as number) : tf.tidy(() => tf.mean(loss).dataSync()[0] as number);
+    if (Number.isFinite(l)) {
+      r[LAST_LOSS] = l;
+      r[LAST_STEP] = step;
+    } else {
+      r[BAD] = 1;
+      r[BAD_STEP] = step;
+      r[BAD_VALUE] = l;
+    }
+  }
+
+  /** The record's five values (asynchronously on the device); undefined before `init`. */
+  private async values(): Promise<ArrayLike<number> | undefined> {
+    return this.host ?? (this.v ? await this.v.data() : undefined);
+  }
+
   /** Read the watch (asynchronously); undefined if no loss went non-finite (or before setup). */
   async read(): Promise<FiniteReport | undefined> {
-    if (!this.v) return undefined;
-    const d = await this.v.data();
-    if (d[BAD] === 0) return undefined;
+    const d = await this.values();
+    if (!d || d[BAD] === 0) return undefined;
     return { badStep: d[BAD_STEP]!, badValue: d[BAD_VALUE]!, lastLoss: d[LAST_LOSS]!, lastStep: d[LAST_STEP]! };
   }
 
@@ -86,13 +129,14 @@ export class FiniteWatch {
   /** A non-finite tensor refused by the checkpoint writer, with the loss history added; other errors as they are. */
   async explain(e: unknown): Promise<unknown> {
     if (!(e instanceof GraftError) || e.code !== ErrorCodes.NON_FINITE) return e;
-    const r = this.v ? await this.v.data() : undefined;
+    const r = await this.values();
     const history = !r ? '' : r[LAST_STEP]! >= 0 ? `; the loss was finite up to step ${r[LAST_STEP]} (last ${num(r[LAST_LOSS]!)})` : '';
     return new GraftError(e.code, `${e.summary}${history}`, { ...e.details, hint: NON_FINITE_HINT, cause: e });
   }
 
   /** Forget the history (after a full checkpoint load). */
   reset(): void {
+    this.host?.set(INITIAL);
     const v = this.v;
     if (v) tf.tidy(() => v.assign(tf.tensor1d(INITIAL)));
   }
@@ -100,7 +144,7 @@ export class FiniteWatch {
   dispose(): void {
     this.v?.dispose();
     if (this.consts) tf.dispose(Object.values(this.consts));
-    this.v = this.consts = undefined;
+    this.v = this.consts = this.host = undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import { batchCounts, disposeBatch, type Batch, type BatchCounts, type Outputs, 
 import type { ErrorContext, EvalBatchContext, EvalContext, GradMap, LossContext, Metrics, RunContext, StepContext } from '../hooks/contexts.ts';
 import { CancelStep, Control } from '../hooks/Control.ts';
 import { describeHooks, formatDescription, traceHooks, type HookDescription } from '../hooks/describe.ts';
-import { tapHook } from '../hooks/tapHook.ts';
+import { runSeries, tapHook } from '../hooks/tapHook.ts';
 import type { HookName, TrainerHooks } from '../hooks/TrainerHooks.ts';
 import { Interceptors } from '../model/Interceptors.ts';
 import type { ParameterStore, ParamEntry } from '../params/index.ts';
@@ -285,8 +285,11 @@ export class Trainer implements TrainerApi {
       consumed = true;
       // On device, no sync: the first non-finite step and the last finite loss (read at checks).
       this.finite.update(value, state.step);
-      await hooks.afterStep.promise(ctx);
-      await this.checkFinite();
+      // Synchronous unless a tap returns a promise (runSeries): no promise per tap on every step.
+      const after = runSeries(hooks.afterStep, ctx);
+      if (after) await after;
+      const check = this.checkFinite();
+      if (check) await check;
       const reason = hooks.shouldStop.call(ctx);
       if (reason) control.stopRun(reason);
     } catch (e) {
@@ -305,10 +308,10 @@ export class Trainer implements TrainerApi {
   }
 
   /** Every `checkFiniteEvery` steps: read the loss flag (asynchronously) and stop a diverged run. */
-  private async checkFinite(): Promise<void> {
+  private checkFinite(): Promise<void> | undefined {
     const every = this.options.checkFiniteEvery;
-    if (every <= 0 || this.state.step % every !== 0) return;
-    await this.assertFinite();
+    if (every <= 0 || this.state.step % every !== 0) return undefined;
+    return this.assertFinite();
   }
 
   /**

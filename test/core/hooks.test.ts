@@ -220,3 +220,74 @@ test('describe lists each hook with its taps in run order and stage', (t) => {
   t.regex(text, /setup\n {2}build {6}model:toy/);
   tr.dispose();
 });
+
+test('afterStep fast path: sync and async taps keep their stage order, an async tap is awaited before the next, a tap added later is called', async (t) => {
+  const log: string[] = [];
+  const tapper = (name: string, stage: string, async: boolean): GraftPlugin => ({
+    meta: { name: `callback:${name}`, kind: 'callback' },
+    apply(tr: TrainerApi) {
+      tr.tap('afterStep', this, async
+        ? async (ctx) => {
+            await new Promise((r) => setTimeout(r, 2));
+            log.push(`${name}@${ctx.state.step}`);
+          }
+        : (ctx) => void log.push(`${name}@${ctx.state.step}`), { stage });
+    },
+  });
+  const late: GraftPlugin = {
+    meta: { name: 'callback:late', kind: 'callback' },
+    apply(tr: TrainerApi) {
+      // Taps afterStep from inside a step: honoured from the next call on.
+      tr.tap('beforeStep', this, (ctx) => {
+        if (ctx.state.step === 1 && !log.includes('tapped')) {
+          log.push('tapped');
+          tr.tap('afterStep', this, (c) => void log.push(`late@${c.state.step}`), { stage: 'observe' });
+        }
+      });
+    },
+  };
+  const tr = createTrainer({
+    plugins: [...toyPlugins({ batches: 3 }), tapper('c-sync-observe', 'observe', false), tapper('b-async', 'default', true), tapper('a-sync-first', 'first', false), late],
+    options: { epochs: 1 },
+    logger: silentLogger(),
+  });
+  await tr.fit();
+  t.deepEqual(log, [
+    'a-sync-first@1', 'b-async@1', 'c-sync-observe@1',
+    'tapped',
+    // afterStep is a closing hook: within a stage, the later tap runs first.
+    'a-sync-first@2', 'b-async@2', 'late@2', 'c-sync-observe@2',
+    'a-sync-first@3', 'b-async@3', 'late@3', 'c-sync-observe@3',
+  ]);
+  tr.dispose();
+});
+
+test('afterStep fast path: an error from a sync or an async tap fails the run as through tapable', async (t) => {
+  for (const async of [false, true]) {
+    const boom: GraftPlugin = {
+      meta: { name: 'callback:boom', kind: 'callback' },
+      apply(tr: TrainerApi) {
+        tr.tap('afterStep', this, async
+          ? async (ctx) => {
+              if (ctx.state.step === 2) throw new Error(`async boom at ${ctx.state.step}`);
+            }
+          : (ctx) => {
+              if (ctx.state.step === 2) throw new Error(`sync boom at ${ctx.state.step}`);
+            });
+      },
+    };
+    const tr = createTrainer({ plugins: [...toyPlugins({ batches: 4 }), boom], options: { epochs: 1 }, logger: silentLogger() });
+    await t.throwsAsync(tr.fit(), { message: async ? 'async boom at 2' : 'sync boom at 2' });
+    t.is(tr.state.step, 2);
+    tr.dispose();
+  }
+});
+
+test('a tap made on the tapable hook itself (tapAsync) still runs, through tapable', async (t) => {
+  const log: number[] = [];
+  const tr = createTrainer({ plugins: [...toyPlugins({ batches: 2 })], options: { epochs: 1 }, logger: silentLogger() });
+  tr.hooks.afterStep.tapAsync('raw', (ctx, done) => void setTimeout(() => (log.push(ctx.state.step), done()), 1));
+  await tr.fit();
+  t.deepEqual(log, [1, 2]);
+  tr.dispose();
+});

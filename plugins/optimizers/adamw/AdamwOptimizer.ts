@@ -37,6 +37,8 @@ export class AdamwOptimizer extends GroupedOptimizer {
   readonly meta = AdamwOptimizer.meta;
   readonly options: Readonly<Omit<ReturnType<typeof resolveAdamw>, 'groups'> & { groups: ParamGroupSpec[] }>;
   protected readonly slotNames = ['m', 'v'] as const;
+  // adamwUpdate is the fused kernel (three outputs, nothing else) or tf.tidy around the same math.
+  protected override readonly updateFreesItsTemporaries = true;
 
   constructor(input: AdamwOptionsInput = {}) {
     const options = resolveAdamw(input);
