@@ -5,6 +5,7 @@
  * failure is caught and recorded in `skipped`. A specific backend (opts.prefer or env
  * GRAFT_BACKEND) never falls back: if it cannot load, selectBackend throws naming it and why.
  */
+import { relaxedSimd } from './kernels/relaxedSimd.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { ErrorCodes, GraftError } from '../errors/index.ts';
 import { backendError } from './errors.ts';
@@ -140,7 +141,10 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   }
   const kernels = registerGraftKernels(tfjsBackend, { fastKernels });
   const info: BackendInfo = { name: chosen, tfjsBackend, skipped, kernels };
-  if (tfjsBackend === 'wasm') info.threads = wasmThreadsOf(tf.backend());
+  if (tfjsBackend === 'wasm') {
+    info.threads = wasmThreadsOf(tf.backend());
+    if (fastKernels) info.fma = relaxedSimd().reason;
+  }
   // Absent optional peers are the usual case: named, not explained (the reasons are in the meta).
   const absent = skipped.filter(s => s.reason.startsWith('not installed')).map(s => s.name);
   const broken = skipped.filter(s => !s.reason.startsWith('not installed')).map(s => `${s.name}: ${s.reason}`);

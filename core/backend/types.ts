@@ -50,6 +50,8 @@ export interface BackendInfo {
   kernels: string[];
   /** wasm only: threads its XNNPACK pool runs on (1 = single-threaded). */
   threads?: number;
+  /** wasm with graft's kernels only: whether the GEMM uses relaxed SIMD multiply-add, and why (GRAFT_WASM_FMA). */
+  fma?: string;
 }
 
 /** Why graft registers a kernel: 'missing' and 'fix' are always on, 'fast' obeys fastKernels. */

@@ -14,10 +14,12 @@
  * attention head) is as large as the work is small: packing cost about as much as the products.
  * This kernel needs no packing and no transposes of A.
  *
- * Numerics: each output is one running sum, acc = acc + a*b (separate multiply and add, as wasm
- * SIMD has no fused multiply-add) in increasing k, started from 0, or from C when accumulating.
- * That is the order of XNNPACK's f32 GEMM micro-kernels, and blocking over k (the caller passes
- * `accumulate` for later blocks) does not change it.
+ * Numerics: each output is one running sum in increasing k, started from 0, or from C when
+ * accumulating; blocking over k (the caller passes `accumulate` for later blocks) does not change
+ * it. With relaxed SIMD (relaxedSimd.ts; default where the runtime has it) the vector tiles add
+ * a*b with one rounding (`f32x4.relaxed_madd`, fused on CPUs with FMA); without it, or with
+ * GRAFT_WASM_FMA=0, acc = acc + a*b rounds twice, which is the order and rounding of XNNPACK's f32
+ * GEMM micro-kernels (bit-identical to them). Scalar column tails always round twice.
  *
  * Tiles: 4 rows x 8 columns (8 f32x4 accumulators; V8 keeps them all in registers and the inner
  * loop is 28 instructions for 64 flops), then 1-row tiles for the remaining rows; columns go 8, 4,
@@ -26,6 +28,7 @@
  */
 import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
 import { perMemory, instantiateOn } from './moduleOnMemory.ts';
+import { relaxedSimd } from './relaxedSimd.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
@@ -36,9 +39,11 @@ export interface GemmTiling {
   mr: number;
   /** f32x4 vectors per main tile row (columns = 4 * nvec). */
   nvec: number;
+  /** Relaxed SIMD multiply-add in the vector tiles (see relaxedSimd.ts); default: as `relaxedSimd()` decides. */
+  fma?: boolean;
 }
 
-function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; locals: ValType[]; body: Bytes } {
+function buildGemm({ mr: MR, nvec: NV, fma = false }: GemmTiling): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const locals: ValType[] = [];
   const local = (t: ValType) => PARAMS.length + locals.push(t) - 1;
   const n0 = local(I32);
@@ -103,6 +108,7 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
       out.push(...g(ap[i]!), ...(scalar ? op.f32Load() : op.v128Load32Splat()), ...op.set(scalar ? as : av));
       for (let j = 0; j < cols; j++) {
         if (scalar) out.push(...g(acc(i, j)), ...g(as), ...g(bs), ...op.f32Mul, ...op.f32Add, ...op.set(acc(i, j)));
+        else if (fma) out.push(...g(av), ...g(bv[j]!), ...g(acc(i, j)), ...op.f32x4RelaxedMadd, ...op.set(acc(i, j)));
         else out.push(...g(acc(i, j)), ...g(av), ...g(bv[j]!), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc(i, j)));
       }
     }
@@ -149,6 +155,11 @@ function buildGemm({ mr: MR, nvec: NV }: GemmTiling): { params: ValType[]; local
 }
 
 const TILING: GemmTiling = { mr: 4, nvec: 2 };
+
+/** The default tiling, with FMA where relaxed SIMD is available (decided once, before the first compile). */
+export function defaultTiling(): GemmTiling {
+  return { ...TILING, fma: relaxedSimd().fma };
+}
 
 /**
  * transpose(batch, rows, cols, src, dst): dst[b][c][r] = src[b][r][c] (byte pointers, 32-bit
@@ -301,7 +312,7 @@ export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, s
   b: number, sbk: number, c: number, scm: number, accumulate: number, ranges?: number) => void;
 
 /** The module's bytes for an unshared (single-threaded build) or shared (threaded build) memory. */
-export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = TILING): Uint8Array {
+export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defaultTiling()): Uint8Array {
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
     { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },

@@ -83,6 +83,9 @@ export const op = {
   shuffle32: (lanes: readonly number[]): Bytes => [0xfd, ...uleb(0x0d), ...lanes.flatMap(l => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
+  /** Relaxed SIMD: a*b + c for a, b, c on the stack (fused or not, as the CPU does it). */
+  f32x4RelaxedMadd: [0xfd, ...uleb(0x105)],
+  f32x4ExtractLane: (lane: number): Bytes => [0xfd, ...uleb(0x1f), lane],
   block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], else: [0x05], end: [0x0b],
   br: (depth: number): Bytes => [0x0c, ...uleb(depth)],
   brIf: (depth: number): Bytes => [0x0d, ...uleb(depth)],

@@ -9,7 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGraftKernels } from '../../../core/backend/index.ts';
 import { gemmBlocked, gemmModuleBytes, gemmModuleOn, gemmOn } from '../../../core/backend/kernels/gemmModule.ts';
 import { wasmMemoryOf, type WasmBackendLike } from '../../../core/backend/kernels/heap.ts';
+import { relaxedSimdSupport } from '../../../core/backend/kernels/relaxedSimd.ts';
 import { assertClose, initBackends, prng, randomValues, run, size } from './helpers.ts';
+
+// The default GEMM here is the one without relaxed SIMD, whose sums are bit-identical to XNNPACK's
+// and to running sums in JavaScript; the FMA form is tested on its own below.
+process.env.GRAFT_WASM_FMA = '0';
 
 test.before(async () => {
   await initBackends();
@@ -72,6 +77,78 @@ test.serial('gemm: bit-exact running sums for every tile remainder, block bounda
       }
     }
   }
+});
+
+/** As `reference`, but the vector columns add each product with one rounding (FMA), the last n % 4 (scalar tail) columns with two. */
+function fmaReference(a: Float32Array, b: Float32Array, m: number, n: number, k: number, aT: boolean): Float32Array {
+  const c = new Float32Array(m * n);
+  const vectorCols = n - (n % 4);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const x = aT ? a[p * m + i]! : a[i * k + p]!;
+        // The product of two float32 values is exact in float64; the sum is then rounded once.
+        s = j < vectorCols ? Math.fround(s + x * b[p * n + j]!) : Math.fround(s + Math.fround(x * b[p * n + j]!));
+      }
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+test.serial('gemm with relaxed SIMD (GRAFT_WASM_FMA=1): one rounding per product where fused, within float32 rounding of float64 sums', async t => {
+  const facts = relaxedSimdSupport();
+  if (!facts.available) {
+    t.log('skipped: no relaxed SIMD in this runtime');
+    t.pass();
+    return;
+  }
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const fmaGemm = gemmOn(wasmMemoryOf(backend), { mr: 4, nvec: 2, fma: true });
+  const rand = prng(42);
+  let differsFromUnfused = false;
+  for (const [m, n, k] of [[1, 1, 1], [3, 5, 2], [5, 9, 7], [7, 13, 129], [8, 12, 300], [6, 263, 130]] as [number, number, number][]) {
+    for (const aT of [false, true]) {
+      const av = randomValues(rand, m * k);
+      const bv = randomValues(rand, k * n);
+      const heap = backend.wasm;
+      const aPtr = heap._malloc(m * k * 4) >>> 0;
+      const bPtr = heap._malloc(k * n * 4) >>> 0;
+      const cPtr = heap._malloc(m * n * 4) >>> 0;
+      try {
+        new Float32Array(heap.HEAPU8.buffer, aPtr, m * k).set(av);
+        new Float32Array(heap.HEAPU8.buffer, bPtr, k * n).set(bv);
+        gemmBlocked(fmaGemm, m, n, k, aPtr, aT ? 4 : k * 4, aT ? m * 4 : 4, bPtr, n * 4, cPtr, n * 4);
+        const got = new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).slice();
+        const what = `m=${m} n=${n} k=${k} aT=${aT}`;
+        if (facts.fused) t.deepEqual(got, fmaReference(av, bv, m, n, k, aT), what);
+        else t.deepEqual(got, reference(av, bv, m, n, k, aT), what);
+        if (got.some((x, i) => x !== reference(av, bv, m, n, k, aT)[i])) differsFromUnfused = true;
+        // Against float64 sums: within a few float32 roundings of the sum of magnitudes.
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let exact = 0;
+            let mag = 0;
+            for (let p = 0; p < k; p++) {
+              const prod = (aT ? av[p * m + i]! : av[i * k + p]!) * bv[p * n + j]!;
+              exact += prod;
+              mag += Math.abs(prod);
+            }
+            const err = Math.abs(got[i * n + j]! - exact);
+            if (err > k * 2 ** -23 * mag + 1e-30) t.fail(`${what} [${i},${j}]: ${got[i * n + j]} vs ${exact}`);
+          }
+        }
+      } finally {
+        heap._free(aPtr);
+        heap._free(bPtr);
+        heap._free(cPtr);
+      }
+    }
+  }
+  // On a CPU with FMA the single rounding shows somewhere in these products.
+  t.is(differsFromUnfused, facts.fused === true);
 });
 
 test.serial('transpose: every 4x4-block remainder, batches, bit patterns kept', async t => {
