@@ -177,11 +177,19 @@ function useWasmThreads(threads: number | undefined): void {
   wasmFactoryThreads = want;
 }
 
-async function loadWasm(threads?: number): Promise<void> {
+async function loadWasm(threads?: number, defaultThreads = 1): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
-  useWasmThreads(threads);
+  const engine = tf.engine() as unknown as WasmEngine;
+  const fresh = engine.registry['wasm'] == null && !wasmStarted(engine);
+  // The default applies only to a backend not yet started (else: whatever is running).
+  useWasmThreads(threads ?? (fresh && defaultThreads > 1 ? defaultThreads : undefined));
   lastWasmInitError = undefined;
-  if (!(await tf.setBackend('wasm'))) {
+  if (!(await tf.setBackend('wasm')) && threads == null && fresh && defaultThreads > 1) {
+    // The threaded build was only a default: fall back to tfjs's single-threaded one.
+    tf.removeBackend('wasm');
+    useWasmThreads(1);
+  }
+  if (tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) {
     const why = lastWasmInitError != null ? describeError(lastWasmInitError) : 'initialisation failed';
     throw backendError(`wasm backend failed to initialise: ${why}`, { cause: lastWasmInitError });
   }
@@ -200,13 +208,15 @@ async function loadCpu(): Promise<void> {
 }
 
 export interface LoadOptions {
-  /** wasm only: XNNPACK threads (undefined: whatever is running, else 1). */
+  /** wasm only: threads (undefined: whatever is running, else `defaultThreads`). */
   threads?: number;
+  /** wasm only: threads when none are asked for and wasm has not started (1 if the threaded build fails to load). */
+  defaultThreads?: number;
 }
 
 export const LOADERS: Record<BackendName, (opts: LoadOptions) => Promise<void>> = {
   'node-gpu': () => loadTfjsNode('node-gpu'),
   node: () => loadTfjsNode('node'),
-  wasm: opts => loadWasm(opts.threads),
+  wasm: opts => loadWasm(opts.threads, opts.defaultThreads),
   cpu: loadCpu,
 };

@@ -15,7 +15,7 @@ import {
   BACKEND_ORDER, TFJS_BACKEND_OF, type BackendInfo, type BackendName, type SelectBackendOptions,
   type SkippedBackend,
 } from './types.ts';
-import { parseThreads, wasmThreadsOf } from './wasmThreads.ts';
+import { defaultWasmThreads, parseThreads, wasmThreadsOf } from './wasmThreads.ts';
 
 const ALIASES: Record<string, BackendName | 'auto'> = {
   '': 'auto',
@@ -56,12 +56,12 @@ export function parseSwitch(value: string, source: string): boolean {
  */
 const failures = new Map<string, string>();
 
-async function activate(name: BackendName, threads: number | undefined): Promise<void> {
+async function activate(name: BackendName, threads: number | undefined, defaultThreads = 1): Promise<void> {
   const key = name === 'wasm' && threads != null && threads > 1 ? `wasm:${threads}` : name;
   const known = failures.get(key);
   if (known != null) throw backendError(known);
   try {
-    await LOADERS[name]({ threads });
+    await LOADERS[name]({ threads, defaultThreads });
   } catch (err) {
     const reason = describeError(err);
     // A thread count that conflicts with the running backend is a usage error, not a broken backend.
@@ -99,12 +99,14 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   const envThreads = process.env.GRAFT_WASM_THREADS;
   const threads = opts.threads != null ? parseThreads(opts.threads, 'selectBackend({threads})')
     : envThreads != null && envThreads.trim() !== '' ? parseThreads(envThreads, 'GRAFT_WASM_THREADS') : undefined;
+  // Threads only speed up graft's GEMM: with the stock kernels the single-threaded build is the default.
+  const defaultThreads = fastKernels ? defaultWasmThreads() : 1;
 
   const skipped: SkippedBackend[] = [];
   let chosen: BackendName | undefined;
   if (prefer !== 'auto') {
     try {
-      await activate(prefer, threads);
+      await activate(prefer, threads, defaultThreads);
     } catch (err) {
       // Asked for by name and not loadable: bad configuration (exit 2), never a silent fallback.
       throw new GraftError(ErrorCodes.CONFIG, `backend '${prefer}' could not be loaded: ${(err as Error).message}`, {
@@ -118,7 +120,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   } else {
     for (const name of BACKEND_ORDER) {
       try {
-        await activate(name, threads);
+        await activate(name, threads, defaultThreads);
         chosen = name;
         break;
       } catch (err) {

@@ -28,8 +28,8 @@ export interface SelectBackendOptions {
    */
   fastKernels?: boolean;
   /**
-   * wasm only: XNNPACK threads, main thread included (1..8; default env GRAFT_WASM_THREADS, else 1:
-   * tfjs's single-threaded build). Above 1 graft loads tfjs's threaded SIMD build itself, since
+   * wasm only: threads of graft's GEMM, main thread included (1..8; default env GRAFT_WASM_THREADS,
+   * else one per core up to 4, 1 with fastKernels false; 1 is tfjs's single-threaded build). Above 1 graft loads tfjs's threaded SIMD build itself, since
    * tfjs disables threads under Node (see wasmThreads.ts). Fixed once wasm has initialised.
    */
   threads?: number;

@@ -1,5 +1,5 @@
 /**
- * Opt-in multithreaded wasm backend for Node (`selectBackend({ threads })`, env GRAFT_WASM_THREADS).
+ * Multithreaded wasm backend for Node (default `defaultWasmThreads()`; `selectBackend({ threads })`, env GRAFT_WASM_THREADS).
  *
  * What runs on the threads: graft's GEMM (every matmul and dense layer, kernels/gemmThreads.ts),
  * on the main thread plus threads - 1 helpers that sleep between products. XNNPACK's own pool,
@@ -29,6 +29,7 @@
  * of the current buffer, so no kernel can read or write through a stale, too-short view.
  */
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,17 @@ const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 
 /** XNNPACK's pool in tfjs-backend-wasm 4.22 is capped at 8 threads (its pre-created worker count). */
 export const MAX_WASM_THREADS = 8;
+
+/**
+ * Threads of the wasm backend when none are asked for: one per core, at most 4 (measured on 2
+ * cores only: 2 threads ran the GPT reference step about 2x faster on a quiet machine and no slower
+ * with the other core busy, since helpers claim work rather than being given it; beyond 2, not
+ * measured). 1 without SharedArrayBuffer.
+ */
+export function defaultWasmThreads(): number {
+  if (typeof SharedArrayBuffer === 'undefined') return 1;
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
 
 /** Parses a thread count (GRAFT_WASM_THREADS / selectBackend({threads})): an integer 1..8. */
 export function parseThreads(value: string | number, source: string): number {

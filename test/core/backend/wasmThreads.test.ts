@@ -9,16 +9,18 @@ import '../../../core/runtime/registerGradients.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../../../core/backend/index.ts';
+import { defaultWasmThreads } from '../../../core/backend/wasmThreads.ts';
 import { liveCounts } from './helpers.ts';
 import { twoStepLosses } from './fixtures/twoStepTraining.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/threadedTraining.ts', import.meta.url));
 
 /** Runs the fixture in a child process with GRAFT_WASM_THREADS; resolves when it exits by itself. */
-function train(threads: number): Promise<{ code: number | null; out: string; err: string; killed: boolean }> {
+function train(threads: number | undefined): Promise<{ code: number | null; out: string; err: string; killed: boolean }> {
+  const { GRAFT_WASM_THREADS: _unset, ...rest } = process.env;
   return new Promise(resolve => {
     execFile(process.execPath, ['--import=tsx', fixture], {
-      env: { ...process.env, GRAFT_WASM_THREADS: String(threads), GRAFT_BACKEND: '' },
+      env: { ...rest, ...(threads !== undefined ? { GRAFT_WASM_THREADS: String(threads) } : {}), GRAFT_BACKEND: '' },
       // Far above a normal run (a few seconds): reaching it means a worker kept the process alive.
       timeout: 90_000,
     }, (error, out, err) => {
@@ -28,14 +30,21 @@ function train(threads: number): Promise<{ code: number | null; out: string; err
   });
 }
 
-test.serial('2 threads: same losses as 1 thread, and the process exits on its own', async t => {
+test.serial('2 threads, and the default thread count: same losses as 1 thread, and the process exits on its own', async t => {
   const child = train(2);
-  // The reference: this process, single-threaded wasm (as every other test here).
-  const info = await selectBackend({ prefer: 'wasm' });
+  const byDefault = train(undefined);
+  // The reference: this process, single-threaded wasm, asked for explicitly.
+  const info = await selectBackend({ prefer: 'wasm', threads: 1 });
   t.is(info.threads, 1);
   const before = liveCounts();
   const one = twoStepLosses();
   t.deepEqual(liveCounts(), before, 'training leaked');
+  const d = await byDefault;
+  t.is(d.code, 0, d.err);
+  const dd = JSON.parse(d.out.trim().split('\n').pop()!) as { threads: number; losses: number[] };
+  t.is(dd.threads, defaultWasmThreads(), 'no count asked for: one thread per core, at most 4');
+  t.is(dd.losses.length, 2);
+  for (let i = 0; i < 2; i++) t.true(Math.abs(one[i]! - dd.losses[i]!) <= 1e-5 * Math.abs(one[i]!), `default threads, step ${i}: ${one[i]} vs ${dd.losses[i]}`);
   const two = await child;
   t.false(two.killed, `the 2-thread process did not exit by itself:\n${two.err}`);
   t.is(two.code, 0, two.err);
