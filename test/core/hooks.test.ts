@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ErrorCodes, GraftError, createTrainer, silentLogger, type GraftPlugin, type TrainerApi } from '../../core/index.ts';
+import { ErrorCodes, GraftError, createTrainer, silentLogger, type GraftPlugin, type StageName, type TrainerApi } from '../../core/index.ts';
 import { toyPlugins } from '../helpers/toy.ts';
 
 test.before(async () => {
@@ -223,7 +223,7 @@ test('describe lists each hook with its taps in run order and stage', (t) => {
 
 test('afterStep fast path: sync and async taps keep their stage order, an async tap is awaited before the next, a tap added later is called', async (t) => {
   const log: string[] = [];
-  const tapper = (name: string, stage: string, async: boolean): GraftPlugin => ({
+  const tapper = (name: string, stage: StageName, async: boolean): GraftPlugin => ({
     meta: { name: `callback:${name}`, kind: 'callback' },
     apply(tr: TrainerApi) {
       tr.tap('afterStep', this, async
