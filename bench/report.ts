@@ -1,6 +1,7 @@
 import type { HookOverheadResult } from './sections/hookOverhead.ts';
 import type { KernelProfile, ThroughputRow } from './sections/gptThroughput.ts';
 import type { AwdLstmResult } from './sections/awdLstm.ts';
+import type { GenerationResult } from './sections/generation.ts';
 import type { TorchSection } from './sections/torchReference.ts';
 import type { LongRunResult } from './sections/longRun.ts';
 import type { LossComparison } from './lib/compareLosses.ts';
@@ -47,6 +48,7 @@ export interface BenchReport {
   };
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
   awdLstm: AwdLstmResult | Failed;
+  generation: GenerationResult | Failed;
   long: LongRunResult | Skipped | Failed;
 }
 
@@ -111,6 +113,10 @@ export function formatReport(rep: BenchReport): string {
   const a = rep.awdLstm;
   if (a.status === 'measured') out.push(`(c) ${a.model} (batch ${a.batch} x bptt ${a.bptt}) on ${a.backend}: ${r(a.stepMs)} ms/step, ${r(a.tokensPerS)} tokens/s, ${r(a.gflopsPerS)} GFLOP/s`);
   else out.push(`(c) AWD-LSTM: ${a.status}: ${'reason' in a ? a.reason : a.error}`);
+  out.push('');
+  const g = rep.generation;
+  if ('status' in g) out.push(`generation: ${g.status}: ${g.error}`);
+  else out.push(`generation, ${g.model}, greedy, batch 1, ${g.newTokens} tokens after ${g.promptTokens}: ${r(g.cachedTokensPerS)} tokens/s with the key/value cache, ${r(g.uncachedTokensPerS)} without (${g.speedup.toFixed(1)}x); same tokens: ${g.sameTokens}`);
   out.push('');
   const l = rep.long;
   if ('status' in l) out.push(`(e) long run: ${l.status}: ${'reason' in l ? l.reason : l.error}`);

@@ -29,6 +29,7 @@ import { formatReport, type BenchReport, type Failed } from './report.ts';
 import { awdLstmThroughput } from './sections/awdLstm.ts';
 import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_TOKENS_PER_STEP, type Impl, type StepPlan, type ThroughputRow } from './sections/gptThroughput.ts';
 import { hookOverhead } from './sections/hookOverhead.ts';
+import { generationBench } from './sections/generation.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
 import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
@@ -126,6 +127,9 @@ await throughputRows(main, ['graft', 'bare-tfjs']);
 // (c)
 const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget));
 
+// Generation with and without model:gpt's key/value cache.
+const generation = await attempt(`generation on ${main}`, () => generationBench(REFERENCE_CONFIG));
+
 // A cpu step takes ~30-40x a wasm one here (measured 41-77 s vs 1.7-3.4 s): skip it, with the reason,
 // rather than overrun the budget when one step cannot fit.
 const CPU_OVER_WASM = 30;
@@ -210,6 +214,7 @@ const report: BenchReport = {
   },
   profile,
   awdLstm: awd,
+  generation,
   long,
 };
 

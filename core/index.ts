@@ -55,6 +55,7 @@ export {
   ROLE_METHODS,
   type ForwardContext,
   type ModelPlugin,
+  type DecodeState,
   type HeadPlugin,
   type ObjectivePlugin,
   type OptimizerPlugin,

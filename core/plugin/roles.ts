@@ -35,7 +35,21 @@ export interface ModelPlugin extends GraftPlugin {
   /** True if position t sees only positions <= t (a decoder); false for a bidirectional encoder. */
   readonly causal?: boolean;
   forward(batch: Batch, ctx: ForwardContext): Outputs;
+  /**
+   * Optional, for decoders: incremental decoding with a key/value cache. `batch.inputs` [B, T] are
+   * the tokens after the `state.length` ones `state` holds (all of them when `state` is undefined);
+   * returns the features of those tokens, as `forward` of the whole sequence would give them, and
+   * the new state. The caller disposes every state it receives. Generation uses it when present.
+   */
+  forwardIncremental?(batch: Batch, ctx: ForwardContext, state: DecodeState | undefined): { outputs: Outputs; state: DecodeState };
   layerGroups(): ParamPattern[];
+}
+
+/** What a model keeps between incremental decoding calls (its key/value cache); opaque to callers. */
+export interface DecodeState {
+  /** Tokens seen so far. */
+  readonly length: number;
+  dispose(): void;
 }
 
 /** The head: maps backbone outputs to task outputs (`logits`). Parameters under `head.`. */

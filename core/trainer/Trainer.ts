@@ -13,7 +13,7 @@ import type { HookName, TrainerHooks } from '../hooks/TrainerHooks.ts';
 import { Interceptors } from '../model/Interceptors.ts';
 import type { ParameterStore, ParamEntry } from '../params/index.ts';
 import type { GraftPlugin } from '../plugin/Plugin.ts';
-import { ROLE_METHODS, type ForwardContext, type RoleName, type Roles } from '../plugin/roles.ts';
+import { ROLE_METHODS, type DecodeState, type ForwardContext, type RoleName, type Roles } from '../plugin/roles.ts';
 import { validatePlugins } from '../plugin/validatePlugins.ts';
 import { Rng } from '../random/index.ts';
 import { loadCheckpoint, type LoadOptions } from '../checkpoint/loadCheckpoint.ts';
@@ -329,6 +329,18 @@ export class Trainer implements TrainerApi {
   private countsOf(batch: Batch): BatchCounts | undefined {
     const dataset = this.roles.dataset;
     return dataset?.countsOf ? dataset.countsOf(batch) : batchCounts(batch);
+  }
+
+  /**
+   * Evaluation-mode forward of the model's incremental decoding and the head (undefined when the
+   * model has none): for generation with a key/value cache (`ModelPlugin.forwardIncremental`).
+   */
+  forwardIncremental(batch: Batch, state: DecodeState | undefined): { outputs: Outputs; state: DecodeState } | undefined {
+    const model = this.role('model');
+    if (!model.forwardIncremental) return undefined;
+    const r = model.forwardIncremental(batch, this.evalCtx, state);
+    const head = this.roles.head;
+    return head ? { outputs: head.forward(r.outputs, batch, this.evalCtx), state: r.state } : r;
   }
 
   forward(batch: Batch, training = false): Outputs {

@@ -7,6 +7,7 @@ import {
   type Batch,
   type InputOptions,
   type Outputs,
+  type DecodeState,
   type RoleName,
   type Roles,
 } from '../../core/index.ts';
@@ -18,17 +19,24 @@ export type GenerateOptions = InputOptions<typeof GENERATE_OPTIONS>;
 /** What `generate` needs of a trainer (the `Trainer` class satisfies it). */
 export interface Generator {
   forward(batch: Batch, training?: boolean): Outputs;
+  /** Incremental decoding through the model's key/value cache; undefined when the model has none. */
+  forwardIncremental?(batch: Batch, state: DecodeState | undefined): { outputs: Outputs; state: DecodeState } | undefined;
   role<R extends RoleName>(name: R): Roles[R];
   readonly rng: Rng;
 }
 
 /**
- * Autoregressive generation: repeatedly run `trainer.forward({ inputs }, false)` on the last
- * `contextLength` ids (a sliding window), sample the next id from the last position's logits
- * and append it. Returns prompt + generated ids. Every step's tensors are freed.
+ * Autoregressive generation: sample the next id from the last position's logits and append it,
+ * until `maxNewTokens` or a stop id. With a model that decodes incrementally (model:gpt's
+ * key/value cache) and `cache` (default), the prompt runs once and each new token runs alone
+ * against the cache; once the sequence passes `contextLength` (absolute positions), every token
+ * recomputes the window of the last `contextLength` ids, as without a cache. Otherwise every
+ * token runs `trainer.forward` on that window. The same ids either way (logits equal to float
+ * rounding; tested). Returns prompt + generated ids. Every step's tensors are freed, the cache too.
  */
-export async function generate(trainer: Generator, promptIds: ArrayLike<number>, options: GenerateOptions = {}): Promise<number[]> {
-  const o = resolveOptions('generate', GENERATE_OPTIONS, options);
+export async function generate(trainer: Generator, promptIds: ArrayLike<number>, options: GenerateOptions & { cache?: boolean } = {}): Promise<number[]> {
+  const { cache: useCache = true, ...rest } = options;
+  const o = resolveOptions('generate', GENERATE_OPTIONS, rest);
   const ids = Array.from(promptIds);
   if (ids.length === 0) {
     throw new GraftError(ErrorCodes.DATA, 'generate needs a prompt of at least one token', { hint: 'Start from the tokenizer\'s bos id or any text' });
@@ -41,21 +49,38 @@ export async function generate(trainer: Generator, promptIds: ArrayLike<number>,
   const rng = o.seed !== undefined ? new Rng(o.seed) : trainer.rng.fork('generate');
   const stop = new Set(o.stopAt);
   const sample = { temperature: o.temperature, topK: o.topK, topP: o.topP };
-  for (let n = 0; n < o.maxNewTokens; n++) {
-    const window = ids.slice(Math.max(0, ids.length - C));
-    const T = window.length;
-    const row = tf.tidy(() => {
-      const inputs = tf.tensor2d(Int32Array.from(window), [1, T], 'int32');
-      const logits = trainer.forward({ inputs }, false).logits;
-      if (!logits) throw new GraftError(ErrorCodes.DATA, 'the forward pass returned no `logits`', { plugin: 'generate', hint: 'Add a head (head:lm)' });
-      const V = logits.shape[logits.rank - 1]!;
-      return tf.reshape(tf.slice(logits, [0, T - 1, 0], [1, 1, V]), [V]);
-    });
-    const values = (await row.data()) as Float32Array;
-    row.dispose();
-    const next = sampleToken(values, sample, rng);
-    ids.push(next);
-    if (stop.has(next)) break;
+  const incremental = useCache && trainer.forwardIncremental && model.forwardIncremental && C <= (model.contextLength ?? C) ? trainer.forwardIncremental.bind(trainer) : undefined;
+  let state: DecodeState | undefined;
+  try {
+    for (let n = 0; n < o.maxNewTokens; n++) {
+      const row = tf.tidy(() => {
+        let logits: tf.Tensor | undefined;
+        if (incremental && ids.length <= C) {
+          // The prompt on the first call, then one token a call against the cache.
+          const fresh = state === undefined ? ids : ids.slice(state.length);
+          const r = incremental({ inputs: tf.tensor2d(Int32Array.from(fresh), [1, fresh.length], 'int32') }, state)!;
+          state?.dispose();
+          state = r.state;
+          logits = r.outputs.logits;
+        } else {
+          state?.dispose();
+          state = undefined;
+          const window = ids.slice(Math.max(0, ids.length - C));
+          logits = trainer.forward({ inputs: tf.tensor2d(Int32Array.from(window), [1, window.length], 'int32') }, false).logits;
+        }
+        if (!logits) throw new GraftError(ErrorCodes.DATA, 'the forward pass returned no `logits`', { plugin: 'generate', hint: 'Add a head (head:lm)' });
+        const T = logits.shape[1]!;
+        const V = logits.shape[logits.rank - 1]!;
+        return tf.reshape(tf.slice(logits, [0, T - 1, 0], [1, 1, V]), [V]);
+      });
+      const values = (await row.data()) as Float32Array;
+      row.dispose();
+      const next = sampleToken(values, sample, rng);
+      ids.push(next);
+      if (stop.has(next)) break;
+    }
+  } finally {
+    (state as DecodeState | undefined)?.dispose();
   }
   return ids;
 }

@@ -4,6 +4,7 @@ import {
   GraftError,
   resolveOptions,
   type Batch,
+  type DecodeState,
   type ForwardContext,
   type InputOptions,
   type ModelPlugin,
@@ -17,6 +18,7 @@ import {
 import { causalMask, paddingBias } from './causalMask.ts';
 import { createGptParameters } from './createGptParameters.ts';
 import { gptBackbone, SEG_EMBED } from './gptBackbone.ts';
+import type { LayerKv } from './selfAttention.ts';
 import { gptParameterCount, type GptShape } from './parameterCount.ts';
 
 export const GPT_OPTIONS = {
@@ -153,6 +155,35 @@ export class GptModel implements ModelPlugin {
     return { features };
   }
 
+  /**
+   * Incremental decoding (key/value cache), for a causal model without segments: the first call
+   * runs the prompt and keeps every layer's keys and values; each later call runs only the new
+   * tokens at their positions, attending over the cache. Features equal `forward`'s of the whole
+   * sequence (to float rounding). The window cannot pass `contextLength` (absolute positions):
+   * generation then recomputes from the last `contextLength` tokens.
+   */
+  forwardIncremental(batch: Batch, ctx: ForwardContext, state: DecodeState | undefined): { outputs: Outputs; state: DecodeState } {
+    const o = this.options;
+    const ids = batch.inputs;
+    if (!o.causal || o.segmentVocabSize > 0 || batch.lengths) {
+      throw new GraftError(ErrorCodes.BAD_OPTION, 'incremental decoding needs a causal model without segments or padding', { plugin: this.meta.name, option: o.causal ? 'segmentVocabSize' : 'causal' });
+    }
+    if (!ids || ids.rank !== 2) throw new GraftError(ErrorCodes.DATA, 'expects batch.inputs as int32 [batch, time]', { plugin: this.meta.name });
+    const past = state as GptDecodeState | undefined;
+    const offset = past?.length ?? 0;
+    const T = ids.shape[1]!;
+    if (offset + T > o.contextLength) {
+      throw new GraftError(ErrorCodes.DATA, `incremental decoding past the context length (${offset} + ${T} > ${o.contextLength})`, { plugin: this.meta.name, option: 'contextLength' });
+    }
+    // A new token attends to every cached one and itself: a mask only for the prompt (made here,
+    // not cached as `forward`'s are: prompts come in every length).
+    const bias = T === 1 ? null : causalMask(T);
+    if (T > 1 && offset > 0) throw new GraftError(ErrorCodes.INTERNAL, 'incremental decoding takes several tokens only on the first call', { plugin: this.meta.name });
+    const out: Partial<LayerKv>[] = [];
+    const features = gptBackbone(ctx, ids, { nLayers: o.nLayers, nHeads: o.nHeads, dropout: o.dropout }, bias, undefined, { offset, past: past?.layers, out });
+    return { outputs: { features }, state: new GptDecodeState(offset + T, out as LayerKv[]) };
+  }
+
   layerGroups(): ParamPattern[] {
     const groups: ParamPattern[] = [this.options.segmentVocabSize > 0 ? ['backbone.tokEmbed', 'backbone.posEmbed', SEG_EMBED] : ['backbone.tokEmbed', 'backbone.posEmbed']];
     for (let i = 0; i < this.options.nLayers; i++) groups.push(`backbone.blocks.${i}.**`);
@@ -187,6 +218,20 @@ export class GptModel implements ModelPlugin {
       this.masks.set(T, m);
     }
     return m;
+  }
+}
+
+/** The key/value cache: every layer's keys and values [B*H, length, hd], kept out of any tidy. */
+class GptDecodeState implements DecodeState {
+  constructor(readonly length: number, readonly layers: LayerKv[]) {
+    for (const l of layers) {
+      tf.keep(l.k);
+      tf.keep(l.v);
+    }
+  }
+
+  dispose(): void {
+    for (const l of this.layers) tf.dispose([l.k, l.v]);
   }
 }
 

@@ -1,11 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dropout, embed, layerNorm, type ForwardContext } from '../../../core/index.ts';
 import { transformerBlock } from './transformerBlock.ts';
+import type { LayerKv } from './selfAttention.ts';
 
 export interface BackboneShape {
   nLayers: number;
   nHeads: number;
   dropout: number;
+}
+
+/**
+ * Incremental decoding: the tokens are at positions `offset`...; `past` holds every layer's keys
+ * and values of the positions before (absent on the first call); `out[i]` receives layer i's keys
+ * and values of all positions so far.
+ */
+export interface BackboneCache {
+  offset: number;
+  past?: readonly LayerKv[];
+  out: Partial<LayerKv>[];
 }
 
 /** The segment (token-type) embedding, present only when the model has segments. */
@@ -20,13 +32,14 @@ export const SEG_EMBED = 'backbone.segEmbed';
  * exactly as before segments existed); else `backbone.segEmbed` [S, D] is added, its rows picked
  * by `segments` int32 [B, T], or its row 0 everywhere when `segments` is null.
  */
-export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShape, bias: tf.Tensor | null, segments?: tf.Tensor | null): tf.Tensor3D {
+export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShape, bias: tf.Tensor | null, segments?: tf.Tensor | null, cache?: BackboneCache): tf.Tensor3D {
   const [B, T] = ids.shape as [number, number];
   const { params, training, rng } = ctx;
   const tok = embed(params, 'backbone.tokEmbed', ids, training); // [B, T, D]
   const D = tok.shape[2]!;
   const posTable = params.read('backbone.posEmbed', training);
-  const pos = posTable.shape[0] === T ? posTable : tf.slice(posTable, [0, 0], [T, D]);
+  const offset = cache?.offset ?? 0;
+  const pos = posTable.shape[0] === T && offset === 0 ? posTable : tf.slice(posTable, [offset, 0], [T, D]);
   let emb = tf.add(tok, pos);
   if (segments !== undefined) {
     const seg = segments ? embed(params, SEG_EMBED, segments, training) : tf.slice(params.read(SEG_EMBED, training), [0, 0], [1, D]);
@@ -34,6 +47,9 @@ export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShap
   }
   let x = tf.reshape(dropout(emb, s.dropout, training, rng), [B * T, D]) as tf.Tensor2D;
   const shape = { batch: B, time: T, nHeads: s.nHeads, dropout: s.dropout, residualDropout: s.dropout };
-  for (let i = 0; i < s.nLayers; i++) x = transformerBlock(ctx, `backbone.blocks.${i}`, x, shape, bias);
+  for (let i = 0; i < s.nLayers; i++) {
+    const kv = cache ? { past: cache.past?.[i], out: (cache.out[i] = {}) } : undefined;
+    x = transformerBlock(ctx, `backbone.blocks.${i}`, x, shape, bias, kv);
+  }
   return tf.reshape(layerNorm(params, 'backbone.lnF', x, training), [B, T, D]) as tf.Tensor3D;
 }

@@ -16,7 +16,18 @@ export interface AttentionShape {
  * 1/sqrt(hd) is folded into q ([B*H, T, hd], smaller than the [B*H, T, T] scores); scores get
  * the additive `bias` (causal mask [T, T] or, with padding, [B, 1, T, T]) before the softmax.
  */
-export function selfAttention(ctx: ForwardContext, prefix: string, x: tf.Tensor2D, s: AttentionShape, bias: tf.Tensor | null): tf.Tensor2D {
+/** Keys and values of the positions seen so far, per head: [B*H, T, hd] each (a key/value cache). */
+export interface LayerKv {
+  k: tf.Tensor3D;
+  v: tf.Tensor3D;
+}
+
+/**
+ * `kv` (incremental decoding): `past` holds the keys and values of the positions before `x`'s
+ * (attended to after them: `bias` must then be null or cover [T, past + T]); the keys and values of
+ * past and new positions together are written to `kv.out`.
+ */
+export function selfAttention(ctx: ForwardContext, prefix: string, x: tf.Tensor2D, s: AttentionShape, bias: tf.Tensor | null, kv?: { past?: LayerKv; out: Partial<LayerKv> }): tf.Tensor2D {
   const { batch: B, time: T, nHeads: H } = s;
   const D = x.shape[1];
   const hd = D / H;
@@ -25,9 +36,17 @@ export function selfAttention(ctx: ForwardContext, prefix: string, x: tf.Tensor2
   // [B, T, 3, H, hd] would do it in one op, but wasm's 5-D transpose takes a generic path about 50x
   // slower than its 4-D one (measured: 100 ms vs 2 ms at B=16, T=128, D=128).
   const toHeads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;
-  const [q0, k, v] = tf.split(qkv, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  let [q0, k, v] = tf.split(qkv, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  if (kv) {
+    if (kv.past) {
+      k = tf.concat([kv.past.k, k], 1);
+      v = tf.concat([kv.past.v, v], 1);
+    }
+    kv.out.k = k;
+    kv.out.v = v;
+  }
   const q = tf.mul(q0, 1 / Math.sqrt(hd)) as tf.Tensor3D;
-  let scores: tf.Tensor = tf.matMul(q, k, false, true); // [B*H, T, T]
+  let scores: tf.Tensor = tf.matMul(q, k, false, true); // [B*H, T, T] (T past + T with a cache)
   if (bias) {
     scores = bias.rank === 4 ? tf.reshape(tf.add(tf.reshape(scores, [B, H, T, T]), bias), [B * H, T, T]) : tf.add(scores, bias);
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense, dropout, gelu, layerNorm, type ForwardContext } from '../../../core/index.ts';
-import { selfAttention, type AttentionShape } from './selfAttention.ts';
+import { selfAttention, type AttentionShape, type LayerKv } from './selfAttention.ts';
 
 /**
  * One pre-LayerNorm GPT block over the residual stream `x` [B*T, D]:
@@ -14,11 +14,12 @@ export function transformerBlock(
   x: tf.Tensor2D,
   s: AttentionShape & { residualDropout: number },
   bias: tf.Tensor | null,
+  kv?: { past?: LayerKv; out: Partial<LayerKv> },
 ): tf.Tensor2D {
   const { batch: B, time: T } = s;
   const D = x.shape[1];
   const { params, training, rng } = ctx;
-  const a = selfAttention(ctx, `${prefix}.attn`, layerNorm(params, `${prefix}.ln1`, x, training) as tf.Tensor2D, s, bias);
+  const a = selfAttention(ctx, `${prefix}.attn`, layerNorm(params, `${prefix}.ln1`, x, training) as tf.Tensor2D, s, bias, kv);
   const a2 = branch(ctx, `${prefix}.attn`, dropout(a, s.residualDropout, training, rng), B, T, D);
   const x1 = tf.add(x, a2) as tf.Tensor2D;
   const h = gelu(dense(params, `${prefix}.mlp.fc`, layerNorm(params, `${prefix}.ln2`, x1, training), training));
