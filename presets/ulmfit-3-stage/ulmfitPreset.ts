@@ -11,7 +11,7 @@ import { ClassificationObjective, NextTokenObjective } from '../../plugins/objec
 import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
 import { OneCycleScheduler, SlantedTriangularScheduler } from '../../plugins/schedulers/index.ts';
 import { WordTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
-import { alias, checkpointOf, optionsOf, recipe, stage, use, type Use } from '../recipe/index.ts';
+import { alias, checkpointOf, emptySlot, optionsOf, recipe, stage, use, type Use } from '../recipe/index.ts';
 
 // ULMFiT (Howard & Ruder 2018) at a size that trains in minutes on 2 CPU cores: a small AWD-LSTM
 // (embeddings 64, hidden 128, 3 layers) over a word vocabulary, ham-versus-spam mail as the task.
@@ -39,6 +39,9 @@ export const generalLmStage = stage('general-lm', 'AWD-LSTM language model on ge
   use(NextTokenObjective),
   use(AdamwOptimizer, { lr: 1e-2, beta1: 0.9, beta2: 0.99, weightDecay: 0.01 }),
   use(OneCycleScheduler, { pctStart: 0.25 }),
+  // Empty by default: `--use general-lm.init=init:pretrained-embeddings --set general-lm.init.source=vectors.txt`
+  // starts the language model from static word vectors (their dim must equal model.embSize).
+  emptySlot('init'),
   ...lmCallbacks,
 ], { epochs: 100, maxSteps: 200 });
 

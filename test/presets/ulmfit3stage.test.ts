@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTrainer, readCheckpoint, selectBackend, silentLogger, type Trainer } from '../../core/index.ts';
@@ -173,4 +173,34 @@ test.serial('stage 3 hand-over: the encoder is stage 2\'s, the classifier head i
     transfer.dispose();
     scratch.dispose();
   }
+});
+
+test.serial('stage 1 can start from static word vectors: the empty init slot filled with init:pretrained-embeddings', async (t) => {
+  // Vectors of the model's width (embSize 8) for a few words of the general corpus, and one it lacks.
+  const words = ['the', 'whale', 'sea', 'ship', 'ahab', 'zzzunseen'];
+  const file = path.join(dir, 'vectors.txt');
+  const vec = (i: number) => Array.from({ length: TINY['model.embSize'] }, (_, d) => Math.fround((i + 1) * 0.125 - d * 0.0625));
+  writeFileSync(file, words.map((w, i) => `${w} ${vec(i).join(' ')}`).join('\n') + '\n');
+  const r = configure(ulmfitPreset, { set: { ...TINY, 'general-lm.init.source': file }, use: { 'general-lm.init': 'init:pretrained-embeddings' } });
+  const ctx = stageCtx();
+  const trainer = await build(toStageSpec(r.stages.find((s) => s.name === 'general-lm')!, r).plugins(ctx));
+  try {
+    const tok = trainer.role('tokenizer').tokenizer;
+    const ids = new Map(Array.from({ length: tok.vocabSize }, (_, id) => [tok.idToToken(id), id]));
+    const E = trainer.params.get('backbone.tokEmbed').dataSync() as Float32Array;
+    const D = TINY['model.embSize'];
+    let found = 0;
+    words.forEach((w, i) => {
+      const id = ids.get(w);
+      if (id === undefined) return;
+      found++;
+      t.deepEqual(Array.from(E.subarray(id * D, (id + 1) * D)), vec(i), w);
+    });
+    t.true(found >= 3, `only ${found} of the words are in the stage-1 vocabulary`);
+    t.false(ids.has('zzzunseen'));
+  } finally {
+    trainer.dispose();
+  }
+  // Without the --use, the slot stays empty: no init plugin in stage 1.
+  t.false(toStageSpec(stageOf('general-lm'), recipe).plugins(stageCtx()).some((p) => p.meta.kind === 'init'));
 });
