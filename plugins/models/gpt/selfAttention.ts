@@ -36,7 +36,9 @@ export function selfAttention(ctx: ForwardContext, prefix: string, x: tf.Tensor2
   // [B, T, 3, H, hd] would do it in one op, but wasm's 5-D transpose takes a generic path about 50x
   // slower than its 4-D one (measured: 100 ms vs 2 ms at B=16, T=128, D=128).
   const toHeads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;
-  let [q0, k, v] = tf.split(qkv, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const [q0, kNew, vNew] = tf.split(qkv, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  let k = kNew;
+  let v = vNew;
   if (kv) {
     if (kv.past) {
       k = tf.concat([kv.past.k, k], 1);
