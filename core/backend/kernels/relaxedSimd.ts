@@ -5,11 +5,14 @@
  * process-wide, so worker threads compiling the same bytes see it too. V8 12.x (Node 22 and
  * later) ships relaxed SIMD on by default (Chrome 114 shipped it), where the flag is a no-op.
  *
- * On where available: measured here, the GPT reference step took 7% less CPU time with it (the
- * 512x512x512 product alone gained nothing: that loop is bound by loads and broadcasts). It
- * changes rounding (one rounding per product instead of two), so results are no longer
- * bit-identical to XNNPACK's kernels: `GRAFT_WASM_FMA=0` keeps the separate multiply and add (and
- * that identity); `=1` requires relaxed SIMD and fails loudly without it.
+ * Off by default, `GRAFT_WASM_FMA=1` turns it on (and fails loudly without relaxed SIMD). Measured
+ * here, the GPT reference step took 7% less CPU with it (the 512x512x512 product alone gained
+ * nothing: that loop is bound by loads and broadcasts). But it rounds each product once instead of
+ * twice, so the GEMM is no longer bit-identical to XNNPACK's kernels, and the wasm kernels route
+ * some products to XNNPACK by history (weights used again, packed once): a run resumed from a
+ * checkpoint then takes other routes than the run it continues and drifts in the last bits
+ * (measured: a validation loss 2.4e-7 apart after a resume, test/faults/resume.test.ts). Exact
+ * resume comes first; with FMA on, it holds to float rounding only.
  */
 import v8 from 'node:v8';
 import { ErrorCodes, GraftError } from '../../errors/index.ts';
@@ -64,7 +67,7 @@ export function relaxedSimdSupport(): { available: boolean; fused?: boolean } {
   return (support = { available: true, fused: madd(x, x, -(1 + 2 ** -11)) !== 0 });
 }
 
-/** Decide once per process (before the first GEMM module is compiled): GRAFT_WASM_FMA, else on where available. */
+/** Decide once per process (before the first GEMM module is compiled): on only with GRAFT_WASM_FMA=1. */
 export function relaxedSimd(): RelaxedSimdFacts {
   if (facts) return facts;
   const env = process.env.GRAFT_WASM_FMA;
@@ -77,5 +80,7 @@ export function relaxedSimd(): RelaxedSimdFacts {
     if (env === '1') throw new GraftError(ErrorCodes.BACKEND, 'GRAFT_WASM_FMA=1 but this runtime has no WebAssembly relaxed SIMD', { hint: 'Use Node 20 or later, or unset GRAFT_WASM_FMA' });
     return (facts = { fma: false, available: false, reason: 'off: no relaxed SIMD in this runtime' });
   }
-  return (facts = { fma: true, available: true, fused: s.fused, reason: `on: relaxed SIMD, ${s.fused ? 'fused on this CPU' : 'not fused on this CPU (multiply then add)'}` });
+  const how = s.fused ? 'fused on this CPU' : 'not fused on this CPU (multiply then add)';
+  if (env !== '1') return (facts = { fma: false, available: true, fused: s.fused, reason: `off (relaxed SIMD available, ${how}; GRAFT_WASM_FMA=1 turns it on)` });
+  return (facts = { fma: true, available: true, fused: s.fused, reason: `on (GRAFT_WASM_FMA=1): relaxed SIMD, ${how}` });
 }
