@@ -7,7 +7,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGraftKernels } from '../../../core/backend/index.ts';
-import { gemmBlocked, gemmModuleBytes, gemmModuleOn, gemmOn } from '../../../core/backend/kernels/gemmModule.ts';
+import { gemmBlocked, gemmModuleBytes, gemmModuleOn, gemmOn, type GemmFn } from '../../../core/backend/kernels/gemmModule.ts';
 import { wasmMemoryOf, type WasmBackendLike } from '../../../core/backend/kernels/heap.ts';
 import { relaxedSimdSupport } from '../../../core/backend/kernels/relaxedSimd.ts';
 import { assertClose, initBackends, prng, randomValues, run, size } from './helpers.ts';
@@ -38,6 +38,25 @@ function reference(a: Float32Array, b: Float32Array, m: number, n: number, k: nu
   return c;
 }
 
+/** C = A B by `gemm` (through gemmBlocked) on wasm heap copies of `av` and `bv`; C starts as stale values (123), which must be overwritten. */
+function gemmOnHeap(backend: WasmBackendLike, gemm: GemmFn, av: Float32Array, bv: Float32Array, m: number, n: number, k: number, aT: boolean): Float32Array {
+  const heap = backend.wasm;
+  const aPtr = heap._malloc(m * k * 4) >>> 0;
+  const bPtr = heap._malloc(k * n * 4) >>> 0;
+  const cPtr = heap._malloc(m * n * 4) >>> 0;
+  try {
+    new Float32Array(heap.HEAPU8.buffer, aPtr, m * k).set(av);
+    new Float32Array(heap.HEAPU8.buffer, bPtr, k * n).set(bv);
+    new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).fill(123);
+    gemmBlocked(gemm, m, n, k, aPtr, aT ? 4 : k * 4, aT ? m * 4 : 4, bPtr, n * 4, cPtr, n * 4);
+    return new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).slice();
+  } finally {
+    heap._free(aPtr);
+    heap._free(bPtr);
+    heap._free(cPtr);
+  }
+}
+
 test('gemm module: valid wasm for unshared and shared memory', t => {
   const wasmApi = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
   t.true(wasmApi.validate(gemmModuleBytes(false)));
@@ -58,23 +77,7 @@ test.serial('gemm: bit-exact running sums for every tile remainder, block bounda
     for (const aT of [false, true]) {
       const av = randomValues(rand, m * k);
       const bv = randomValues(rand, k * n);
-      const heap = backend.wasm;
-      const aPtr = heap._malloc(m * k * 4) >>> 0;
-      const bPtr = heap._malloc(k * n * 4) >>> 0;
-      const cPtr = heap._malloc(m * n * 4) >>> 0;
-      try {
-        new Float32Array(heap.HEAPU8.buffer, aPtr, m * k).set(av);
-        new Float32Array(heap.HEAPU8.buffer, bPtr, k * n).set(bv);
-        // Stale values in C must be overwritten, not accumulated.
-        new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).fill(123);
-        gemmBlocked(gemm, m, n, k, aPtr, aT ? 4 : k * 4, aT ? m * 4 : 4, bPtr, n * 4, cPtr, n * 4);
-        const got = new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).slice();
-        t.deepEqual(got, reference(av, bv, m, n, k, aT), `m=${m} n=${n} k=${k} aT=${aT}`);
-      } finally {
-        heap._free(aPtr);
-        heap._free(bPtr);
-        heap._free(cPtr);
-      }
+      t.deepEqual(gemmOnHeap(backend, gemm, av, bv, m, n, k, aT), reference(av, bv, m, n, k, aT), `m=${m} n=${n} k=${k} aT=${aT}`);
     }
   }
 });
@@ -113,37 +116,24 @@ test.serial('gemm with relaxed SIMD (GRAFT_WASM_FMA=1): one rounding per product
     for (const aT of [false, true]) {
       const av = randomValues(rand, m * k);
       const bv = randomValues(rand, k * n);
-      const heap = backend.wasm;
-      const aPtr = heap._malloc(m * k * 4) >>> 0;
-      const bPtr = heap._malloc(k * n * 4) >>> 0;
-      const cPtr = heap._malloc(m * n * 4) >>> 0;
-      try {
-        new Float32Array(heap.HEAPU8.buffer, aPtr, m * k).set(av);
-        new Float32Array(heap.HEAPU8.buffer, bPtr, k * n).set(bv);
-        gemmBlocked(fmaGemm, m, n, k, aPtr, aT ? 4 : k * 4, aT ? m * 4 : 4, bPtr, n * 4, cPtr, n * 4);
-        const got = new Float32Array(heap.HEAPU8.buffer, cPtr, m * n).slice();
-        const what = `m=${m} n=${n} k=${k} aT=${aT}`;
-        if (facts.fused) t.deepEqual(got, fmaReference(av, bv, m, n, k, aT), what);
-        else t.deepEqual(got, reference(av, bv, m, n, k, aT), what);
-        if (got.some((x, i) => x !== reference(av, bv, m, n, k, aT)[i])) differsFromUnfused = true;
-        // Against float64 sums: within a few float32 roundings of the sum of magnitudes.
-        for (let i = 0; i < m; i++) {
-          for (let j = 0; j < n; j++) {
-            let exact = 0;
-            let mag = 0;
-            for (let p = 0; p < k; p++) {
-              const prod = (aT ? av[p * m + i]! : av[i * k + p]!) * bv[p * n + j]!;
-              exact += prod;
-              mag += Math.abs(prod);
-            }
-            const err = Math.abs(got[i * n + j]! - exact);
-            if (err > k * 2 ** -23 * mag + 1e-30) t.fail(`${what} [${i},${j}]: ${got[i * n + j]} vs ${exact}`);
+      const got = gemmOnHeap(backend, fmaGemm, av, bv, m, n, k, aT);
+      const what = `m=${m} n=${n} k=${k} aT=${aT}`;
+      if (facts.fused) t.deepEqual(got, fmaReference(av, bv, m, n, k, aT), what);
+      else t.deepEqual(got, reference(av, bv, m, n, k, aT), what);
+      if (got.some((x, i) => x !== reference(av, bv, m, n, k, aT)[i])) differsFromUnfused = true;
+      // Against float64 sums: within a few float32 roundings of the sum of magnitudes.
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let exact = 0;
+          let mag = 0;
+          for (let p = 0; p < k; p++) {
+            const prod = (aT ? av[p * m + i]! : av[i * k + p]!) * bv[p * n + j]!;
+            exact += prod;
+            mag += Math.abs(prod);
           }
+          const err = Math.abs(got[i * n + j]! - exact);
+          if (err > k * 2 ** -23 * mag + 1e-30) t.fail(`${what} [${i},${j}]: ${got[i * n + j]} vs ${exact}`);
         }
-      } finally {
-        heap._free(aPtr);
-        heap._free(bPtr);
-        heap._free(cPtr);
       }
     }
   }
