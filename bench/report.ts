@@ -2,6 +2,7 @@ import type { HookOverheadResult } from './sections/hookOverhead.ts';
 import type { KernelProfile, ThroughputRow } from './sections/gptThroughput.ts';
 import type { AwdLstmResult } from './sections/awdLstm.ts';
 import type { GenerationResult } from './sections/generation.ts';
+import type { ScalingRow } from './sections/scaling.ts';
 import type { TorchSection } from './sections/torchReference.ts';
 import type { LongRunResult } from './sections/longRun.ts';
 import type { LossComparison } from './lib/compareLosses.ts';
@@ -49,6 +50,7 @@ export interface BenchReport {
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
   awdLstm: AwdLstmResult | Failed;
   generation: GenerationResult | Failed;
+  scaling: ScalingRow[] | Failed | { status: 'skipped'; reason: string };
   long: LongRunResult | Skipped | Failed;
 }
 
@@ -117,6 +119,16 @@ export function formatReport(rep: BenchReport): string {
   const g = rep.generation;
   if ('status' in g) out.push(`generation: ${g.status}: ${g.error}`);
   else out.push(`generation, ${g.model}, greedy, batch 1, ${g.newTokens} tokens after ${g.promptTokens}: ${r(g.cachedTokensPerS)} tokens/s with the key/value cache, ${r(g.uncachedTokensPerS)} without (${g.speedup.toFixed(1)}x); same tokens: ${g.sameTokens}`);
+  out.push('');
+  const sc = rep.scaling;
+  if ('status' in sc) out.push(`scaling: ${sc.status}: ${'reason' in sc ? sc.reason : sc.error}`);
+  else {
+    out.push(`scaling: GPT training step, Graft (${sc[0]?.graft.threads ?? '?'} wasm thread(s), the bench process's) and PyTorch (2 threads) at each size`);
+    out.push(formatTable(['size', 'params', 'layers', 'width', 'context', 'graft tokens/s', 'GFLOP/s', 'torch tokens/s', 'x torch', 'loss diff', 'wasm heap MB', 'torch RSS MB'],
+      sc.map((x) => [x.name, x.params, x.layers, x.width, x.context, r(x.graft.tokensPerS), r(x.graft.gflopsPerS),
+        'tokensPerS' in x.torch ? r(x.torch.tokensPerS) : '-', x.ratioToTorch === null ? '-' : x.ratioToTorch.toFixed(3),
+        x.lossDiff === null ? '-' : x.lossDiff.toExponential(1), x.graft.heapMB === null ? '-' : r(x.graft.heapMB), 'maxRssMB' in x.torch ? r(x.torch.maxRssMB) : '-'])));
+  }
   out.push('');
   const l = rep.long;
   if ('status' in l) out.push(`(e) long run: ${l.status}: ${'reason' in l ? l.reason : l.error}`);

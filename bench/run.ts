@@ -30,6 +30,7 @@ import { awdLstmThroughput } from './sections/awdLstm.ts';
 import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_TOKENS_PER_STEP, type Impl, type StepPlan, type ThroughputRow } from './sections/gptThroughput.ts';
 import { hookOverhead } from './sections/hookOverhead.ts';
 import { generationBench } from './sections/generation.ts';
+import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
 import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
@@ -130,6 +131,11 @@ const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, {
 // Generation with and without model:gpt's key/value cache.
 const generation = await attempt(`generation on ${main}`, () => generationBench(REFERENCE_CONFIG));
 
+// GPT at 0.8M-25M parameters against PyTorch at each size (--scaling: a few minutes).
+const scaling = args.scaling
+  ? await attempt('scaling, 0.8M to 25M parameters', () => scalingBench(q ? 1 : 3, ownThreads ?? 1))
+  : { status: 'skipped' as const, reason: 'run with --scaling' };
+
 // A cpu step takes ~30-40x a wasm one here (measured 41-77 s vs 1.7-3.4 s): skip it, with the reason,
 // rather than overrun the budget when one step cannot fit.
 const CPU_OVER_WASM = 30;
@@ -215,6 +221,7 @@ const report: BenchReport = {
   profile,
   awdLstm: awd,
   generation,
+  scaling,
   long,
 };
 

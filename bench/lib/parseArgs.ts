@@ -10,6 +10,8 @@ export interface BenchArgs {
   backends: BenchBackend[];
   /** Run the PyTorch reference if torch is installed. */
   torch: boolean;
+  /** Also run the scaling section (GPT at 0.8M-25M parameters against PyTorch; a few minutes). */
+  scaling: boolean;
 }
 
 const ALL: readonly BenchBackend[] = ['wasm', 'wasm-stock', 'cpu'];
@@ -38,18 +40,19 @@ export function processWasmThreads(backends: readonly BenchBackend[]): number {
  * core is free). Unknown flags and backends are errors, so a typo does not silently run all.
  */
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const out: BenchArgs = { long: false, quick: false, backends: [...ALL], torch: true };
+  const out: BenchArgs = { long: false, quick: false, backends: [...ALL], torch: true, scaling: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--long') out.long = true;
     else if (a === '--quick') out.quick = true;
     else if (a === '--no-torch') out.torch = false;
+    else if (a === '--scaling') out.scaling = true;
     else if (a === '--backends' || a.startsWith('--backends=')) {
       const value = a === '--backends' ? argv[++i] : a.slice('--backends='.length);
       if (value === undefined || value === '') throw new Error('bench: --backends needs a list, e.g. --backends wasm,cpu');
       out.backends = parseBackends(value);
     } else {
-      throw new Error(`bench: unknown argument '${a}'; expected --long, --quick, --no-torch, --backends <list>`);
+      throw new Error(`bench: unknown argument '${a}'; expected --long, --quick, --no-torch, --scaling, --backends <list>`);
     }
   }
   return out;

@@ -2,12 +2,12 @@ import test from 'ava';
 import { parseArgs, processWasmThreads, benchThreads } from '../../bench/lib/parseArgs.ts';
 
 test('defaults: every backend, torch on, short run', (t) => {
-  t.deepEqual(parseArgs([]), { long: false, quick: false, backends: ['wasm', 'wasm-stock', 'cpu'], torch: true });
+  t.deepEqual(parseArgs([]), { long: false, quick: false, backends: ['wasm', 'wasm-stock', 'cpu'], torch: true, scaling: false });
 });
 
 test('flags and backend lists', (t) => {
-  t.deepEqual(parseArgs(['--long', '--quick', '--no-torch', '--backends', 'wasm,cpu']), {
-    long: true, quick: true, torch: false, backends: ['wasm', 'wasm-stock', 'cpu'],
+  t.deepEqual(parseArgs(['--long', '--quick', '--no-torch', '--scaling', '--backends', 'wasm,cpu']), {
+    long: true, quick: true, torch: false, scaling: true, backends: ['wasm', 'wasm-stock', 'cpu'],
   });
   t.deepEqual(parseArgs(['--backends=cpu,wasm-fast']).backends, ['cpu', 'wasm']);
   t.deepEqual(parseArgs(['--backends', 'wasm-stock']).backends, ['wasm-stock']);

@@ -1,0 +1,102 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { REFERENCE_CONFIG, type GptBenchConfig } from '../config.ts';
+import { graftGptTrainer } from '../graftGpt.ts';
+import { gptFlopsPerToken } from '../lib/gptFlopsPerToken.ts';
+import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
+import { graftSteps } from '../measure.ts';
+import { StepProbe } from '../plugins/StepProbe.ts';
+import { torchScriptPath } from './torchReference.ts';
+
+const PYTHON = process.env.GRAFT_TORCH_PYTHON ?? '/usr/bin/python3';
+const SIZED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_sized.py');
+
+/** GPT-2-like shapes around 1M, 6M and 25M parameters (and 6M at context 256), gpt_torch.py's data and AdamW. */
+export const SCALING_CONFIGS: { name: string; config: GptBenchConfig }[] = [
+  { name: '0.8M', config: REFERENCE_CONFIG },
+  { name: '6.4M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256 } },
+  { name: '6.4M, context 256', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256, contextLength: 256, batchSize: 8 } },
+  { name: '25M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 512 } },
+];
+
+export interface ScalingRow {
+  name: string;
+  params: number;
+  layers: number;
+  width: number;
+  context: number;
+  batch: number;
+  /** heapMB: the wasm heap after the run; it grows to the largest size a step needed and never shrinks, so it is the peak so far in this process (sizes run smallest first). */
+  graft: { stepMs: number; tokensPerS: number; gflopsPerS: number; losses: number[]; heapMB: number | null; rssMB: number; threads: number };
+  torch: { stepMs: number; tokensPerS: number; losses: number[]; maxRssMB: number } | { skipped: string };
+  ratioToTorch: number | null;
+  /** Largest |graft - torch| over the first losses; null without torch. */
+  lossDiff: number | null;
+}
+
+/**
+ * Graft's training step (the throughput section's recipe, on the bench process's wasm threads:
+ * `--backends wasm-2t,...` for 2) and the PyTorch
+ * reference at each size, one after the other (never at once): median step of `steps` after one
+ * warm-up step, first losses compared, peak tensor memory (tf.memory) and RSS.
+ */
+export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]> {
+  const rows: ScalingRow[] = [];
+  const torchOk = existsSync(torchScriptPath()) && spawnSync(PYTHON, ['-c', 'import torch'], { timeout: 60_000 }).status === 0;
+  for (const { name, config: c } of SCALING_CONFIGS) {
+    const probe = new StepProbe({ maxLosses: steps + 1 });
+    const trainer = graftGptTrainer(c, [probe]);
+    await trainer.setup();
+    await graftSteps(trainer, probe, 1);
+    const times = await graftSteps(trainer, probe, steps);
+    // The probe keeps the losses of every step (clear() resets only the clocks).
+    const losses = [...probe.losses];
+    const heapMB = wasmHeapMB();
+    const params = trainer.params.names({ role: 'param' }).reduce((n, k) => n + trainer.params.get(k).size, 0);
+    trainer.dispose();
+    const stepMs = [...times.wall].sort((a, b) => a - b)[Math.floor(times.wall.length / 2)]!;
+    const tokens = c.batchSize * c.contextLength;
+    const flops = gptFlopsPerToken({ params, contextLength: c.contextLength, nLayers: c.nLayers, dModel: c.dModel });
+    const graft = {
+      stepMs, tokensPerS: (tokens * 1000) / stepMs, gflopsPerS: (flops * tokens) / stepMs / 1e6, losses: losses.slice(0, 3),
+      heapMB, rssMB: process.memoryUsage().rss / 2 ** 20, threads,
+    };
+    let torch: ScalingRow['torch'] = { skipped: torchOk ? 'failed' : 'torch or the reference script is missing (as in CI)' };
+    if (torchOk) {
+      const args = [SIZED, '--script', torchScriptPath(), '--layers', String(c.nLayers), '--width', String(c.dModel), '--heads', String(c.nHeads),
+        '--context', String(c.contextLength), '--batch', String(c.batchSize), '--vocab', String(c.vocab), '--steps', String(steps), '--warmup', '1', '--losses'];
+      const out = await run(PYTHON, args);
+      try {
+        const r: TorchResult = parseTorchOutput(out);
+        torch = { stepMs: r.step_ms, tokensPerS: r.tokens_per_s, losses: (r.losses ?? []).slice(0, 3), maxRssMB: (r as unknown as { max_rss_mb: number }).max_rss_mb };
+      } catch (e) {
+        torch = { skipped: `gpt_torch_sized.py: ${(e as Error).message}` };
+      }
+    }
+    const t = 'stepMs' in torch ? torch : undefined;
+    rows.push({
+      name, params, layers: c.nLayers, width: c.dModel, context: c.contextLength, batch: c.batchSize, graft, torch,
+      ratioToTorch: t ? graft.tokensPerS / t.tokensPerS : null,
+      lossDiff: t ? Math.max(...graft.losses.map((l, i) => Math.abs(l - (t.losses[i] ?? NaN)))) : null,
+    });
+  }
+  return rows;
+}
+
+/** The wasm backend's heap in MB (tfjs's own backend object), or null on another backend. */
+function wasmHeapMB(): number | null {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? heap.buffer.byteLength / 2 ** 20 : null;
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += String(d)));
+    p.on('close', () => resolve(out));
+  });
+}
