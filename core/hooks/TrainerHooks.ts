@@ -42,9 +42,11 @@ import type {
  *         └────────────────────────────────────────────────────────────────────────┘
  *         state.step++                       unless the update was skipped (so every hook
  *                                            above sees the old step, afterStep the new one)
- *         finite flag ← loss                 on the device, no read: first non-finite step, last finite loss
- *         afterStep(ctx)                     async: log, evaluate, checkpoint; reverse order
- *         every checkFiniteEvery steps: read the flag (async); a non-finite loss throws GRAFT_ERR_NON_FINITE
+ *         finite flag ← loss                 first non-finite step, last finite loss (wasm/cpu: one scalar
+ *                                            read; other backends: on the device, no read)
+ *         afterStep(ctx)                     async: log, evaluate, checkpoint; reverse order; its taps run
+ *                                            synchronously until one returns a promise (runSeries)
+ *         every checkFiniteEvery steps: check the flag; a non-finite loss throws GRAFT_ERR_NON_FINITE
  *         (if cancelled: afterCancelStep(ctx), sync, always)
  *         shouldStop(ctx)                    sync bail: return a reason to stop the run
  *       afterEpoch(ctx)                      async; reverse order; runs when the epoch ends or is ended
