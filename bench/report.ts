@@ -118,7 +118,7 @@ export function formatReport(rep: BenchReport): string {
   out.push('');
   const g = rep.generation;
   if ('status' in g) out.push(`generation: ${g.status}: ${g.error}`);
-  else out.push(`generation, ${g.model}, greedy, batch 1, ${g.newTokens} tokens after ${g.promptTokens}: ${r(g.cachedTokensPerS)} tokens/s with the key/value cache, ${r(g.uncachedTokensPerS)} without (${g.speedup.toFixed(1)}x); same tokens: ${g.sameTokens}`);
+  else out.push(`generation, ${g.model}, greedy, batch 1, ${g.newTokens} tokens after ${g.promptTokens}: ${r(g.cachedTokensPerS)} tokens/s with the key/value cache, ${r(g.uncachedTokensPerS)} without (${g.speedup.toFixed(1)}x); same tokens: ${g.sameTokens}; PyTorch with its cache: ${'skipped' in g.torch ? g.torch.skipped : `${r(g.torch.tokensPerS)} tokens/s, Graft ${g.torch.ratio.toFixed(3)}x, same tokens: ${g.torch.sameTokens}`}`);
   out.push('');
   const sc = rep.scaling;
   if ('status' in sc) out.push(`scaling: ${sc.status}: ${'reason' in sc ? sc.reason : sc.error}`);
