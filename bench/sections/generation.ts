@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../../plugins/index.ts';
-import { torchScriptPath } from './torchReference.ts';
+import { PYTHON, torchScriptPath } from './torchReference.ts';
 import { REFERENCE_CONFIG, type GptBenchConfig } from '../config.ts';
 import { graftGptTrainer } from '../graftGpt.ts';
 
@@ -21,7 +21,6 @@ export interface GenerationResult {
   torch: { tokensPerS: number; ratio: number; sameTokens: boolean } | { skipped: string };
 }
 
-const PYTHON = process.env.GRAFT_TORCH_PYTHON ?? '/usr/bin/python3';
 const GEN_TORCH = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gen_torch.py');
 
 /** PyTorch's greedy generation with a cache at the reference size (the reference script's sizes). */

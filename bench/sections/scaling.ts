@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +9,8 @@ import { gptFlopsPerToken } from '../lib/gptFlopsPerToken.ts';
 import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
 import { graftSteps } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
-import { torchScriptPath } from './torchReference.ts';
+import { PYTHON, run, torchScriptPath } from './torchReference.ts';
 
-const PYTHON = process.env.GRAFT_TORCH_PYTHON ?? '/usr/bin/python3';
 const SIZED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_sized.py');
 
 /** GPT-2-like shapes around 1M, 6M and 25M parameters (and 6M at context 256), gpt_torch.py's data and AdamW. */
@@ -41,7 +40,7 @@ export interface ScalingRow {
  * Graft's training step (the throughput section's recipe, on the bench process's wasm threads:
  * `--backends wasm-2t,...` for 2) and the PyTorch
  * reference at each size, one after the other (never at once): median step of `steps` after one
- * warm-up step, first losses compared, peak tensor memory (tf.memory) and RSS.
+ * warm-up step, first losses compared, the wasm heap (its peak so far) and RSS.
  */
 export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
@@ -68,7 +67,7 @@ export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]
     if (torchOk) {
       const args = [SIZED, '--script', torchScriptPath(), '--layers', String(c.nLayers), '--width', String(c.dModel), '--heads', String(c.nHeads),
         '--context', String(c.contextLength), '--batch', String(c.batchSize), '--vocab', String(c.vocab), '--steps', String(steps), '--warmup', '1', '--losses'];
-      const out = await run(PYTHON, args);
+      const { stdout: out } = await run(PYTHON, args, 600_000);
       try {
         const r: TorchResult = parseTorchOutput(out);
         torch = { stepMs: r.step_ms, tokensPerS: r.tokens_per_s, losses: (r.losses ?? []).slice(0, 3), maxRssMB: (r as unknown as { max_rss_mb: number }).max_rss_mb };
@@ -90,13 +89,4 @@ export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]
 function wasmHeapMB(): number | null {
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
   return heap ? heap.buffer.byteLength / 2 ** 20 : null;
-}
-
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += String(d)));
-    p.on('close', () => resolve(out));
-  });
 }

@@ -8,7 +8,7 @@ import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Debian's python, which has python3-torch; the `python3` on PATH may be another one without it. */
-const PYTHON = process.env.GRAFT_TORCH_PYTHON ?? '/usr/bin/python3';
+export const PYTHON = process.env.GRAFT_TORCH_PYTHON ?? '/usr/bin/python3';
 
 export type TorchSection =
   | {
@@ -63,7 +63,8 @@ export async function torchReference(o: { steps: number; warmup: number; timeout
   }
 }
 
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | string; stdout: string; stderr: string }> {
+/** Runs a command to its end (killed after `timeoutMs`), collecting its output. */
+export function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | string; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -3,7 +3,7 @@ export { TEXT_CORPUS_OPTIONS } from './text-corpus/options.ts';
 export { loadCorpus, TEXT_CORPORA } from './text-corpus/loadCorpus.ts';
 export { LabelledTextDataset, type LabelledTextOptions } from './labelled-text/LabelledTextDataset.ts';
 export { LABELLED_TEXT_OPTIONS } from './labelled-text/options.ts';
-export { loadLabelledData, LABELLED_CORPORA, type LabelledData, type LabelledSplit, type LabelledLoadOptions } from './labelled-text/loadLabelledData.ts';
+export { loadLabelledData, subsampleSplit, LABELLED_CORPORA, type LabelledData, type LabelledSplit, type LabelledLoadOptions } from './labelled-text/loadLabelledData.ts';
 export { parseCsv, type CsvRecord, type CsvOptions } from './shared/csv.ts';
 export { parseJsonl, type JsonlRow } from './shared/jsonl.ts';
 export { readLabelledFile, csvToLabelled, jsonlToLabelled, type LabelledRecord } from './shared/labelledRecords.ts';

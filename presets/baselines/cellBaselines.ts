@@ -1,7 +1,6 @@
 import { resolveOptions } from '../../core/index.ts';
 import { LabelledTextDataset } from '../../plugins/datasets/labelled-text/LabelledTextDataset.ts';
-import { loadLabelledData, type LabelledData, type LabelledLoadOptions, type LabelledSplit } from '../../plugins/datasets/labelled-text/loadLabelledData.ts';
-import { stratifiedSubsample } from '../../plugins/datasets/shared/stratifiedSubsample.ts';
+import { loadLabelledData, subsampleSplit, type LabelledData, type LabelledLoadOptions } from '../../plugins/datasets/labelled-text/loadLabelledData.ts';
 import type { Use } from '../recipe/use.ts';
 import { bagOfWordsBaseline, majorityBaseline, type BaselineScores } from './bagOfWordsBaseline.ts';
 
@@ -27,8 +26,7 @@ export function cellBaselines(dataset: Use | undefined): { maxLen: number; at(si
     at(size, seed) {
       data ??= loadLabelledData(o, name);
       const d = data;
-      const idx = stratifiedSubsample(d.fullTrain.labels, d.classes.length, size, seed);
-      const train: LabelledSplit = { records: Array.from(idx, (i) => d.fullTrain.records[i]!), labels: Int32Array.from(idx, (i) => d.fullTrain.labels[i]!) };
+      const train = subsampleSplit(d.fullTrain, d.classes.length, size, seed);
       const { vocabulary: _v, ...bagOfWords } = bagOfWordsBaseline(d, train, { maxLen: o.maxLen });
       return { bagOfWords, majority: majorityBaseline(d, train) };
     },

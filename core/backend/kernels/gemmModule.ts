@@ -156,7 +156,7 @@ function buildGemm({ mr: MR, nvec: NV, fma = false }: GemmTiling): { params: Val
 
 const TILING: GemmTiling = { mr: 4, nvec: 2 };
 
-/** The default tiling, with FMA where relaxed SIMD is available (decided once, before the first compile). */
+/** The default tiling, with FMA only under GRAFT_WASM_FMA=1 (decided once, before the first compile). */
 export function defaultTiling(): GemmTiling {
   return { ...TILING, fma: relaxedSimd().fma };
 }

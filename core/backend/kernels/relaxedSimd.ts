@@ -38,9 +38,7 @@ function probeBytes(): Uint8Array {
 export interface RelaxedSimdFacts {
   /** Whether the GEMM uses relaxed_madd. */
   fma: boolean;
-  /** Whether the runtime can compile relaxed SIMD (after trying the V8 flag). */
-  available: boolean;
-  /** Whether relaxed_madd rounds once here (a fused multiply-add), measured; undefined without it. */
+  /** Whether relaxed_madd rounds once here (a fused multiply-add), measured when it is on. */
   fused?: boolean;
   /** Why, in a few words. */
   reason: string;
@@ -74,13 +72,9 @@ export function relaxedSimd(): RelaxedSimdFacts {
   if (env !== undefined && env !== '' && env !== '0' && env !== '1') {
     throw new GraftError(ErrorCodes.BAD_OPTION, `GRAFT_WASM_FMA: expected 0 or 1, got '${env}'`, { option: 'GRAFT_WASM_FMA', expected: '0 (separate multiply and add) or 1 (relaxed SIMD fused multiply-add)', received: env });
   }
-  if (env === '0') return (facts = { fma: false, available: false, reason: 'off (GRAFT_WASM_FMA=0)' });
+  // Off: nothing probed, no V8 flag touched.
+  if (env !== '1') return (facts = { fma: false, reason: 'off (GRAFT_WASM_FMA=1 turns it on)' });
   const s = relaxedSimdSupport();
-  if (!s.available) {
-    if (env === '1') throw new GraftError(ErrorCodes.BACKEND, 'GRAFT_WASM_FMA=1 but this runtime has no WebAssembly relaxed SIMD', { hint: 'Use Node 20 or later, or unset GRAFT_WASM_FMA' });
-    return (facts = { fma: false, available: false, reason: 'off: no relaxed SIMD in this runtime' });
-  }
-  const how = s.fused ? 'fused on this CPU' : 'not fused on this CPU (multiply then add)';
-  if (env !== '1') return (facts = { fma: false, available: true, fused: s.fused, reason: `off (relaxed SIMD available, ${how}; GRAFT_WASM_FMA=1 turns it on)` });
-  return (facts = { fma: true, available: true, fused: s.fused, reason: `on (GRAFT_WASM_FMA=1): relaxed SIMD, ${how}` });
+  if (!s.available) throw new GraftError(ErrorCodes.BACKEND, 'GRAFT_WASM_FMA=1 but this runtime has no WebAssembly relaxed SIMD', { hint: 'Use Node 20 or later, or unset GRAFT_WASM_FMA' });
+  return (facts = { fma: true, fused: s.fused, reason: `on (GRAFT_WASM_FMA=1): relaxed SIMD, ${s.fused ? 'fused on this CPU' : 'not fused on this CPU (multiply then add)'}` });
 }

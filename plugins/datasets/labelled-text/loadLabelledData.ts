@@ -95,20 +95,19 @@ export function loadLabelledData(o: LabelledLoadOptions, plugin: string): Labell
   if (fullTrain.records.length === 0) {
     throw new GraftError(ErrorCodes.DATA, 'the training split is empty', { plugin, option: 'validationFraction', hint: 'Lower validationFraction and testFraction' });
   }
-  const sub = stratifiedSubsample(fullTrain.labels, classes.length, o.trainSize, o.subsampleSeed);
-  const train: LabelledSplit = { records: Array.from(sub, (i) => fullTrain.records[i]!), labels: Int32Array.from(sub, (i) => fullTrain.labels[i]!) };
+  const train = subsampleSplit(fullTrain, classes.length, o.trainSize, o.subsampleSeed);
   return {
     classes,
     train,
     fullTrain,
-    validation: subsample(valFile ? { records: valFile, labels: toIds(valFile) } : pick(parts.validation), classes.length, o.validationSize ?? 0, o.subsampleSeed),
+    validation: subsampleSplit(valFile ? { records: valFile, labels: toIds(valFile) } : pick(parts.validation), classes.length, o.validationSize ?? 0, o.subsampleSeed),
     test: testFile ? { records: testFile, labels: toIds(testFile) } : pick(parts.test),
     dropped,
   };
 }
 
-/** A stratified subsample of `size` examples of a split (0 or at least its size: the split as it is). */
-function subsample(split: LabelledSplit, numClasses: number, size: number, seed: number): LabelledSplit {
+/** A stratified, nested subsample of `size` examples of a split (0 or at least its size: the split as it is). */
+export function subsampleSplit(split: LabelledSplit, numClasses: number, size: number, seed: number): LabelledSplit {
   if (size === 0 || size >= split.records.length) return split;
   const idx = stratifiedSubsample(split.labels, numClasses, size, seed);
   return { records: Array.from(idx, (i) => split.records[i]!), labels: Int32Array.from(idx, (i) => split.labels[i]!) };
