@@ -9,7 +9,7 @@ import { FromCheckpointInit, PretrainedEmbeddingsInit } from './init/index.ts';
 import { ConsoleProgressLogger, JsonlMetricsLogger } from './loggers/index.ts';
 import { DiscriminativeLrGroups, LayerwiseDecayLrGroups } from './lr-groups/index.ts';
 import { AccuracyMetric, ConfusionMatrixMetric, F1Metric, MaskedAccuracyMetric } from './metrics/index.ts';
-import { AwdLstmModel, GptModel, SkipGramModel } from './models/index.ts';
+import { AwdLstmModel, EmbeddingBagModel, GptModel, SkipGramModel } from './models/index.ts';
 import { ClassificationObjective, MaskedLmObjective, NextTokenObjective, SkipGramObjective } from './objectives/index.ts';
 import { AdamwOptimizer, SgdOptimizer } from './optimizers/index.ts';
 import { ConstantScheduler, OneCycleScheduler, SlantedTriangularScheduler, WarmupCosineScheduler, WarmupLinearScheduler } from './schedulers/index.ts';
@@ -32,6 +32,7 @@ export const PLUGIN_CLASSES: readonly PluginClass[] = [
   GptModel,
   AwdLstmModel,
   SkipGramModel,
+  EmbeddingBagModel,
   LmHead,
   MlmHead,
   ClassifierHead,

@@ -9,6 +9,7 @@ import type { Preset } from './runner/Preset.ts';
 import { transferVsScratchPreset } from './transfer-vs-scratch/transferVsScratchPreset.ts';
 import { ulmfitPreset } from './ulmfit-3-stage/ulmfitPreset.ts';
 import { wordVectorsPreset } from './word-vectors/wordVectorsPreset.ts';
+import { embeddingsTransferPreset } from './embeddings-transfer/embeddingsTransferPreset.ts';
 import { instructionTunePreset } from './instruction-tune/instructionTunePreset.ts';
 
 /** The presets `graft run` knows by name: recipes (data), and presets whose stages are still closures. */
@@ -21,6 +22,7 @@ export const PRESETS: Record<string, Recipe | Preset> = {
   [gptFinetunePreset.name]: gptFinetunePreset,
   [finetuneMethodsPreset.name]: finetuneMethodsPreset,
   [wordVectorsPreset.name]: wordVectorsPreset,
+  [embeddingsTransferPreset.name]: embeddingsTransferPreset,
   [instructionTunePreset.name]: instructionTunePreset,
 };
 
@@ -71,7 +73,22 @@ export {
 export { gptFinetunePreset } from './gpt-finetune/gptFinetunePreset.ts';
 export { wordVectorsPreset, wordVectorsStage } from './word-vectors/wordVectorsPreset.ts';
 export * from './instruction-tune/index.ts';
-export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow } from './finetune-methods/methodResults.ts';
+export {
+  embeddingsTransferPreset,
+  embeddingsTransferExperiment,
+  runEmbeddingsTransfer,
+  embeddingCellStage,
+  embeddingCellDir,
+  checkEmbeddingsGrid,
+  goalText,
+  bagClassifierStage,
+  awdLstmClassifierStage,
+  EMBEDDINGS_TRANSFER_OPTIONS,
+  type EmbeddingsTransferOptions,
+  type EmbeddingsTransferDeps,
+} from './embeddings-transfer/embeddingsTransferPreset.ts';
+export { EMBEDDING_SOURCES, EMBEDDING_MODES, WINK_PACKAGE, variantName, variantUses, type EmbeddingSource, type EmbeddingMode } from './embeddings-transfer/embeddingVariants.ts';
+export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow, type RowLabels } from './finetune-methods/methodResults.ts';
 export { methodsPlot } from './finetune-methods/methodsPlot.ts';
 export { bagOfWordsBaseline, majorityBaseline, cellBaselines, type BaselineScores } from './baselines/index.ts';
 export { pairedVerdict, type PairedVerdict, type Verdict } from './transfer-vs-scratch/pairedVerdict.ts';

@@ -6,7 +6,7 @@ export { MLM_HEAD_OPTIONS, type MlmHeadOptions } from './mlm/options.ts';
 export { mlmLogits, MLM_PARAMS } from './mlm/mlmLogits.ts';
 export { ClassifierHead } from './classifier/ClassifierHead.ts';
 export { CLASSIFIER_HEAD_OPTIONS, type ClassifierHeadOptionsInput } from './classifier/options.ts';
-export { concatPooling } from './classifier/concatPooling.ts';
+export { concatPooling, POOLINGS, type Pooling } from './classifier/concatPooling.ts';
 export { batchMoments, batchNormalize, updateRunningStats } from './classifier/batchNorm1d.ts';
 export { SequenceClassifierHead } from './sequence-classifier/SequenceClassifierHead.ts';
 export { SEQUENCE_CLASSIFIER_OPTIONS, type SequenceClassifierHeadOptionsInput } from './sequence-classifier/options.ts';

@@ -8,7 +8,7 @@ export { PretrainedEmbeddingsInit, type PretrainedEmbeddingsDeps, type Pretraine
 export { PRETRAINED_EMBEDDINGS_OPTIONS, NPM_SOURCES, type PretrainedEmbeddingsOptionsInput } from './pretrained-embeddings/options.ts';
 export { readGloveVectors, type WordVectors, type ReadVectorsOptions } from './pretrained-embeddings/readGloveVectors.ts';
 export { parseVectorLine, type VectorLine } from './pretrained-embeddings/parseVectorLine.ts';
-export { loadNpmVectors, importJsonPackage, type ModuleImporter } from './pretrained-embeddings/loadNpmVectors.ts';
+export { loadNpmVectors, importJsonPackage, npmVectorsInstalled, type ModuleImporter } from './pretrained-embeddings/loadNpmVectors.ts';
 export { fillEmbedding, type FillResult } from './pretrained-embeddings/fillEmbedding.ts';
 export { vocabularyOf } from './shared/vocabularyOf.ts';
 export { checkPatternOption } from './shared/checkPatternOption.ts';

@@ -100,6 +100,13 @@ export function shortBytes(n: number | undefined): string {
   return `${n} B`;
 }
 
+/** The names of a table's first two columns: what a row's `backbone` and `method` are (another experiment's rows may be classifiers and embeddings). */
+export interface RowLabels {
+  group: string;
+  variant: string;
+}
+const DEFAULT_LABELS: RowLabels = { group: 'backbone', variant: 'method' };
+
 function sizeHeader(size: number, examples: number): string {
   return size === 0 ? `all (${examples})` : String(size);
 }
@@ -109,11 +116,11 @@ function sizeHeader(size: number, examples: number): string {
  * predicted one class (for the whole test set / for at least 95% of it), then what each method costs: parameters trained (and their share),
  * checkpoint bytes, step time and peak tensor memory.
  */
-export function methodsTable(rows: readonly MethodRow[]): string {
+export function methodsTable(rows: readonly MethodRow[], labels: RowLabels = DEFAULT_LABELS): string {
   const sizes = rows[0]?.bySize ?? [];
   const headSizes = sizes.map((s) => `F1 at ${sizeHeader(s.size, Math.max(...rows.map((r) => r.bySize.find((b) => b.size === s.size)?.examples ?? 0)))}`);
   const head =
-    `| backbone | method | ${headSizes.join(' | ')} | one-class runs (all / ≥95%) | trained parameters | checkpoint | step | peak tensor memory |\n` +
+    `| ${labels.group} | ${labels.variant} | ${headSizes.join(' | ')} | one-class runs (all / ≥95%) | trained parameters | checkpoint | step | peak tensor memory |\n` +
     `|:---|:---|${sizes.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`;
   const lines = rows.map((r) => {
     const share = r.trainableParameters !== undefined && r.totalParameters ? ` (${((100 * r.trainableParameters) / r.totalParameters).toFixed(r.trainableParameters / r.totalParameters < 0.1 ? 1 : 0)}%)` : '';
@@ -127,15 +134,15 @@ export function methodsTable(rows: readonly MethodRow[]): string {
 }
 
 /** Test accuracy per size, as the F1 table. */
-export function methodsAccuracyTable(rows: readonly MethodRow[]): string {
+export function methodsAccuracyTable(rows: readonly MethodRow[], labels: RowLabels = DEFAULT_LABELS): string {
   const sizes = rows[0]?.bySize ?? [];
-  const head = `| backbone | method | ${sizes.map((s) => `accuracy at ${s.size === 0 ? 'all' : s.size}`).join(' | ')} |\n|:---|:---|${sizes.map(() => '---:').join('|')}|`;
+  const head = `| ${labels.group} | ${labels.variant} | ${sizes.map((s) => `accuracy at ${s.size === 0 ? 'all' : s.size}`).join(' | ')} |\n|:---|:---|${sizes.map(() => '---:').join('|')}|`;
   return [head, ...rows.map((r) => `| ${r.backbone} | ${r.method} | ${r.bySize.map((b) => pm(b.accuracy)).join(' | ')} |`)].join('\n') + '\n';
 }
 
 /** Every run, one-class and mostly-one-class runs flagged. */
-export function methodRunsTable(runs: readonly MethodRun[]): string {
-  const head = '| backbone | method | examples | seed | F1 | accuracy | |\n|:---|:---|---:|---:|---:|---:|:---|';
+export function methodRunsTable(runs: readonly MethodRun[], labels: RowLabels = DEFAULT_LABELS): string {
+  const head = `| ${labels.group} | ${labels.variant} | examples | seed | F1 | accuracy | |\n|:---|:---|---:|---:|---:|---:|:---|`;
   const lines = runs.map(
     (r) => `| ${r.backbone} | ${r.method} | ${r.examples} | ${r.seed} | ${r.f1.toFixed(3)} | ${r.accuracy.toFixed(3)} | ${r.method === 'majority' ? '' : r.collapsed ? '**one class**' : r.mostlyOneClass ? '*mostly one class*' : ''} |`,
   );

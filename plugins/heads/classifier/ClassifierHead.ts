@@ -20,14 +20,14 @@ import {
   scaledDropout,
 } from '../../../core/index.ts';
 import { batchMoments, batchNormalize, updateRunningStats } from './batchNorm1d.ts';
-import { concatPooling } from './concatPooling.ts';
+import { concatPooling, POOLINGS, type Pooling } from './concatPooling.ts';
 import { classifierSizes } from '../shared/classifierSizes.ts';
 import { CLASSIFIER_HEAD_OPTIONS, type ClassifierHeadOptionsInput } from './options.ts';
 
 const PREFIX = 'head.classifier';
 
 /**
- * ULMFiT's PoolingLinearClassifier: concat pooling [last, max, mean] of the backbone features, then
+ * ULMFiT's PoolingLinearClassifier: concat pooling [last, max, mean] (or the `pooling` asked for) of the backbone features, then
  * blocks of BatchNorm1d → Dropout → Linear, with ReLU between blocks.
  *
  * Parameters of block k: `head.classifier.{k}.bn.gamma|beta`, buffers
@@ -54,10 +54,13 @@ export class ClassifierHead implements HeadPlugin {
       throw badOption(this.meta.name, 'dropouts', `${o.hidden.length + 1} values (one per block: hidden.length + 1)`, o.dropouts);
     }
     if (o.dropouts.some((p) => p < 0 || p >= 1)) throw badOption(this.meta.name, 'dropouts', 'values in [0, 1)', o.dropouts);
+    if (o.pooling.length === 0 || new Set(o.pooling).size !== o.pooling.length || o.pooling.some((p) => !(POOLINGS as readonly string[]).includes(p))) {
+      throw badOption(this.meta.name, 'pooling', `distinct values of ${POOLINGS.join(', ')} (at least one)`, o.pooling);
+    }
     this.options = o;
   }
 
-  /** Layer widths after setup: [3H, ...hidden, numClasses]. */
+  /** Layer widths after setup: [pooling.length × H, ...hidden, numClasses]. */
   get layerSizes(): readonly number[] {
     return this.sizes;
   }
@@ -69,7 +72,7 @@ export class ClassifierHead implements HeadPlugin {
   private build(trainer: TrainerApi): void {
     const o = this.options;
     const { classes: C, width: H } = classifierSizes(trainer, this.meta.name, o);
-    this.sizes = [3 * H, ...o.hidden, C];
+    this.sizes = [o.pooling.length * H, ...o.hidden, C];
     const rng = trainer.rng.fork(this.meta.name);
     const params = trainer.params;
     for (let k = 0; k < this.sizes.length - 1; k++) {
@@ -92,7 +95,7 @@ export class ClassifierHead implements HeadPlugin {
       });
     }
     const { params, training, rng } = ctx;
-    let x = concatPooling(features, batch.lengths ?? outputs.lengths);
+    let x = concatPooling(features, batch.lengths ?? outputs.lengths, this.options.pooling as Pooling[]);
     const blocks = this.sizes.length - 1;
     for (let k = 0; k < blocks; k++) {
       const p = `${PREFIX}.${k}`;

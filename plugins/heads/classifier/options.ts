@@ -11,6 +11,11 @@ export const CLASSIFIER_HEAD_OPTIONS = {
     min: 1,
     doc: "Width H of the backbone features [B, T, H]. Default: the model plugin's featureSize.",
   },
+  pooling: {
+    type: 'string[]',
+    default: ['last', 'max', 'mean'],
+    doc: "What the pooled features are made of, each H wide, in the order last, max, mean: ULMFiT's concat pooling by default; ['max', 'mean'] for a bag of embeddings (model:embedding-bag), whose last word means nothing.",
+  },
   hidden: { type: 'number[]', default: [50], doc: 'Sizes of the hidden layers between the pooled features [B, 3H] and the logits.' },
   dropouts: {
     type: 'number[]',

@@ -4,6 +4,7 @@ import {
   ErrorCodes,
   GraftError,
   badOption,
+  offerStageResult,
   resolveOptions,
   type GraftPlugin,
   type ResolvedOptions,
@@ -149,6 +150,8 @@ export class PretrainedEmbeddingsInit implements GraftPlugin {
       sourceVectors: source.total,
       missingSample: res.missing.slice(0, 20),
     };
+    // In the stage's result, so an experiment's table can say how much of its vocabulary the vectors covered.
+    offerStageResult(trainer.resources, { pretrained_embeddings: { source: o.source, found: res.found, total: vocab.length, coverage: this.report.coverage } });
     const pct = (100 * this.report.coverage).toFixed(1);
     const line =
       `${this.meta.name}: ${res.found}/${vocab.length} tokens (${pct}%) got a pre-trained vector from ${o.source} ` +

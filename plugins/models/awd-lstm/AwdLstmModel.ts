@@ -17,7 +17,7 @@ import {
   scaledDropout,
 } from '../../../core/index.ts';
 import { activationRegularization, temporalActivationRegularization } from './activationRegularization.ts';
-import { embeddingDropout } from './embeddingDropout.ts';
+import { embeddingDropout } from '../shared/embeddingDropout.ts';
 import { lockedDropout } from './lockedDropout.ts';
 import { lstmLayer } from './lstm.ts';
 import { AWD_LSTM_OPTIONS, type AwdLstmOptionsInput } from './options.ts';

