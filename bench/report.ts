@@ -113,7 +113,12 @@ export function formatReport(rep: BenchReport): string {
   }
   out.push('');
   const a = rep.awdLstm;
-  if (a.status === 'measured') out.push(`(c) ${a.model} (batch ${a.batch} x bptt ${a.bptt}) on ${a.backend}: ${r(a.stepMs)} ms/step, ${r(a.tokensPerS)} tokens/s, ${r(a.gflopsPerS)} GFLOP/s`);
+  if (a.status === 'measured') {
+    out.push(`(c) ${a.model} (batch ${a.batch} x bptt ${a.bptt}) on ${a.backend}: ${r(a.stepMs)} ms/step, ${r(a.tokensPerS)} tokens/s, ${r(a.gflopsPerS)} GFLOP/s`);
+    const t = a.torch;
+    if ('skipped' in t) out.push(`    PyTorch AWD-LSTM: skipped: ${t.skipped}`);
+    else out.push(`    PyTorch AWD-LSTM (awd_lstm_torch.py, ${t.threads} threads): ${r(t.stepMs)} ms/step, ${r(t.tokensPerS)} tokens/s; Graft ${a.ratioToTorch!.toFixed(3)}x; eval loss at the initial weights ${a.lossEval0.toFixed(6)} vs ${t.lossEval0.toFixed(6)} (|diff| ${a.lossEval0Diff!.toExponential(1)})`);
+  }
   else out.push(`(c) AWD-LSTM: ${a.status}: ${'reason' in a ? a.reason : a.error}`);
   out.push('');
   const g = rep.generation;

@@ -126,7 +126,7 @@ async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<voi
 await throughputRows(main, ['graft', 'bare-tfjs']);
 
 // (c)
-const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget));
+const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget, { run: args.torch }));
 
 // Generation with and without model:gpt's key/value cache.
 const generation = await attempt(`generation on ${main}`, () => generationBench(REFERENCE_CONFIG));

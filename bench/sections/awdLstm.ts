@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { createTrainer, silentLogger } from '../../core/index.ts';
 import { AdamwOptimizer, AwdLstmModel, LmHead, NextTokenObjective } from '../../plugins/index.ts';
@@ -7,9 +12,19 @@ import type { BenchBackend } from '../lib/parseArgs.ts';
 import type { Budget } from '../lib/budget.ts';
 import { median } from '../lib/stats.ts';
 import { graftSteps, useBackend } from '../measure.ts';
-import { MarkovDataset } from '../plugins/MarkovDataset.ts';
+import { parseTorchOutput } from '../lib/parseTorchOutput.ts';
+import { MarkovDataset, markovTensors } from '../plugins/MarkovDataset.ts';
+import { markovTokens, REFERENCE_MARKOV } from '../lib/markovData.ts';
+import { PYTHON, run, torchScriptPath } from './torchReference.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
 import { timedSteps, type StepPlan } from './gptThroughput.ts';
+
+const TORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'awd_lstm_torch.py');
+
+/** The PyTorch AWD-LSTM's run (bench/awd_lstm_torch.py) on the same data and initial weights, or why not. */
+export type AwdLstmTorch =
+  | { stepMs: number; tokensPerS: number; losses: number[]; lossEval0: number; maxRssMB: number; threads: number }
+  | { skipped: string };
 
 /** ULMFiT language-model batches: bptt 70 (the AWD-LSTM paper's), 16 sequences. */
 const BATCH = 16;
@@ -31,6 +46,12 @@ export type AwdLstmResult =
       gflopsPerS: number;
       losses: number[];
       leakedTensors: number;
+      /** Next-token cross-entropy of training batch 0 at the initial weights, dropout off, no AR/TAR (the numerics check against PyTorch's). */
+      lossEval0: number;
+      torch: AwdLstmTorch;
+      ratioToTorch: number | null;
+      /** |Graft − PyTorch| of lossEval0; null without torch. */
+      lossEval0Diff: number | null;
     }
   | { status: 'skipped'; reason: string };
 
@@ -39,7 +60,7 @@ export type AwdLstmResult =
  * `head:lm`, next-token objective and AdamW, on the reference's Markov data. If it does not build
  * or train, the section is skipped with the error as reason.
  */
-export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, budget: Budget): Promise<AwdLstmResult> {
+export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, budget: Budget, torchOpts: { run: boolean; threads?: number } = { run: true }): Promise<AwdLstmResult> {
   await useBackend(backend);
   const before = tf.memory().numTensors;
   let trainer: ReturnType<typeof createTrainer> | undefined;
@@ -59,6 +80,10 @@ export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, b
       logger: silentLogger(),
     });
     await trainer.setup();
+    // The initial weights for PyTorch, and the loss both compute on them before any step.
+    const weightsDir = mkdtempSync(path.join(tmpdir(), 'graft-bench-awd-'));
+    await trainer.save(weightsDir);
+    const lossEval0 = evalLoss(trainer, markovTensors(markovTokens({ ...REFERENCE_MARKOV, vocab: REFERENCE_CONFIG.vocab }), 0, BATCH, BPTT));
     const timed = await timedSteps((n) => graftSteps(trainer!, probe, n), plan, budget);
     const steps = timed.wall.length;
     const stepMs = median(timed.wall);
@@ -68,6 +93,11 @@ export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, b
     const params = trainer.params.count();
     trainer.dispose();
     trainer = undefined;
+    const leakedTensors = tf.memory().numTensors - before;
+    // After Graft's steps, never beside them: PyTorch's threads and ours would share the cores.
+    const torch = torchOpts.run ? await awdLstmTorch(path.join(weightsDir, 'params.safetensors'), o, torchOpts.threads ?? 2, plan) : { skipped: '--no-torch' };
+    rmSync(weightsDir, { recursive: true, force: true });
+    const tokensPerS = (BATCH * BPTT * 1000) / stepMs;
     return {
       status: 'measured',
       backend,
@@ -79,15 +109,51 @@ export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, b
       warmupSteps: plan.warmup,
       timedSteps: steps,
       stepMs,
-      tokensPerS: (BATCH * BPTT * 1000) / stepMs,
+      tokensPerS,
       gflopsPerS: (flops * BATCH * BPTT) / stepMs / 1e6,
       losses: probe.losses.slice(0, 5),
-      leakedTensors: tf.memory().numTensors - before,
+      leakedTensors,
+      lossEval0,
+      torch,
+      ratioToTorch: 'tokensPerS' in torch ? tokensPerS / torch.tokensPerS : null,
+      lossEval0Diff: 'lossEval0' in torch ? Math.abs(lossEval0 - torch.lossEval0) : null,
     };
   } catch (err) {
     return { status: 'skipped', reason: `model:awd-lstm did not train: ${firstLine(err)}` };
   } finally {
     trainer?.dispose();
+  }
+}
+
+/** Mean next-token cross-entropy of one batch in evaluation mode (no dropout, no AR/TAR), in float64 on the host. */
+function evalLoss(trainer: ReturnType<typeof createTrainer>, batch: { inputs?: tf.Tensor; targets?: tf.Tensor }): number {
+  const logits = tf.tidy(() => tf.logSoftmax(trainer.forward(batch as never, false).logits!));
+  const lp = logits.dataSync();
+  const y = batch.targets!.dataSync();
+  const V = logits.shape[logits.rank - 1]!;
+  let sum = 0;
+  for (let i = 0; i < y.length; i++) sum -= lp[i * V + y[i]!]!;
+  tf.dispose([logits, batch.inputs!, batch.targets!]);
+  return sum / y.length;
+}
+
+/** bench/awd_lstm_torch.py on the saved initial weights and the same data, model and AdamW; skipped without torch (CI). */
+async function awdLstmTorch(weights: string, o: { embSize: number; hiddenSize: number; nLayers: number }, threads: number, plan: StepPlan): Promise<AwdLstmTorch> {
+  if (!existsSync(torchScriptPath())) return { skipped: `the GPT reference script (its data) is not at ${torchScriptPath()}` };
+  if (spawnSync(PYTHON, ['-c', 'import torch'], { timeout: 60_000 }).status !== 0) return { skipped: `torch is not importable by ${PYTHON} (as in CI)` };
+  const m = o as unknown as Record<string, number>;
+  const args = [TORCH_SCRIPT, '--script', torchScriptPath(), '--weights', weights, '--emb', String(o.embSize), '--hidden', String(o.hiddenSize), '--layers', String(o.nLayers),
+    '--bptt', String(BPTT), '--batch', String(BATCH), '--vocab', String(REFERENCE_CONFIG.vocab),
+    '--embed-dropout', String(m.embedDropout), '--input-dropout', String(m.inputDropout), '--hidden-dropout', String(m.hiddenDropout), '--output-dropout', String(m.outputDropout),
+    '--weight-dropout', String(m.weightDropout), '--alpha', String(m.alpha), '--beta', String(m.beta),
+    '--steps', String(Math.max(plan.min, 10)), '--warmup', String(plan.warmup), '--threads', String(threads), '--losses'];
+  const { code, stdout, stderr } = await run(PYTHON, args, 600_000);
+  if (code !== 0) return { skipped: `awd_lstm_torch.py failed (${code}): ${stderr.trim().split('\n').at(-1)?.slice(0, 300)}` };
+  try {
+    const r = parseTorchOutput(stdout) as ReturnType<typeof parseTorchOutput> & { loss_eval0: number; max_rss_mb: number };
+    return { stepMs: r.step_ms, tokensPerS: r.tokens_per_s, losses: (r.losses ?? []).slice(0, 5), lossEval0: r.loss_eval0, maxRssMB: r.max_rss_mb, threads };
+  } catch (e) {
+    return { skipped: `awd_lstm_torch.py: ${(e as Error).message}` };
   }
 }
 
