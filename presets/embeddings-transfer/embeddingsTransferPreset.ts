@@ -17,7 +17,7 @@ import { methodRows, methodRunsTable, methodsAccuracyTable, methodsTable, type M
 import { methodsPlot } from '../finetune-methods/methodsPlot.ts';
 import { alias, defineExperiment, emptySlot, recipe, stage, toStageSpec, use, type Recipe, type RecipeStage } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
-import { resultNumber } from '../recipe/experiment.ts';
+import { checkSizesAndSeeds, resultNumber } from '../recipe/experiment.ts';
 import { renamedStage, withSlotUse, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
@@ -117,10 +117,7 @@ export function checkEmbeddingsGrid(r: Recipe, o: EmbeddingsTransferOptions): vo
   for (const [key, v, known] of lists) {
     if (v.length === 0 || !distinct(v) || v.some((x) => !known.includes(x))) throw bad(key, `a non-empty list of distinct values of ${known.join(', ')}`, v);
   }
-  for (const key of ['sizes', 'seeds'] as const) {
-    const v = o[key];
-    if (v.length === 0 || !distinct(v) || v.some((x) => !Number.isSafeInteger(x) || x < 0 || (key === 'seeds' && x > 0xffffffff))) throw bad(key, 'a non-empty list of distinct integers >= 0', v);
-  }
+  checkSizesAndSeeds(o);
   const need = [...o.classifiers, ...(o.embeddings.includes('skip-gram') ? [VECTORS_STAGE] : [])];
   for (const name of need) {
     if (!r.stages.some((s) => s.name === name)) throw new GraftError(ErrorCodes.CONFIG, `recipe ${r.name} has no stage "${name}"`, { expected: `stages ${[VECTORS_STAGE, ...CLASSIFIERS].join(', ')}` });

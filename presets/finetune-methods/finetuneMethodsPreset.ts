@@ -15,7 +15,7 @@ import { ByteBpeTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
 import { cellBaselines } from '../baselines/cellBaselines.ts';
 import { checkpointOf, defineExperiment, emptySlot, recipe, stage, toStageSpec, use, type Recipe, type RecipeStage } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
-import { resultNumber } from '../recipe/experiment.ts';
+import { checkSizesAndSeeds, resultNumber } from '../recipe/experiment.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withSlotUse, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
@@ -114,10 +114,7 @@ export function checkFinetuneGrid(r: Recipe, o: FinetuneMethodsOptions): void {
   if (o.backbones.length === 0 || !distinct(o.backbones) || o.backbones.some((b) => !(BACKBONES as readonly string[]).includes(b))) throw bad('backbones', `distinct values of ${BACKBONES.join(', ')}`, o.backbones);
   if (!distinct(o.methods) || o.methods.some((m) => !(FINETUNE_METHOD_NAMES as readonly string[]).includes(m))) throw bad('methods', `distinct values of ${FINETUNE_METHOD_NAMES.join(', ')}`, o.methods);
   if (o.methods.length === 0 && !o.scratch) throw bad('methods', 'at least one method (or scratch: true)', o.methods);
-  for (const key of ['sizes', 'seeds'] as const) {
-    const v = o[key];
-    if (v.length === 0 || !distinct(v) || v.some((x) => !Number.isSafeInteger(x) || x < 0 || (key === 'seeds' && x > 0xffffffff))) throw bad(key, 'a non-empty list of distinct integers >= 0', v);
-  }
+  checkSizesAndSeeds(o);
   for (const name of [...o.backbones, 'classifier']) {
     if (!r.stages.some((s) => s.name === name)) throw new GraftError(ErrorCodes.CONFIG, `recipe ${r.name} has no stage "${name}"`, { expected: `stages ${[...BACKBONES, 'classifier'].join(', ')}` });
   }

@@ -65,3 +65,18 @@ export function resultNumber(result: Readonly<Record<string, unknown>> | undefin
   if (required) throw new GraftError(ErrorCodes.CONFIG, `the ${what} has no ${key} in its result.json`);
   return undefined;
 }
+
+/**
+ * An experiment's grid axes `sizes` and `seeds`: non-empty lists of distinct integers, sizes from 0
+ * (0: the whole training split), seeds from 0 to 2^32 - 1 (the run seed is 32-bit). A CONFIG
+ * error names the option otherwise.
+ */
+export function checkSizesAndSeeds(o: { sizes: readonly number[]; seeds: readonly number[] }): void {
+  const max = { sizes: Number.MAX_SAFE_INTEGER, seeds: 0xffffffff };
+  for (const key of ['sizes', 'seeds'] as const) {
+    const v = o[key];
+    if (v.length === 0 || v.some((x) => !Number.isSafeInteger(x) || x < 0 || x > max[key]) || new Set(v).size !== v.length) {
+      throw new GraftError(ErrorCodes.CONFIG, 'invalid value', { option: key, expected: `a non-empty list of distinct integers from 0 to ${max[key]}`, received: v });
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { ErrorCodes, GraftError, type OptionSchema, type ResolvedOptions } from 
 import { EarlyStoppingCallback } from '../../plugins/callbacks/index.ts';
 import { choice, defineExperiment, emptySlot, recipe, toStageSpec, use, type Recipe } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
-import { resultNumber } from '../recipe/experiment.ts';
+import { checkSizesAndSeeds, resultNumber } from '../recipe/experiment.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
@@ -39,13 +39,7 @@ export type TransferVsScratchOptions = ResolvedOptions<typeof TRANSFER_VS_SCRATC
 
 /** The grid: sizes and seeds non-empty lists of distinct integers >= 0 (seeds 32-bit, as the run seed); the recipe has the classifier stage. */
 export function checkGrid(r: Recipe, o: TransferVsScratchOptions): void {
-  const max = { sizes: Number.MAX_SAFE_INTEGER, seeds: 0xffffffff };
-  for (const key of ['sizes', 'seeds'] as const) {
-    const v = o[key];
-    if (v.length === 0 || v.some((x) => !Number.isSafeInteger(x) || x < 0 || x > max[key]) || new Set(v).size !== v.length) {
-      throw new GraftError(ErrorCodes.CONFIG, 'invalid value', { option: key, expected: `a non-empty list of distinct integers from 0 to ${max[key]}`, received: v });
-    }
-  }
+  checkSizesAndSeeds(o);
   if (!r.stages.some((s) => s.name === CLASSIFIER_STAGE)) {
     throw new GraftError(ErrorCodes.CONFIG, `recipe ${r.name} has no stage "${CLASSIFIER_STAGE}" for the experiment to train`, { expected: `stages ending with "${CLASSIFIER_STAGE}"` });
   }

@@ -18,6 +18,7 @@ import {
 } from '../../../core/index.ts';
 import { activationRegularization, temporalActivationRegularization } from './activationRegularization.ts';
 import { embeddingDropout } from '../shared/embeddingDropout.ts';
+import { resolveVocabSize } from '../shared/vocabSize.ts';
 import { lockedDropout } from './lockedDropout.ts';
 import { lstmLayer } from './lstm.ts';
 import { AWD_LSTM_OPTIONS, type AwdLstmOptionsInput } from './options.ts';
@@ -77,14 +78,7 @@ export class AwdLstmModel implements ModelPlugin {
 
   private build(trainer: TrainerApi): void {
     const o = this.options;
-    const V = o.vocabSize ?? trainer.maybeRole('tokenizer')?.tokenizer.vocabSize;
-    if (V === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'no vocabulary size', {
-        plugin: this.meta.name,
-        option: 'vocabSize',
-        expected: 'an integer >= 1, or a tokenizer plugin in the recipe to read it from',
-      });
-    }
+    const V = resolveVocabSize(trainer, this.meta.name, o.vocabSize);
     this.vocab = V;
     const rng = trainer.rng.fork(this.meta.name);
     const params = trainer.params;

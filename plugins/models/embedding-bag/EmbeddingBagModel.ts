@@ -13,6 +13,7 @@ import {
   type TrainerApi,
 } from '../../../core/index.ts';
 import { embeddingDropout } from '../shared/embeddingDropout.ts';
+import { resolveVocabSize } from '../shared/vocabSize.ts';
 import { EMBEDDING_BAG_OPTIONS, type EmbeddingBagOptionsInput } from './options.ts';
 
 /** The token embedding, named as every Graft model names it (init:pretrained-embeddings' default `param`). */
@@ -55,14 +56,7 @@ export class EmbeddingBagModel implements ModelPlugin {
 
   private build(trainer: TrainerApi): void {
     const o = this.options;
-    const V = o.vocabSize ?? trainer.maybeRole('tokenizer')?.tokenizer.vocabSize;
-    if (V === undefined) {
-      throw new GraftError(ErrorCodes.BAD_OPTION, 'no vocabulary size', {
-        plugin: this.meta.name,
-        option: 'vocabSize',
-        expected: 'an integer >= 1, or a tokenizer plugin in the recipe to read it from',
-      });
-    }
+    const V = resolveVocabSize(trainer, this.meta.name, o.vocabSize);
     this.vocab = V;
     // No weight decay: decay would pull pre-trained vectors towards zero, not towards where they started.
     trainer.params.create(BAG_EMBEDDING, [V, o.dim], uniformInit(trainer.rng.fork(this.meta.name), V * o.dim, o.initRange), { owner: this.meta.name, decay: false });
