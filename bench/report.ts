@@ -32,9 +32,9 @@ export interface BenchReport {
     /** Whether the tiny model's overhead (of the median step times) is under the target, by CPU and by wall time; null if not measured. */
     meetsTarget: { cpu: boolean; wall: boolean } | null;
     /** The tiny GPT (a step of tens of ms): overhead in percent. */
-    tiny: HookOverheadResult | Failed;
+    tiny: HookOverheadResult | Failed | Skipped;
     /** A micro GPT (a step of a few ms): the machinery's fixed cost in ms per step. */
-    micro: HookOverheadResult | Failed;
+    micro: HookOverheadResult | Failed | Skipped;
   };
   throughput: {
     model: Record<string, unknown>;
@@ -49,7 +49,7 @@ export interface BenchReport {
   };
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
   awdLstm: AwdLstmResult | Failed;
-  generation: GenerationResult | Failed;
+  generation: GenerationResult | Failed | Skipped;
   scaling: ScalingRow[] | Failed | { status: 'skipped'; reason: string };
   long: LongRunResult | Skipped | Failed;
 }
@@ -74,7 +74,7 @@ export function formatReport(rep: BenchReport): string {
     (ho.meetsTarget == null ? 'not measured' : `${met(ho.meetsTarget.cpu)} by CPU time, ${met(ho.meetsTarget.wall)} by wall time`));
   for (const [label, h] of [['tiny', ho.tiny], ['micro', ho.micro]] as const) {
     if ('status' in h) {
-      out.push(`    ${label}: ${h.status}: ${h.error}`);
+      out.push(`    ${label}: ${h.status}: ${'reason' in h ? h.reason : h.error}`);
       continue;
     }
     out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} pairs x ${h.stepsPerBlock} steps; same losses: ${h.sameLosses})`);
@@ -122,7 +122,7 @@ export function formatReport(rep: BenchReport): string {
   else out.push(`(c) AWD-LSTM: ${a.status}: ${'reason' in a ? a.reason : a.error}`);
   out.push('');
   const g = rep.generation;
-  if ('status' in g) out.push(`generation: ${g.status}: ${g.error}`);
+  if ('status' in g) out.push(`generation: ${g.status}: ${'reason' in g ? g.reason : g.error}`);
   else out.push(`generation, ${g.model}, greedy, batch 1, ${g.newTokens} tokens after ${g.promptTokens}: ${r(g.cachedTokensPerS)} tokens/s with the key/value cache, ${r(g.uncachedTokensPerS)} without (${g.speedup.toFixed(1)}x); same tokens: ${g.sameTokens}; PyTorch with its cache: ${'skipped' in g.torch ? g.torch.skipped : `${r(g.torch.tokensPerS)} tokens/s, Graft ${g.torch.ratio.toFixed(3)}x, same tokens: ${g.torch.sameTokens}`}`);
   out.push('');
   const sc = rep.scaling;

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MICRO_CONFIG, REFERENCE_CONFIG, TINY_CONFIG } from './config.ts';
 import { Budget } from './lib/budget.ts';
 import { compareLosses } from './lib/compareLosses.ts';
-import { parseArgs, processWasmThreads, benchThreads, type BenchBackend } from './lib/parseArgs.ts';
+import { parseArgs, processWasmThreads, benchThreads, type BenchBackend, type BenchSection } from './lib/parseArgs.ts';
 import { overheadPercent, sig } from './lib/stats.ts';
 import { formatReport, type BenchReport, type Failed } from './report.ts';
 import { awdLstmThroughput } from './sections/awdLstm.ts';
@@ -75,13 +75,17 @@ async function attempt<T>(label: string, f: () => Promise<T>): Promise<T | Faile
   }
 }
 
+/** Whether `--only` (or its absence) asks for a section; the others are reported as skipped. */
+const want = (section: BenchSection) => args.only === undefined || args.only.has(section);
+const notAsked = { status: 'skipped' as const, reason: `not in --only ${[...(args.only ?? [])].join(',')}` };
+
 // Sections take what is left of the budget (--long has none): on a loaded machine they time fewer steps.
 const budget = new Budget(args.long ? Infinity : (BUDGET_S - 10) * 1000);
 
 // (d) first, alone: nothing of ours competes with it for the two cores.
-const torch = args.torch
+const torch = args.torch && want('throughput')
   ? await attempt('PyTorch reference', () => torchReference({ steps: q ? 5 : 20, warmup: q ? 1 : 2, timeoutMs: 300_000 }))
-  : { status: 'skipped' as const, reason: '--no-torch' };
+  : { status: 'skipped' as const, reason: args.torch ? notAsked.reason : '--no-torch' };
 
 // The tiny-model, bare-loop and AWD-LSTM measurements run on the first backend of the list.
 const main: BenchBackend = args.backends[0]!;
@@ -91,9 +95,9 @@ const ownThreads = processWasmThreads(args.backends);
 const inChild = (b: BenchBackend) => b !== main && benchThreads(b) != null && benchThreads(b) !== ownThreads;
 
 // (a) on the tiny model (the target), then on a micro model (the fixed cost in ms)
-const overheadTiny = await attempt(`hook overhead, tiny GPT on ${main}`, () =>
+const overheadTiny = !want('overhead') ? notAsked : await attempt(`hook overhead, tiny GPT on ${main}`, () =>
   hookOverhead(main, TINY_CONFIG, { allowanceMs: q ? 6_000 : 18_000, minPairs: q ? 4 : 10, maxPairs: 200, stepsPerBlock: 2, warmupSteps: 5 }, budget));
-const overheadMicro = await attempt(`hook overhead, micro GPT on ${main}`, () =>
+const overheadMicro = !want('overhead') ? notAsked : await attempt(`hook overhead, micro GPT on ${main}`, () =>
   hookOverhead(main, MICRO_CONFIG, { allowanceMs: q ? 2_000 : 6_000, minPairs: q ? 4 : 10, maxPairs: 400, stepsPerBlock: 10, warmupSteps: 100 }, budget));
 
 // (b), main backend first, (c) after it, then the other backends (cpu, the slowest, last).
@@ -123,13 +127,13 @@ async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<voi
   rows.push(...res.rows);
   if (res.profile) profile = { backend, impl: 'graft', ...res.profile };
 }
-await throughputRows(main, ['graft', 'bare-tfjs']);
+if (want('throughput')) await throughputRows(main, ['graft', 'bare-tfjs']);
 
 // (c)
-const awd = await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget, { run: args.torch }));
+const awd = !want('awd-lstm') ? notAsked : await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget, { run: args.torch }));
 
 // Generation with and without model:gpt's key/value cache.
-const generation = await attempt(`generation on ${main}`, () => generationBench(REFERENCE_CONFIG));
+const generation = !want('generation') ? notAsked : await attempt(`generation on ${main}`, () => generationBench(REFERENCE_CONFIG));
 
 // GPT at 0.8M-25M parameters against PyTorch at each size (--scaling: a few minutes).
 const scaling = args.scaling
@@ -139,7 +143,7 @@ const scaling = args.scaling
 // A cpu step takes ~30-40x a wasm one here (measured 41-77 s vs 1.7-3.4 s): skip it, with the reason,
 // rather than overrun the budget when one step cannot fit.
 const CPU_OVER_WASM = 30;
-for (const backend of args.backends.slice(1)) {
+for (const backend of want('throughput') ? args.backends.slice(1) : []) {
   const wasmStep = rows.find((r) => r.impl === 'graft' && r.backend === 'wasm')?.stepMs;
   const guessMs = backend === 'cpu' && wasmStep !== undefined ? CPU_OVER_WASM * wasmStep : 0;
   if (guessMs * plans[backend].min > budget.remainingMs()) {

@@ -12,6 +12,8 @@ export interface BenchArgs {
   torch: boolean;
   /** Also run the scaling section (GPT at 0.8M-25M parameters against PyTorch; a few minutes). */
   scaling: boolean;
+  /** `--only a,b`: just these sections (the rest are reported as skipped); undefined: all. */
+  only?: ReadonlySet<BenchSection>;
 }
 
 const ALL: readonly BenchBackend[] = ['wasm', 'wasm-stock', 'cpu'];
@@ -34,11 +36,15 @@ export function processWasmThreads(backends: readonly BenchBackend[]): number {
 }
 
 /**
- * `--long`, `--quick`, `--no-torch`, `--backends a,b` (or `--backends=a,b`). Backends: `wasm`
+ * `--long`, `--quick`, `--no-torch`, `--scaling`, `--only a,b` (sections), `--backends a,b` (or `--backends=a,b`). Backends: `wasm`
  * (graft's fast kernels and, as a second row, the stock ones), `wasm-fast` / `wasm-stock` (one of
  * the two), `cpu`, and the opt-in `wasm-2t` (XNNPACK on 2 threads: it only pays when the second
  * core is free). Unknown flags and backends are errors, so a typo does not silently run all.
  */
+/** What `--only` picks from: (a) hook overhead, (b) GPT throughput with its PyTorch run, (c) the AWD-LSTM with its own, generation, scaling, the 1,000-step run. */
+export const BENCH_SECTIONS = ['overhead', 'throughput', 'awd-lstm', 'generation', 'scaling', 'long'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const out: BenchArgs = { long: false, quick: false, backends: [...ALL], torch: true, scaling: false };
   for (let i = 0; i < argv.length; i++) {
@@ -47,12 +53,22 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--quick') out.quick = true;
     else if (a === '--no-torch') out.torch = false;
     else if (a === '--scaling') out.scaling = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
+      const names = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = names.filter((x) => !(BENCH_SECTIONS as readonly string[]).includes(x));
+      if (names.length === 0 || bad.length) throw new Error(`bench: --only needs sections from ${BENCH_SECTIONS.join(', ')}${bad.length ? `; unknown: ${bad.join(', ')}` : ''}`);
+      out.only = new Set(names as BenchSection[]);
+      // Naming a section that is opt-in turns it on.
+      if (out.only.has('scaling')) out.scaling = true;
+      if (out.only.has('long')) out.long = true;
+    }
     else if (a === '--backends' || a.startsWith('--backends=')) {
       const value = a === '--backends' ? argv[++i] : a.slice('--backends='.length);
       if (value === undefined || value === '') throw new Error('bench: --backends needs a list, e.g. --backends wasm,cpu');
       out.backends = parseBackends(value);
     } else {
-      throw new Error(`bench: unknown argument '${a}'; expected --long, --quick, --no-torch, --scaling, --backends <list>`);
+      throw new Error(`bench: unknown argument '${a}'; expected --long, --quick, --no-torch, --scaling, --only <sections>, --backends <list>`);
     }
   }
   return out;

@@ -33,3 +33,14 @@ test('thread counts: each wasm row says its own, the process takes the first was
   t.is(processWasmThreads(parseArgs(['--backends', 'cpu,wasm,wasm-2t']).backends), 1);
   t.is(processWasmThreads(parseArgs(['--backends', 'cpu']).backends), 1);
 });
+
+test('--only picks sections; naming scaling or long turns them on; unknown names are errors that list the sections', (t) => {
+  t.is(parseArgs([]).only, undefined);
+  const a = parseArgs(['--only', 'awd-lstm,generation']);
+  t.deepEqual([...a.only!], ['awd-lstm', 'generation']);
+  t.false(a.scaling);
+  const b = parseArgs(['--only=scaling,long']);
+  t.true(b.scaling && b.long);
+  t.throws(() => parseArgs(['--only', 'awd-lstm,gpu']), { message: /--only needs sections from overhead, throughput, awd-lstm, generation, scaling, long; unknown: gpu/ });
+  t.throws(() => parseArgs(['--only']), { message: /--only needs sections/ });
+});
