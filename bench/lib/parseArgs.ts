@@ -57,7 +57,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
       const names = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
       const bad = names.filter((x) => !(BENCH_SECTIONS as readonly string[]).includes(x));
-      if (names.length === 0 || bad.length) throw new Error(`bench: --only needs sections from ${BENCH_SECTIONS.join(', ')}${bad.length ? `; unknown: ${bad.join(', ')}` : ''}`);
+      if (names.length === 0 || bad.length) throw new Error(`bench: --only needs sections from ${BENCH_SECTIONS.join(', ')}${bad.length ? `; unknown: ${bad.join(', ')}` : ''} (or token-shards alone, first: a report of its own)`);
       out.only = new Set(names as BenchSection[]);
       // Naming a section that is opt-in turns it on.
       if (out.only.has('scaling')) out.scaling = true;
