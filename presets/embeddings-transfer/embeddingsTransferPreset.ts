@@ -23,6 +23,7 @@ import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
 import { collapsed, mostlyOneClass } from '../transfer-vs-scratch/testSetBaseline.ts';
 import { wordVectorsStage } from '../word-vectors/wordVectorsPreset.ts';
+import { pairedTable } from './pairedTable.ts';
 import {
   EMBEDDING_MODES,
   EMBEDDING_SOURCES,
@@ -193,7 +194,11 @@ export function goalText(rows: readonly MethodRow[]): string {
 /** Median vocabulary coverage of each source's vectors, as a sentence part. */
 function coverageText(runs: readonly EmbeddingRun[]): string {
   const bySource = new Map<string, number[]>();
-  for (const r of runs) if (r.coverage !== undefined) bySource.set(r.method.replace(/-(frozen|fine-tuned)$/, ''), [...(bySource.get(r.method.replace(/-(frozen|fine-tuned)$/, '')) ?? []), r.coverage]);
+  for (const r of runs) {
+    if (r.coverage === undefined) continue;
+    const source = r.method.replace(/-(frozen|fine-tuned)$/, '');
+    bySource.set(source, [...(bySource.get(source) ?? []), r.coverage]);
+  }
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
   return [...bySource].map(([s, v]) => `${s} vectors cover ${(100 * med(v)).toFixed(1)}% of the vocabulary`).join('; ');
 }
@@ -260,6 +265,7 @@ export async function runEmbeddingsTransfer(r: Recipe, o: EmbeddingsTransferOpti
   writeJsonAtomic(path.join(runDir, 'results.json'), { task, metric: 'test macro-F1 and accuracy; mean and sample std over seeds', vectors, notes, rows, runs });
   const labels = { group: 'classifier', variant: 'embedding' };
   const coverage = coverageText(runs);
+  const paired = pairedTable(runs, o.sizes);
   const md =
     `# Word embeddings: random or pre-trained, frozen or fine-tuned (${task})\n\n` +
     `Test macro-F1 on the same ${task} test split; mean ± sample standard deviation over seeds ${o.seeds.join(', ')}. ` +
@@ -270,6 +276,7 @@ export async function runEmbeddingsTransfer(r: Recipe, o: EmbeddingsTransferOpti
     goalText(rows) +
     '## Test macro-F1 and cost\n\n' +
     methodsTable(rows, labels) +
+    (paired ? '\n## Pre-trained against random, paired by seed\n\nΔ test macro-F1 (pre-trained − random, same mode, same labelled subsample), its 95% interval over seeds (Student\'s t) and the verdict: ahead only when the interval excludes 0.\n\n' + paired : '') +
     '\n## Test accuracy\n\n' +
     methodsAccuracyTable(rows, labels) +
     '\n## Every run\n\n' +

@@ -13,6 +13,7 @@ import {
   configure,
   embeddingsTransferPreset,
   goalText,
+  pairedTable,
   methodRows,
   recipePreset,
   runEmbeddingsTransfer,
@@ -114,6 +115,7 @@ test.serial('vectors once; both classifiers × random/skip-gram × frozen/fine-t
   t.true(md.includes('| classifier | embedding | F1 at 12 |'), md.slice(0, 400));
   t.is(md.split('\n').filter((l) => /^\| (bag|awd-lstm|baseline) \| [a-z-]+ \| \d/.test(l)).length, 3 * 10);
   t.regex(md, /skip-gram vectors cover \d+\.\d% of the vocabulary/);
+  t.regex(md, /\| bag \| skip-gram-frozen vs random-frozen \| [+-]\d\.\d{3}: one seed \|/);
   t.is((readFileSync(path.join(dir, 'f1-by-embedding.svg'), 'utf8').match(/<g class="panel"/g) ?? []).length, 2);
 
   // Growing the grid by a size trains only the new runs: the vectors and finished runs untouched.
@@ -191,4 +193,23 @@ test('goalText by hand: best pre-trained start at the smallest size against rand
   ];
   t.is(goalText(methodRows(runs, [100, 1000])).split('\n')[2], '- bag: with 100 labels the best start from pre-trained vectors (wink-frozen) scores 0.700 ± 0.000; the random embedding fine-tuned with 1000 labels 0.800 ± 0.000: not reached (-0.100).');
   t.is(goalText(methodRows(runs.filter((r) => r.size === 100), [100])), '', 'one size: nothing to hold it to');
+});
+
+test('pairedTable by hand: each start against random in its own mode, paired by seed, with the t interval', (t) => {
+  const base = { backbone: 'bag', accuracy: 0.8, collapsed: false, examples: 100, size: 100 };
+  const runs: MethodRun[] = [
+    ...[0.70, 0.72, 0.74].map((f1, i) => ({ ...base, method: 'random-frozen', seed: i + 1, f1 })),
+    ...[0.80, 0.83, 0.84].map((f1, i) => ({ ...base, method: 'wink-frozen', seed: i + 1, f1 })),
+    ...[0.80, 0.80, 0.80].map((f1, i) => ({ ...base, method: 'random-fine-tuned', seed: i + 1, f1 })),
+    ...[0.82, 0.78, 0.81].map((f1, i) => ({ ...base, method: 'wink-fine-tuned', seed: i + 1, f1 })),
+    { ...base, backbone: 'baseline', method: 'bag-of-words', seed: 1, f1: 0.9 },
+  ];
+  const lines = pairedTable(runs, [100]).trim().split('\n');
+  t.is(lines[0], '| classifier | embedding | Δ F1 at 100 |');
+  // frozen: Δ 0.10, 0.11, 0.10: mean 0.1033, std 0.00577, half-width 4.303 · 0.00577 / √3 = 0.0143
+  t.is(lines[2], '| bag | wink-frozen vs random-frozen | +0.103 (+0.089 to +0.118): transfer ahead |');
+  // fine-tuned: Δ 0.02, -0.02, 0.01: mean 0.0033, std 0.0208, half-width 0.0517
+  t.is(lines[3], '| bag | wink-fine-tuned vs random-fine-tuned | +0.003 (-0.048 to +0.055): within noise |');
+  t.is(lines.length, 4, 'random variants and baselines are not rows');
+  t.is(pairedTable(runs.filter((r) => !r.method.startsWith('random')), [100]), '');
 });
