@@ -74,7 +74,7 @@ test.serial('the packed tarball installs into a fresh project and works there: i
         kernelsInRoot: typeof g.registerGraftKernels }));`], proj);
     t.deepEqual(JSON.parse(a.stdout), {
       createTrainer: 'function', sameTf: true, gpt: 'function',
-      presets: ['gpt-next-token-pretrain', 'bert-mlm-pretrain', 'ulmfit-3-stage', 'transfer-vs-scratch', 'gpt-finetune', 'finetune-methods', 'word-vectors', 'instruction-tune', 'embeddings-transfer'], conformance: 'function',
+      presets: ['gpt-next-token-pretrain', 'bert-mlm-pretrain', 'ulmfit-3-stage', 'transfer-vs-scratch', 'gpt-finetune', 'finetune-methods', 'word-vectors', 'embeddings-transfer', 'instruction-tune'], conformance: 'function',
       backend: ['function', 'function', true], kernelsInRoot: 'undefined',
     });
 
