@@ -68,6 +68,7 @@ test.serial('vectors once; both classifiers × random/skip-gram × frozen/fine-t
   t.deepEqual(results.runs.map((r) => `${r.backbone}:${r.method}`), [...variants.map((v) => `bag:${v}`), ...variants.map((v) => `awd-lstm:${v}`), 'baseline:bag-of-words', 'baseline:majority']);
   t.deepEqual(results.notes, []);
   for (const r of results.runs) t.true(r.f1 >= 0 && r.f1 <= 1 && r.examples === 12, `${r.backbone} ${r.method}`);
+  for (const r of results.runs.filter((x) => x.backbone !== 'baseline')) t.true(r.checkpointBytes! > 0, `${r.backbone} ${r.method}: checkpoint bytes in the table`);
 
   // The vectors file's rows are in the skip-gram runs' embeddings; a frozen one still holds them after training.
   const vectors = new Map(readFileSync(path.join(dir, 'vectors/vectors/vectors.txt'), 'utf8').trimEnd().split('\n').map((l) => {
@@ -104,6 +105,7 @@ test.serial('vectors once; both classifiers × random/skip-gram × frozen/fine-t
       const [V] = safetensor(path.join(dir, 'runs', `${c}-${s}-frozen`, 'n12-s1', `${s}-frozen`, 'checkpoint', 'params.safetensors'), 'backbone.tokEmbed').shape;
       t.is(tuned.trainable_parameters, tuned.total_parameters, `${c} ${s}`);
       t.is(frozen.total_parameters, tuned.total_parameters);
+      t.true(frozen.checkpoint_bytes > 4 * frozen.total_parameters, 'the final checkpoint holds every parameter');
       t.is(frozen.total_parameters - frozen.trainable_parameters, V! * DIM, `${c} ${s}`);
     }
   }
