@@ -89,7 +89,7 @@ export {
 } from './embeddings-transfer/embeddingsTransferPreset.ts';
 export { EMBEDDING_SOURCES, EMBEDDING_MODES, WINK_PACKAGE, variantName, variantUses, type EmbeddingSource, type EmbeddingMode } from './embeddings-transfer/embeddingVariants.ts';
 export { pairedTable } from './embeddings-transfer/pairedTable.ts';
-export { methodRows, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow, type RowLabels } from './finetune-methods/methodResults.ts';
+export { methodRows, methodRun, methodsTable, methodsAccuracyTable, methodRunsTable, type MethodRun, type MethodRow, type RowLabels } from './finetune-methods/methodResults.ts';
 export { methodsPlot } from './finetune-methods/methodsPlot.ts';
 export { bagOfWordsBaseline, majorityBaseline, cellBaselines, type BaselineScores } from './baselines/index.ts';
 export { pairedVerdict, type PairedVerdict, type Verdict } from './transfer-vs-scratch/pairedVerdict.ts';

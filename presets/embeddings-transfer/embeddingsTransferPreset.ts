@@ -13,11 +13,11 @@ import { AdamwOptimizer } from '../../plugins/optimizers/index.ts';
 import { SlantedTriangularScheduler, WarmupLinearScheduler } from '../../plugins/schedulers/index.ts';
 import { WordTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
 import { cellBaselines } from '../baselines/cellBaselines.ts';
-import { methodRows, methodRunsTable, methodsAccuracyTable, methodsTable, type MethodRow, type MethodRun } from '../finetune-methods/methodResults.ts';
+import { methodRows, methodRun, methodRunsTable, methodsAccuracyTable, methodsTable, type MethodRow, type MethodRun } from '../finetune-methods/methodResults.ts';
 import { methodsPlot } from '../finetune-methods/methodsPlot.ts';
 import { alias, defineExperiment, emptySlot, recipe, stage, toStageSpec, use, type Recipe, type RecipeStage } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
-import { checkSizesAndSeeds, resultNumber } from '../recipe/experiment.ts';
+import { checkSizesAndSeeds } from '../recipe/experiment.ts';
 import { renamedStage, withSlotUse, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
@@ -142,27 +142,10 @@ interface EmbeddingRun extends MethodRun {
   coverage?: number;
 }
 
+/** A run's row (finetune-methods' `methodRun`) and the share of the vocabulary its vectors covered. */
 function record(classifier: string, variant: string, size: number, seed: number, res: Record<string, unknown> | undefined): EmbeddingRun {
-  const what = `${classifier} ${variant} run at size ${size}, seed ${seed}`;
-  const confusion = res?.confusion as number[][] | undefined;
   const cov = (res?.pretrained_embeddings as { coverage?: unknown } | undefined)?.coverage;
-  return {
-    backbone: classifier,
-    method: variant,
-    size,
-    seed,
-    examples: resultNumber(res, 'train_examples', what),
-    f1: resultNumber(res, 'test_f1', what),
-    accuracy: resultNumber(res, 'test_accuracy', what),
-    collapsed: Array.isArray(confusion) ? collapsed(confusion) : false,
-    mostlyOneClass: Array.isArray(confusion) ? mostlyOneClass(confusion) : false,
-    trainableParameters: resultNumber(res, 'trainable_parameters', what, false),
-    totalParameters: resultNumber(res, 'total_parameters', what, false),
-    checkpointBytes: resultNumber(res, 'checkpoint_bytes', what, false),
-    stepSeconds: resultNumber(res, 'step_seconds', what, false),
-    peakTensorBytes: resultNumber(res, 'peak_tensor_bytes', what, false),
-    ...(typeof cov === 'number' ? { coverage: cov } : {}),
-  };
+  return { ...methodRun(classifier, variant, size, seed, res), ...(typeof cov === 'number' ? { coverage: cov } : {}) };
 }
 
 /**

@@ -15,13 +15,13 @@ import { ByteBpeTokenizerPlugin } from '../../plugins/tokenizers/index.ts';
 import { cellBaselines } from '../baselines/cellBaselines.ts';
 import { checkpointOf, defineExperiment, emptySlot, recipe, stage, toStageSpec, use, type Recipe, type RecipeStage } from '../recipe/index.ts';
 import { effectiveUses } from '../recipe/stage.ts';
-import { checkSizesAndSeeds, resultNumber } from '../recipe/experiment.ts';
+import { checkSizesAndSeeds } from '../recipe/experiment.ts';
 import { renamedStage, resolveStageHandOvers, withoutKinds, withSlotUse, withStageOptions } from '../recipe/stageEdit.ts';
 import type { ExperimentRunner } from '../runner/Preset.ts';
 import { writeJsonAtomic } from '../runner/runPreset.ts';
 import { collapsed, mostlyOneClass } from '../transfer-vs-scratch/testSetBaseline.ts';
 import { FINETUNE_METHOD_NAMES, FINETUNE_METHOD_SLOT, FINETUNE_METHODS, type FinetuneMethod } from './finetuneMethods.ts';
-import { methodRows, methodRunsTable, methodsAccuracyTable, methodsTable, type MethodRun } from './methodResults.ts';
+import { methodRows, methodRun, methodRunsTable, methodsAccuracyTable, methodsTable, type MethodRun } from './methodResults.ts';
 import { methodsPlot } from './methodsPlot.ts';
 
 /** The shape both pre-trained models share, and the classifier loads. */
@@ -144,29 +144,6 @@ export function methodCellStage(r: Recipe, backbone: Backbone, method: FinetuneM
   return renamedStage(s, method, `${backbone} ${method === SCRATCH ? 'classifier from scratch' : `fine-tuned: ${method}`}`);
 }
 
-function record(backbone: string, method: string, size: number, seed: number, res: Record<string, unknown> | undefined): MethodRun {
-  const what = `${backbone} ${method} run at size ${size}, seed ${seed}`;
-  const num = (k: string) => resultNumber(res, k, what);
-  const opt = (k: string) => resultNumber(res, k, what, false);
-  const confusion = res?.confusion as number[][] | undefined;
-  return {
-    backbone,
-    method,
-    size,
-    seed,
-    examples: num('train_examples'),
-    f1: num('test_f1'),
-    accuracy: num('test_accuracy'),
-    collapsed: Array.isArray(confusion) ? collapsed(confusion) : false,
-    mostlyOneClass: Array.isArray(confusion) ? mostlyOneClass(confusion) : false,
-    trainableParameters: opt('trainable_parameters'),
-    totalParameters: opt('total_parameters'),
-    checkpointBytes: opt('checkpoint_bytes'),
-    stepSeconds: opt('step_seconds'),
-    peakTensorBytes: opt('peak_tensor_bytes'),
-  };
-}
-
 /**
  * The experiment: the pre-training stages once (`<out>/pretrain/{gpt,bert}`), then for every size
  * and seed the baselines and, per backbone, each method and the classifier from scratch
@@ -190,7 +167,7 @@ export async function runFinetuneMethods(r: Recipe, o: FinetuneMethodsOptions, r
       for (const b of backbones) {
         for (const m of variants) {
           const res = await cells[cell++]!;
-          runs.push(record(b, m, size, seed, res[m]));
+          runs.push(methodRun(b, m, size, seed, res[m]));
         }
       }
       const base = baselines?.at(size, seed);

@@ -1,4 +1,6 @@
+import { resultNumber } from '../recipe/experiment.ts';
 import { spread, type Spread } from '../transfer-vs-scratch/aggregate.ts';
+import { collapsed, mostlyOneClass } from '../transfer-vs-scratch/testSetBaseline.ts';
 
 /**
  * One classifier of the `finetune-methods` grid (a backbone fine-tuned by a method, from scratch,
@@ -26,6 +28,33 @@ export interface MethodRun {
   stepSeconds?: number;
   /** Most bytes tfjs held during a step. */
   peakTensorBytes?: number;
+}
+
+/**
+ * A run's row from its stage result.json: F1, accuracy and examples (required: a CONFIG error naming
+ * the run without them), one-class flags from its confusion matrix, and what `callback:resource-usage`
+ * offered (parameters, checkpoint bytes, step time, peak tensor memory) when present.
+ */
+export function methodRun(backbone: string, method: string, size: number, seed: number, res: Readonly<Record<string, unknown>> | undefined): MethodRun {
+  const what = `${backbone} ${method} run at size ${size}, seed ${seed}`;
+  const opt = (k: string) => resultNumber(res, k, what, false);
+  const confusion = res?.confusion as number[][] | undefined;
+  return {
+    backbone,
+    method,
+    size,
+    seed,
+    examples: resultNumber(res, 'train_examples', what),
+    f1: resultNumber(res, 'test_f1', what),
+    accuracy: resultNumber(res, 'test_accuracy', what),
+    collapsed: Array.isArray(confusion) ? collapsed(confusion) : false,
+    mostlyOneClass: Array.isArray(confusion) ? mostlyOneClass(confusion) : false,
+    trainableParameters: opt('trainable_parameters'),
+    totalParameters: opt('total_parameters'),
+    checkpointBytes: opt('checkpoint_bytes'),
+    stepSeconds: opt('step_seconds'),
+    peakTensorBytes: opt('peak_tensor_bytes'),
+  };
 }
 
 export interface MethodRow {

@@ -5,10 +5,10 @@
  * Why: gelu as tfjs ops is 7 ops forward and ~14 in the gradient autodiff builds, each a pass
  * over [tokens, 4 x width] (the GPT MLP): ~17 ms per layer and step on wasm, measured under load.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { geluOn } from './geluModule.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf } from './heap.ts';
-import { asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { ownWasmKernel, type KernelArgs } from './spec.ts';
 import { backendError } from '../errors.ts';
 
 export const GELU_PRE_KERNEL = 'GraftGeluPre';
@@ -46,14 +46,5 @@ function geluGrad(args: KernelArgs): TensorInfo {
   return dx;
 }
 
-function spec(kernelName: string, f: (args: KernelArgs) => TensorInfo): GraftKernelSpec {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    purpose: 'fast',
-    create: (): KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc: asKernelFunc(f) }),
-  };
-}
-
-export const geluPreWasm = spec(GELU_PRE_KERNEL, geluPre);
-export const geluGradWasm = spec(GELU_GRAD_KERNEL, geluGrad);
+export const geluPreWasm = ownWasmKernel(GELU_PRE_KERNEL, geluPre);
+export const geluGradWasm = ownWasmKernel(GELU_GRAD_KERNEL, geluGrad);

@@ -14,10 +14,10 @@
  * [H, 4H] = Σ_t h_{t-1}ᵀ dgates_t (one product after the loop). Element-wise math in float64,
  * stored as float32: equal to the composed ops within float32 rounding, not bit for bit.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmBlocked, gemmModuleOn } from './gemmModule.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf, type WasmBackendLike } from './heap.ts';
-import { asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { ownWasmKernel, type KernelArgs } from './spec.ts';
 import { backendError } from '../errors.ts';
 
 export const LSTM_FORWARD_KERNEL = 'GraftLstmForward';
@@ -142,14 +142,5 @@ function lstmBackward(args: KernelArgs): TensorInfo[] {
   return [dx, dw];
 }
 
-function spec(kernelName: string, f: (args: KernelArgs) => TensorInfo[]): GraftKernelSpec {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    purpose: 'fast',
-    create: (): KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc: asKernelFunc(f) }),
-  };
-}
-
-export const lstmForwardWasm = spec(LSTM_FORWARD_KERNEL, lstmForward);
-export const lstmBackwardWasm = spec(LSTM_BACKWARD_KERNEL, lstmBackward);
+export const lstmForwardWasm = ownWasmKernel(LSTM_FORWARD_KERNEL, lstmForward);
+export const lstmBackwardWasm = ownWasmKernel(LSTM_BACKWARD_KERNEL, lstmBackward);

@@ -21,6 +21,16 @@ export function asKernelFunc(f: (args: KernelArgs) => TensorInfo | TensorInfo[])
   return f as unknown as KernelFunc;
 }
 
+/** A kernel graft adds to wasm (not a tfjs kernel it replaces): its name and function, for the fast kernel set. */
+export function ownWasmKernel(kernelName: string, f: (args: KernelArgs) => TensorInfo | TensorInfo[]): GraftKernelSpec {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    purpose: 'fast',
+    create: (): KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc: asKernelFunc(f) }),
+  };
+}
+
 const setupDone = new WeakMap<KernelConfig, WeakSet<object>>();
 
 /**
