@@ -6,6 +6,8 @@ export interface GptBenchConfig {
   nHeads: number;
   dModel: number;
   batchSize: number;
+  /** model:gpt's activationCheckpointing (default off). */
+  checkpoint?: boolean;
   adam: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
 }
 

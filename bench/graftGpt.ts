@@ -13,7 +13,7 @@ import { ReferenceWeightsInit } from './plugins/ReferenceWeightsInit.ts';
 export function graftGptTrainer(c: GptBenchConfig, extra: GraftPlugin[] = [], maxSteps = 0): Trainer {
   const plugins: GraftPlugin[] = [
     new MarkovDataset({ batchSize: c.batchSize, contextLength: c.contextLength, vocab: c.vocab }),
-    new GptModel({ vocabSize: c.vocab, contextLength: c.contextLength, nLayers: c.nLayers, nHeads: c.nHeads, dModel: c.dModel, dropout: 0 }),
+    new GptModel({ vocabSize: c.vocab, contextLength: c.contextLength, nLayers: c.nLayers, nHeads: c.nHeads, dModel: c.dModel, dropout: 0, activationCheckpointing: c.checkpoint ?? false }),
     new LmHead({ tied: true }),
     new NextTokenObjective(),
     new AdamwOptimizer({ ...c.adam }),

@@ -2,6 +2,7 @@ import type { HookOverheadResult } from './sections/hookOverhead.ts';
 import type { KernelProfile, ThroughputRow } from './sections/gptThroughput.ts';
 import type { AwdLstmResult } from './sections/awdLstm.ts';
 import type { GenerationResult } from './sections/generation.ts';
+import type { CheckpointingRow } from './sections/checkpointing.ts';
 import type { ScalingRow } from './sections/scaling.ts';
 import type { TorchSection } from './sections/torchReference.ts';
 import type { LongRunResult } from './sections/longRun.ts';
@@ -51,6 +52,7 @@ export interface BenchReport {
   awdLstm: AwdLstmResult | Failed;
   generation: GenerationResult | Failed | Skipped;
   scaling: ScalingRow[] | Failed | { status: 'skipped'; reason: string };
+  checkpointing: CheckpointingRow[] | Failed | { status: 'skipped'; reason: string };
   long: LongRunResult | Skipped | Failed;
 }
 
@@ -133,6 +135,16 @@ export function formatReport(rep: BenchReport): string {
       sc.map((x) => [x.name, x.params, x.layers, x.width, x.context, r(x.graft.tokensPerS), r(x.graft.gflopsPerS),
         'tokensPerS' in x.torch ? r(x.torch.tokensPerS) : '-', x.ratioToTorch === null ? '-' : x.ratioToTorch.toFixed(3),
         x.lossDiff === null ? '-' : x.lossDiff.toExponential(1), x.graft.heapMB === null ? '-' : r(x.graft.heapMB), 'maxRssMB' in x.torch ? r(x.torch.maxRssMB) : '-'])));
+  }
+  out.push('');
+  const ck = rep.checkpointing;
+  if ('status' in ck) out.push(`activation checkpointing: ${ck.status}: ${'reason' in ck ? ck.reason : ck.error}`);
+  else {
+    out.push('activation checkpointing (model:gpt activationCheckpointing), each run in a fresh process: step time and peak wasm heap');
+    out.push(formatTable(['size', 'layers', 'width', 'checkpointing', 'step ms', 'tokens/s', 'wasm heap MB', 'loss 1', 'loss 2'],
+      ck.map((x) => x.result.ok
+        ? [x.name, x.layers, x.width, x.checkpoint ? 'on' : 'off', r(x.result.stepMs), r(x.result.tokensPerS), r(x.result.heapMB), x.result.losses[0]?.toFixed(6) ?? '-', x.result.losses[1]?.toFixed(6) ?? '-']
+        : [x.name, x.layers, x.width, x.checkpoint ? 'on' : 'off', `does not fit: ${x.result.reason}`, '-', '-', '-', '-'])));
   }
   out.push('');
   const l = rep.long;

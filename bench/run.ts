@@ -30,6 +30,7 @@ import { awdLstmThroughput } from './sections/awdLstm.ts';
 import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_TOKENS_PER_STEP, type Impl, type StepPlan, type ThroughputRow } from './sections/gptThroughput.ts';
 import { hookOverhead } from './sections/hookOverhead.ts';
 import { generationBench } from './sections/generation.ts';
+import { checkpointingBench } from './sections/checkpointing.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
@@ -140,6 +141,11 @@ const scaling = args.scaling
   ? await attempt('scaling, 0.8M to 25M parameters', () => scalingBench(q ? 1 : 3, ownThreads ?? 1))
   : { status: 'skipped' as const, reason: 'run with --scaling' };
 
+// model:gpt's activationCheckpointing at 25M and 50M, each run in a process of its own (with --scaling, or --only checkpointing).
+const checkpointing = (args.only === undefined && args.scaling) || args.only?.has('checkpointing')
+  ? await attempt('activation checkpointing, 25M and 50M parameters', () => checkpointingBench(ownThreads === 2 ? 'wasm-2t' : 'wasm', q ? 1 : 2))
+  : { status: 'skipped' as const, reason: 'run with --scaling or --only checkpointing' };
+
 // A cpu step takes ~30-40x a wasm one here (measured 41-77 s vs 1.7-3.4 s): skip it, with the reason,
 // rather than overrun the budget when one step cannot fit.
 const CPU_OVER_WASM = 30;
@@ -226,6 +232,7 @@ const report: BenchReport = {
   awdLstm: awd,
   generation,
   scaling,
+  checkpointing,
   long,
 };
 

@@ -41,8 +41,12 @@ export function processWasmThreads(backends: readonly BenchBackend[]): number {
  * the two), `cpu`, and the opt-in `wasm-2t` (XNNPACK on 2 threads: it only pays when the second
  * core is free). Unknown flags and backends are errors, so a typo does not silently run all.
  */
-/** What `--only` picks from: (a) hook overhead, (b) GPT throughput with its PyTorch run, (c) the AWD-LSTM with its own, generation, scaling, the 1,000-step run. */
-export const BENCH_SECTIONS = ['overhead', 'throughput', 'awd-lstm', 'generation', 'scaling', 'long'] as const;
+/**
+ * What `--only` picks from: (a) hook overhead, (b) GPT throughput with its PyTorch run, (c) the
+ * AWD-LSTM with its own, generation, scaling, activation checkpointing (with `--scaling`, or
+ * alone), the 1,000-step run.
+ */
+export const BENCH_SECTIONS = ['overhead', 'throughput', 'awd-lstm', 'generation', 'scaling', 'checkpointing', 'long'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export function parseArgs(argv: readonly string[]): BenchArgs {

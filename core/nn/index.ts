@@ -1,3 +1,4 @@
+export { checkpoint, type CheckpointSegment, type CheckpointOwner } from './checkpoint.ts';
 export { normalInit, uniformInit, glorotUniform, constantInit } from './initializers.ts';
 export {
   createDense,

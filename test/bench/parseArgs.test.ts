@@ -41,6 +41,8 @@ test('--only picks sections; naming scaling or long turns them on; unknown names
   t.false(a.scaling);
   const b = parseArgs(['--only=scaling,long']);
   t.true(b.scaling && b.long);
-  t.throws(() => parseArgs(['--only', 'awd-lstm,gpu']), { message: /--only needs sections from overhead, throughput, awd-lstm, generation, scaling, long; unknown: gpu/ });
+  // Checkpointing runs alone, without the scaling table.
+  t.false(parseArgs(['--only', 'checkpointing']).scaling);
+  t.throws(() => parseArgs(['--only', 'awd-lstm,gpu']), { message: /--only needs sections from overhead, throughput, awd-lstm, generation, scaling, checkpointing, long; unknown: gpu/ });
   t.throws(() => parseArgs(['--only']), { message: /--only needs sections/ });
 });

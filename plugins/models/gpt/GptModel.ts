@@ -35,6 +35,11 @@ export const GPT_OPTIONS = {
   dropout: { type: 'number', default: 0.1, min: 0, max: 0.99, doc: 'Dropout on embeddings, attention probabilities and residual branches (training only).' },
   bias: { type: 'boolean', default: true, doc: 'Biases in the linear layers (LayerNorms always have beta).' },
   initStd: { type: 'number', default: 0.02, min: 0, exclusiveMin: true, doc: 'Std of the normal init (GPT-2); residual projections get initStd/sqrt(2*nLayers).' },
+  activationCheckpointing: {
+    type: 'boolean',
+    default: false,
+    doc: "Keep only each block's input for the backward pass and recompute the block there: activation memory of one block instead of all of them, for about one more forward pass a step (training only; same gradients).",
+  },
   causal: { type: 'boolean', default: true, doc: 'Causal (GPT) self-attention; false gives a bidirectional (BERT-style) encoder.' },
   segmentVocabSize: {
     type: 'integer',
@@ -151,7 +156,7 @@ export class GptModel implements ModelPlugin {
       bias = bias ? tf.add(bias, pad) : pad; // [B, 1, T, T] or [B, 1, 1, T]
     }
     const segments = o.segmentVocabSize > 0 ? this.segments(batch, ids) : undefined;
-    const features = gptBackbone(ctx, ids, { nLayers: o.nLayers, nHeads: o.nHeads, dropout: o.dropout }, bias, segments);
+    const features = gptBackbone(ctx, ids, { nLayers: o.nLayers, nHeads: o.nHeads, dropout: o.dropout, checkpoint: o.activationCheckpointing }, bias, segments);
     return { features };
   }
 

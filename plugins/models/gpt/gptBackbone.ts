@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dropout, embed, layerNorm, type ForwardContext } from '../../../core/index.ts';
+import { checkpoint, dropout, embed, layerNorm, type ForwardContext } from '../../../core/index.ts';
 import { transformerBlock } from './transformerBlock.ts';
 import type { LayerKv } from './selfAttention.ts';
 
@@ -7,7 +7,11 @@ export interface BackboneShape {
   nLayers: number;
   nHeads: number;
   dropout: number;
+  /** Recompute each block's activations in the backward pass instead of keeping them (`activationCheckpointing`). */
+  checkpoint?: boolean;
 }
+
+const CHECKPOINT_OWNER = { plugin: 'model:gpt', option: 'activationCheckpointing' };
 
 /**
  * Incremental decoding: the tokens are at positions `offset`...; `past` holds every layer's keys
@@ -48,8 +52,15 @@ export function gptBackbone(ctx: ForwardContext, ids: tf.Tensor, s: BackboneShap
   let x = tf.reshape(dropout(emb, s.dropout, training, rng), [B * T, D]) as tf.Tensor2D;
   const shape = { batch: B, time: T, nHeads: s.nHeads, dropout: s.dropout, residualDropout: s.dropout };
   for (let i = 0; i < s.nLayers; i++) {
+    const prefix = `backbone.blocks.${i}`;
+    if (s.checkpoint && !cache) {
+      // The mask is an input too: a padding mask is made in this forward pass and freed before the backward.
+      const inputs = bias ? [x, bias] : [x];
+      x = checkpoint(prefix, ctx, (c, [xi, bi]) => transformerBlock(c, prefix, xi as tf.Tensor2D, shape, bi ?? null), inputs, CHECKPOINT_OWNER) as tf.Tensor2D;
+      continue;
+    }
     const kv = cache ? { past: cache.past?.[i], out: (cache.out[i] = {}) } : undefined;
-    x = transformerBlock(ctx, `backbone.blocks.${i}`, x, shape, bias, kv);
+    x = transformerBlock(ctx, prefix, x, shape, bias, kv);
   }
   return tf.reshape(layerNorm(params, 'backbone.lnF', x, training), [B, T, D]) as tf.Tensor3D;
 }
