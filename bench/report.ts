@@ -12,6 +12,9 @@ import { formatTable } from './lib/formatTable.ts';
 export type Skipped = { status: 'skipped'; reason: string };
 export type Failed = { status: 'failed'; error: string };
 
+/** The issue's target for the hook machinery's fixed cost a step, in microseconds. */
+const DISPATCH_TARGET_US = 50;
+
 export interface BenchReport {
   meta: {
     date: string;
@@ -80,6 +83,7 @@ export function formatReport(rep: BenchReport): string {
       continue;
     }
     out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} pairs x ${h.stepsPerBlock} steps; same losses: ${h.sameLosses})`);
+    out.push(`      hook dispatch alone (${h.tapsPerStep - 2} no-op taps, the nine step hooks): ${h.dispatchUsPerStep.toFixed(2)} µs/step (target for the fixed cost < ${DISPATCH_TARGET_US} µs: ${met(h.dispatchUsPerStep < DISPATCH_TARGET_US)})`);
     for (const clock of ['cpu', 'wall'] as const) {
       const o = h[clock];
       out.push(`      ${clock.padEnd(4)}  bare ${r(o.bareMs)} ms, graft ${r(o.graftMs)} ms: ${o.overheadPercent.toFixed(2)}% (${r(o.overheadMsPerStep, 2)} ms/step); ` +

@@ -42,7 +42,7 @@ const README_TORCH_LOSSES = [4.6224, 4.31849, 4.19117];
 const LOSS_TOLERANCE = 1e-4;
 const BUDGET_S = 180;
 const execFileAsync = promisify(execFile);
-const OVERHEAD_TARGET_PERCENT = 2;
+const OVERHEAD_TARGET_PERCENT = 1;
 
 // `--only token-shards [--gb N]`: the streaming-dataset section alone (GBs of text: minutes, outside
 // the 3-minute report, with a report of its own). Other `--only` sections are parts of the report.

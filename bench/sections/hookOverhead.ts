@@ -2,6 +2,7 @@ import type { GptBenchConfig } from '../config.ts';
 import { graftGptTrainer } from '../graftGpt.ts';
 import type { Budget } from '../lib/budget.ts';
 import type { BenchBackend } from '../lib/parseArgs.ts';
+import { hookDispatchUs } from '../lib/hookDispatch.ts';
 import { planSteps } from '../lib/planSteps.ts';
 import { median, overheadPercent, quantile } from '../lib/stats.ts';
 import { BareRunner, graftSteps, useBackend, type StepTimes } from '../measure.ts';
@@ -40,6 +41,12 @@ export interface HookOverheadResult {
   /** The first losses of both loops from the same weights and batches: identical when the math is the same. */
   sameLosses: boolean;
   losses: { graft: number[]; bare: number[] };
+  /**
+   * The hook machinery alone: the nine per-step hooks called with the same no-op taps, nothing
+   * else (bench/lib/hookDispatch.ts), in microseconds a step. The trainer-vs-bare difference above
+   * also counts the trainer's own per-step work (its tidy scopes, the NaN watch, batch counts).
+   */
+  dispatchUsPerStep: number;
 }
 
 const NOOP_PLUGINS = 8;
@@ -56,6 +63,16 @@ function overhead(g: StepTimes[], b: StepTimes[], clock: 'wall' | 'cpu'): Overhe
     pairedOverheadPercent: median(paired),
     pairedQuartilesPercent: [quantile(paired, 0.25), quantile(paired, 0.75)],
   };
+}
+
+/** The per-step hooks of a trainer with only the no-op plugins tapped (not set up: no step runs). */
+function dispatchOf(c: GptBenchConfig): number {
+  const trainer = graftGptTrainer(c, Array.from({ length: NOOP_PLUGINS }, (_, i) => new NoopTaps(i)));
+  try {
+    return hookDispatchUs(trainer.hooks);
+  } finally {
+    trainer.dispose();
+  }
 }
 
 /**
@@ -109,6 +126,7 @@ export async function hookOverhead(
       cpu: overhead(g, b, 'cpu'),
       sameLosses,
       losses: { graft: probe.losses.slice(0, 3), bare: bare.losses.slice(0, 3) },
+      dispatchUsPerStep: dispatchOf(c),
     };
   } finally {
     trainer.dispose();

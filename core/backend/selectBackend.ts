@@ -16,6 +16,8 @@ import {
   type SkippedBackend,
 } from './types.ts';
 import { defaultWasmThreads, parseThreads, wasmThreadsOf } from './wasmThreads.ts';
+import { guardWasmMalloc } from './wasmMalloc.ts';
+import type { WasmBackendLike } from './kernels/heap.ts';
 
 const ALIASES: Record<string, BackendName | 'auto'> = {
   '': 'auto',
@@ -144,6 +146,7 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
   const kernels = registerGraftKernels(tfjsBackend, { fastKernels });
   const info: BackendInfo = { name: chosen, tfjsBackend, skipped, kernels };
   if (tfjsBackend === 'wasm') {
+    guardWasmMalloc((tf.backend() as unknown as WasmBackendLike).wasm);
     info.threads = wasmThreadsOf(tf.backend());
     if (fastKernels) info.fma = relaxedSimd().reason;
   }

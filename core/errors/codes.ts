@@ -46,6 +46,8 @@ export const ErrorCodes = {
   IO: 'GRAFT_ERR_IO',
   /** The run folder is in use by another Graft process (its lock file names it). */
   LOCKED: 'GRAFT_ERR_LOCKED',
+  /** A tensor did not fit in the backend's memory (the wasm heap's 4 GB): the step is too large. */
+  OUT_OF_MEMORY: 'GRAFT_ERR_OUT_OF_MEMORY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
