@@ -26,5 +26,7 @@ try {
   console.log(JSON.stringify(out));
 } catch (e) {
   // wasm's allocator aborts when the 4 GB heap cannot grow: the run does not fit.
-  console.log(JSON.stringify({ ok: false, reason: `${(e as Error).message.split('\n')[0]} (wasm heap ${heapMB().toFixed(0)} MB)` }));
+  // GraftError's summary leaves out the hint (the report's table has no room for it).
+  const err = e as Error & { summary?: string };
+  console.log(JSON.stringify({ ok: false, reason: err.summary ?? `${err.message.split('\n')[0]} (wasm heap ${heapMB().toFixed(0)} MB)` }));
 }

@@ -3,6 +3,7 @@ import type { KernelProfile, ThroughputRow } from './sections/gptThroughput.ts';
 import type { AwdLstmResult } from './sections/awdLstm.ts';
 import type { GenerationResult } from './sections/generation.ts';
 import type { CheckpointingRow } from './sections/checkpointing.ts';
+import type { SimdCeiling } from './lib/simdCeiling.ts';
 import type { ScalingRow } from './sections/scaling.ts';
 import type { TorchSection } from './sections/torchReference.ts';
 import type { LongRunResult } from './sections/longRun.ts';
@@ -52,6 +53,8 @@ export interface BenchReport {
     lossCheck: { against: string; comparisons: ({ impl: string; backend: string } & LossComparison)[] } | Skipped;
   };
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
+  /** One core's wasm SIMD peak and Graft's GEMM alone (bench/lib/simdCeiling.ts). */
+  ceiling: SimdCeiling | Skipped | Failed;
   awdLstm: AwdLstmResult | Failed;
   generation: GenerationResult | Failed | Skipped;
   scaling: ScalingRow[] | Failed | { status: 'skipped'; reason: string };
@@ -116,6 +119,12 @@ export function formatReport(rep: BenchReport): string {
   else {
     out.push(`profile of one ${p.impl} step on ${p.backend}: ${r(p.wallMs)} ms wall under tf.profile, ${r(p.kernelMs)} ms in ${p.kernels} kernels`);
     out.push(formatTable(['kernel', 'calls', 'ms', '%'], p.top.map((k) => [k.kernel, k.calls, k.ms, k.percent])));
+  }
+  const ce = rep.ceiling;
+  if ('status' in ce) out.push(`wasm SIMD ceiling: ${ce.status}: ${'reason' in ce ? ce.reason : ce.error}`);
+  else {
+    out.push(`wasm SIMD ceiling, one core: ${r(ce.peakGflops.mulAdd)} GFLOP/s (f32x4 mul + add, 12 accumulators), ${ce.peakGflops.fma === null ? 'no relaxed SIMD' : `${r(ce.peakGflops.fma)} with relaxed_madd`}; ` +
+      `Graft's GEMM alone: ${Object.entries(ce.gemmGflops).map(([shape, g]) => `${shape} ${r(g)}`).join(', ')} GFLOP/s`);
   }
   out.push('');
   const a = rep.awdLstm;

@@ -31,6 +31,7 @@ import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_T
 import { hookOverhead } from './sections/hookOverhead.ts';
 import { generationBench } from './sections/generation.ts';
 import { checkpointingBench } from './sections/checkpointing.ts';
+import { simdCeiling } from './lib/simdCeiling.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
@@ -141,9 +142,13 @@ const scaling = args.scaling
   ? await attempt('scaling, 0.8M to 25M parameters', () => scalingBench(q ? 1 : 3, ownThreads ?? 1))
   : { status: 'skipped' as const, reason: 'run with --scaling' };
 
-// model:gpt's activationCheckpointing at 25M and 50M, each run in a process of its own (with --scaling, or --only checkpointing).
+// What one core does in wasm SIMD here, and Graft's GEMM alone on the step's dense products (after
+// the timed rows: it may turn V8's relaxed SIMD flag on to measure relaxed_madd).
+const ceiling = !want('throughput') ? notAsked : await attempt('wasm SIMD ceiling', async () => simdCeiling());
+
+// model:gpt's activationCheckpointing at 25M, 50M and 151M, each run in a process of its own (with --scaling, or --only checkpointing).
 const checkpointing = (args.only === undefined && args.scaling) || args.only?.has('checkpointing')
-  ? await attempt('activation checkpointing, 25M and 50M parameters', () => checkpointingBench(ownThreads === 2 ? 'wasm-2t' : 'wasm', q ? 1 : 2))
+  ? await attempt('activation checkpointing, 25M to 151M parameters', () => checkpointingBench(ownThreads === 2 ? 'wasm-2t' : 'wasm', q ? 1 : 2))
   : { status: 'skipped' as const, reason: 'run with --scaling or --only checkpointing' };
 
 // A cpu step takes ~30-40x a wasm one here (measured 41-77 s vs 1.7-3.4 s): skip it, with the reason,
@@ -229,6 +234,7 @@ const report: BenchReport = {
         },
   },
   profile,
+  ceiling,
   awdLstm: awd,
   generation,
   scaling,
