@@ -3,7 +3,7 @@ import type { KernelProfile, ThroughputRow } from './sections/gptThroughput.ts';
 import type { AwdLstmResult } from './sections/awdLstm.ts';
 import type { GenerationResult } from './sections/generation.ts';
 import type { CheckpointingRow } from './sections/checkpointing.ts';
-import type { SimdCeiling } from './lib/simdCeiling.ts';
+import type { SimdCeiling } from '../core/backend/index.ts';
 import type { ScalingRow } from './sections/scaling.ts';
 import type { TorchSection } from './sections/torchReference.ts';
 import type { LongRunResult } from './sections/longRun.ts';
@@ -53,7 +53,7 @@ export interface BenchReport {
     lossCheck: { against: string; comparisons: ({ impl: string; backend: string } & LossComparison)[] } | Skipped;
   };
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
-  /** One core's wasm SIMD peak and Graft's GEMM alone (bench/lib/simdCeiling.ts). */
+  /** One core's wasm SIMD peak and Graft's GEMM alone (core/backend/simdCeiling.ts). */
   ceiling: SimdCeiling | Skipped | Failed;
   awdLstm: AwdLstmResult | Failed;
   generation: GenerationResult | Failed | Skipped;

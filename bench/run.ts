@@ -31,7 +31,7 @@ import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_T
 import { hookOverhead } from './sections/hookOverhead.ts';
 import { generationBench } from './sections/generation.ts';
 import { checkpointingBench } from './sections/checkpointing.ts';
-import { simdCeiling } from './lib/simdCeiling.ts';
+import { simdCeiling } from '../core/backend/index.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';

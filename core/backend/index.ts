@@ -32,3 +32,4 @@ export {
   type SelectBackendOptions,
   type SkippedBackend,
 } from './types.ts';
+export { simdCeiling, type SimdCeiling } from './simdCeiling.ts';

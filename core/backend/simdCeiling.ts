@@ -1,6 +1,6 @@
 /**
- * What one core can do in WebAssembly SIMD here, measured in the bench's own process: the ceiling
- * that Graft's GEMM (and so the GPT step on wasm) works under.
+ * What one core can do in WebAssembly SIMD here, measured in the calling process (the bench's
+ * `ceiling` section): the ceiling that Graft's GEMM, and so the GPT step on wasm, works under.
  *
  * - peak: 12 independent f32x4 accumulators, each `acc = acc + x*y` (mul then add) or, where
  *   relaxed SIMD compiles, `relaxed_madd`; no loads. 128-bit lanes are all wasm has: a native BLAS
@@ -9,9 +9,9 @@
  *   reference GPT's dense layers ([2048,128]x[128,512] and [2048,512]x[512,128]), warm (V8 compiles
  *   wasm with a baseline compiler first and optimises hot functions later), best of several runs.
  */
-import { encodeModule, I32, op, V128, type Bytes } from '../../core/backend/kernels/wasmEncoder.ts';
-import { gemmBlocked, gemmModuleOn } from '../../core/backend/kernels/gemmModule.ts';
-import { relaxedSimdSupport } from '../../core/backend/kernels/relaxedSimd.ts';
+import { encodeModule, I32, op, V128, type Bytes } from './kernels/wasmEncoder.ts';
+import { gemmBlocked, gemmModuleOn } from './kernels/gemmModule.ts';
+import { relaxedSimdSupport } from './kernels/relaxedSimd.ts';
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
