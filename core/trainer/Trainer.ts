@@ -186,7 +186,6 @@ export class Trainer implements TrainerApi {
         const it = control.stopping ? [] : dataset.batches('train', { epoch: state.epoch, from: state.batchInEpoch });
         for (const batch of it) {
           await this.runStep(batch);
-          await yieldToEventLoop();
           if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');
           if (control.stopping || control.epochEnding) break;
         }
@@ -500,19 +499,4 @@ export class Trainer implements TrainerApi {
   get runDir(): string | undefined {
     return this.resources.get(CoreResources.runDir);
   }
-}
-
-/**
- * A step's awaits resolve at once when no tap does I/O, so a loop of steps would never let the
- * event loop run: a signal handler (Ctrl-C asking to stop after the current step), timers and I/O
- * callbacks waited for the next checkpoint write or the end of the run. Every YIELD_MS the loop
- * lets them run (one setImmediate: microseconds, not once a step).
- */
-const YIELD_MS = 50;
-let lastYield = performance.now();
-function yieldToEventLoop(): Promise<void> | undefined {
-  const now = performance.now();
-  if (now - lastYield < YIELD_MS) return undefined;
-  lastYield = now;
-  return new Promise((resolve) => setImmediate(resolve));
 }
