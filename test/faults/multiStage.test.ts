@@ -15,8 +15,9 @@ import { InterruptedError, Interruption } from '../../presets/runner/interrupt.t
 import { graft, latestStep, metricsRecords, resultOf, when } from './child.ts';
 
 // test/presets/ulmfit3stage.test.ts's sizes, with a stage 1 long enough (checkpoint every 30 steps,
-// 270 left after the first) that the signal lands mid-stage even on a fast machine.
-const LM_STEPS = 300;
+// 570 left after the first) that the signal lands mid-stage even on a fast, loaded machine (300 was
+// not enough in CI on 2026-12-05: twice the signal arrived after step 300 of 300).
+const LM_STEPS = 600;
 const SETS = [
   'lm.sources=npm:moby-dick', 'lm.maxChars=120000', `lm.steps=${LM_STEPS}`, 'lm.seqLen=16', 'lm.batchSize=8', 'target.steps=4',
   'target.maxChars=60000', 'vocab.maxSize=400', 'vocab.minFreq=2', 'model.embSize=8', 'model.hiddenSize=16', 'model.nLayers=2',
