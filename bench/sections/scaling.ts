@@ -86,7 +86,7 @@ export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]
 }
 
 /** The wasm backend's heap in MB (tfjs's own backend object), or null on another backend. */
-function wasmHeapMB(): number | null {
+export function wasmHeapMB(): number | null {
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
   return heap ? heap.buffer.byteLength / 2 ** 20 : null;
 }
