@@ -25,6 +25,7 @@ import { CoreResources, Resources } from './Resources.ts';
 import type { OutputInterceptor, TapFn, TapOptions, TrainerApi } from './TrainerApi.ts';
 import type { TrainerOptions } from './TrainerOptions.ts';
 import { epochsForMinSteps, initialState, type TrainState } from './TrainState.ts';
+import { yieldToEventLoop } from './yieldToEventLoop.ts';
 
 export interface FitResult {
   state: TrainState;
@@ -186,6 +187,7 @@ export class Trainer implements TrainerApi {
         const it = control.stopping ? [] : dataset.batches('train', { epoch: state.epoch, from: state.batchInEpoch });
         for (const batch of it) {
           await this.runStep(batch);
+          await yieldToEventLoop();
           if (state.maxSteps > 0 && state.step >= state.maxSteps) control.stopRun('max-steps');
           if (control.stopping || control.epochEnding) break;
         }

@@ -88,7 +88,8 @@ test('the same with a padding mask made in each forward pass (bidirectional, len
   t.deepEqual(ckpt.params, plain.params);
 });
 
-test('less memory held from the forward to the backward pass, and it grows slower with depth', async (t) => {
+// Serial (this and the next): they read global memory figures, and trainers fitting at once interleave.
+test.serial('less memory held from the forward to the backward pass, and it grows slower with depth', async (t) => {
   const held = async (nLayers: number, activationCheckpointing: boolean) => {
     const { probe } = await train({ nLayers, activationCheckpointing });
     return probe.bytesAtLoss[2]!;
@@ -102,7 +103,7 @@ test('less memory held from the forward to the backward pass, and it grows slowe
   t.true(perBlockCkpt < perBlockPlain / 2, `bytes a block adds: ${perBlockCkpt} with checkpointing, ${perBlockPlain} without`);
 });
 
-test('nothing leaks: the tensor count is the same after every step', async (t) => {
+test.serial('nothing leaks: the tensor count is the same after every step', async (t) => {
   const { probe } = await train({ activationCheckpointing: true }, [new Lengths()]);
   t.is(new Set(probe.tensorsAfterStep.slice(1)).size, 1, `tensors after each step: ${probe.tensorsAfterStep.join(', ')}`);
 });

@@ -49,7 +49,8 @@ const values = (t: TrainerApi) => new Map(t.params.names().map((n) => [n, Array.
 const trainable = (t: TrainerApi) => t.params.names().filter((n) => t.params.isTrainable(n));
 
 for (const opt of Object.keys(optimizers) as (keyof typeof optimizers)[]) {
-  test(`${opt}: save mid-epoch → resume → finish is bit-identical to an uninterrupted run`, async (t) => {
+  // Serial: the tensor count below is global, and trainers fitting at once interleave their steps.
+  test.serial(`${opt}: save mid-epoch → resume → finish is bit-identical to an uninterrupted run`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'graft-resume-'));
     try {
       const a = recipe(opt);

@@ -1,0 +1,16 @@
+/**
+ * A step's awaits resolve at once when no tap does I/O, so a loop of steps would never let the
+ * event loop run: a signal handler (Ctrl-C asking to stop after the current step), timers and I/O
+ * callbacks waited for the next checkpoint write or the end of the run. Every YIELD_MS the loop
+ * lets them run (one setImmediate: microseconds, not once a step). Trainers fitting at
+ * once in one process take turns at every await (with or without this); each one's numbers are
+ * unchanged (test/core/eventLoop.test.ts), but `tf.memory()` counts them all.
+ */
+export const YIELD_MS = 50;
+let lastYield = performance.now();
+export function yieldToEventLoop(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastYield < YIELD_MS) return undefined;
+  lastYield = now;
+  return new Promise((resolve) => setImmediate(resolve));
+}
