@@ -103,6 +103,13 @@ export function formatReport(rep: BenchReport): string {
   if (torch) rows.push(['torch', torch.backend, torchThreads(torch.backend), Number(torch.timed_steps), torch.step_ms, null, torch.tokens_per_s, torch.gflops_per_s, 1, ...(torch.losses ?? [torch.loss_first]).slice(0, 3)]);
   out.push(formatTable(['impl', 'backend', 'threads', 'steps', 'step ms', 'cpu ms', 'tokens/s', 'GFLOP/s', 'x torch', 'loss 1', 'loss 2', 'loss 3'], rows));
   if (t.graftVsBarePercent != null) out.push(`    graft vs bare tfjs at this size (interleaved steps): ${t.graftVsBarePercent.toFixed(2)}%`);
+  for (const x of t.rows) {
+    const pa = x.productsAlone;
+    if (pa == null) continue;
+    const count = pa.products.reduce((s, p) => s + p.count, 0);
+    out.push(`    ${x.impl}/${x.backend}: the step's ${count} matrix products alone, warm: ${r(pa.ms)} ms (${r(pa.gflopsPerS)} GFLOP/s; best runs ${r(pa.bestMs)} ms) of its ${r(x.stepMs)} ms step` +
+      (torch ? `; PyTorch's whole step ${r(torch.step_ms)} ms` : ''));
+  }
   for (const f of t.failures) out.push(`    ${f.impl}/${f.backend} failed: ${f.error}`);
   for (const f of t.skipped) out.push(`    ${f.impl}/${f.backend} skipped: ${f.reason}`);
   if (t.torch.status !== 'measured') out.push(`    torch: ${t.torch.status}: ${'reason' in t.torch ? t.torch.reason : t.torch.error}`);

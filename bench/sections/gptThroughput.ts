@@ -8,6 +8,7 @@ import { planSteps } from '../lib/planSteps.ts';
 import { mean, median } from '../lib/stats.ts';
 import { BareRunner, concatTimes, graftSteps, kernelProfile, useBackend, type StepTimes } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
+import { productsAlone, type ProductsAlone } from '../productsAlone.ts';
 import { gptParameterCount } from '../../plugins/index.ts';
 
 const c = REFERENCE_CONFIG;
@@ -46,6 +47,11 @@ export interface ThroughputRow {
   tensorGrowth: number | null;
   /** Tensors left after the rows measured together were disposed (0: no leak). */
   leakedTensors: number;
+  /**
+   * The step's matrix products timed alone, warm, on this backend (graft rows on wasm; null
+   * elsewhere: on cpu they would take minutes): a floor for the step with this GEMM.
+   */
+  productsAlone: ProductsAlone | null;
 }
 
 export interface StepPlan {
@@ -124,6 +130,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
     const tensorGrowth = plan.warmup > 0 ? tf.memory().numTensors - mid : null;
     const profRunner = runners.find((r) => r.impl === profileImpl);
     const profile = profRunner ? await kernelProfile(() => profRunner.run(1)) : undefined;
+    const products = backend !== 'cpu' && impls.includes('graft') ? productsAlone(c) : null;
     const rows = runners.map((r, i): ThroughputRow => {
       const { wall: t, cpu } = concatTimes(times[i]!);
       const stepMs = median(t);
@@ -145,6 +152,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
         lossLast: losses[losses.length - 1]!,
         tensorGrowth,
         leakedTensors: 0,
+        productsAlone: r.impl === 'graft' ? products : null,
       };
     });
     for (const r of runners.splice(0)) r.dispose();

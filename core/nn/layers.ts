@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedGelu } from '../backend/index.ts';
+import { fusedGelu, fusedLayerNorm } from '../backend/index.ts';
 import type { ParameterStore } from '../params/index.ts';
 import type { Rng } from '../random/index.ts';
 import { constantInit, glorotUniform, normalInit } from './initializers.ts';
@@ -44,10 +44,13 @@ export function createLayerNorm(params: ParameterStore, prefix: string, dim: num
  * closed form from the saved x̂ and 1/σ (with g = dy·γ: dx = (g - mean(g) - x̂·mean(g·x̂))/σ,
  * dγ = Σ dy·x̂, dβ = Σ dy over the leading axes): 11 ops where autodiff through moments made ~40
  * per layer norm, a third of a GPT step's kernel calls. Equal to autodiff up to float32 rounding.
+ * On wasm with graft's kernels, forward and gradient are one kernel each (fusedLayerNorm).
  */
 export function layerNorm(params: ParameterStore, prefix: string, x: tf.Tensor, training: boolean, eps = 1e-5): tf.Tensor {
   const gamma = params.read(`${prefix}.gamma`, training);
   const beta = params.read(`${prefix}.beta`, training);
+  const fused = fusedLayerNorm(x, gamma, beta, eps);
+  if (fused != null) return fused;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xt, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
     const save = args[3] as tf.GradSaveFunc;

@@ -22,6 +22,7 @@ import { expCpu, expWasm } from './Exp.ts';
 import { fusedMatMulWasm } from './FusedMatMul.ts';
 import { gatherV2Wasm } from './GatherV2.ts';
 import { geluGradWasm, geluPreWasm } from './Gelu.ts';
+import { layerNormGradWasm, layerNormWasm } from './LayerNorm.ts';
 import { lstmBackwardWasm, lstmForwardWasm } from './Lstm.ts';
 import { identityWasm } from './Identity.ts';
 import { meanCpu, meanWasm } from './Mean.ts';
@@ -61,6 +62,8 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   adamwWasm,
   geluPreWasm,
   geluGradWasm,
+  layerNormWasm,
+  layerNormGradWasm,
   lstmForwardWasm,
   lstmBackwardWasm,
   ...cpuFallbackSpecs,
