@@ -48,8 +48,9 @@ export interface ThroughputRow {
   /** Tensors left after the rows measured together were disposed (0: no leak). */
   leakedTensors: number;
   /**
-   * The step's matrix products timed alone, warm, on this backend (graft rows on wasm; null
-   * elsewhere: on cpu they would take minutes): a floor for the step with this GEMM.
+   * The step's matrix products timed alone, warm, on this backend (graft rows on wasm and
+   * wasm-2t; null elsewhere: on cpu and stock wasm they take minutes): a floor for the step with
+   * this GEMM.
    */
   productsAlone: ProductsAlone | null;
 }
@@ -130,7 +131,8 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
     const tensorGrowth = plan.warmup > 0 ? tf.memory().numTensors - mid : null;
     const profRunner = runners.find((r) => r.impl === profileImpl);
     const profile = profRunner ? await kernelProfile(() => profRunner.run(1)) : undefined;
-    const products = backend !== 'cpu' && impls.includes('graft') ? productsAlone(c) : null;
+    // Not on cpu or wasm-stock: their products take minutes (and are not what the step's limit is read from).
+    const products = (backend === 'wasm' || backend === 'wasm-2t') && impls.includes('graft') ? productsAlone(c) : null;
     const rows = runners.map((r, i): ThroughputRow => {
       const { wall: t, cpu } = concatTimes(times[i]!);
       const stepMs = median(t);
