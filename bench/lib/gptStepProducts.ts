@@ -6,6 +6,8 @@
  * embedding's gradient is a scatter-add, not a product; biases, layer norms and the optimizer are
  * element-wise. Used to time the products alone (a floor for the step at that GEMM).
  */
+import type { GptBenchConfig } from '../config.ts';
+
 export interface StepProduct {
   name: string;
   /** Products batched together (heads × sequences), 1 for a plain matmul. */
@@ -19,14 +21,8 @@ export interface StepProduct {
   count: number;
 }
 
-export interface GptShape {
-  vocab: number;
-  contextLength: number;
-  nLayers: number;
-  nHeads: number;
-  dModel: number;
-  batchSize: number;
-}
+/** The sizes the products depend on. */
+export type GptShape = Pick<GptBenchConfig, 'vocab' | 'contextLength' | 'nLayers' | 'nHeads' | 'dModel' | 'batchSize'>;
 
 /** Operand shapes of a product: A is [batch?, m, k] (or [k, m] transposed), B [k, n] (or [n, k]). */
 export function productOperands(p: StepProduct): { a: number[]; b: number[] } {
