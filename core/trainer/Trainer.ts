@@ -391,6 +391,8 @@ export class Trainer implements TrainerApi {
             if (batch !== raw) disposeBatch(batch);
             disposeBatch(raw);
           }
+          // A long evaluation must not hold off a second Ctrl-C ("exit at once") or timers either.
+          await yieldToEventLoop();
         }
         sum = (await total.data())[0]!;
       } finally {

@@ -80,3 +80,20 @@ test.serial('two trainers fitting at once interleave their steps, and each ends 
   a.dispose();
   b.dispose();
 });
+
+test.serial('an evaluation over many batches lets a timer fire before it ends', async (t) => {
+  let batches = 0;
+  const counter: GraftPlugin = {
+    meta: { name: 'callback:eval-counter', kind: 'callback' },
+    apply: (tr: TrainerApi) => tr.tap('evalBatch', 'callback:eval-counter', () => void batches++),
+  };
+  const trainer = createTrainer({ plugins: [...toyPlugins({ batches: 4000 }), counter], options: { epochs: 1, seed: 1 }, logger: silentLogger() });
+  await trainer.setup();
+  let firedAt = -1;
+  setTimeout(() => void (firedAt = batches), 20);
+  await trainer.evaluate('train');
+  t.true(batches > 0);
+  t.true(firedAt >= 0 && firedAt < batches, `the timer fired after ${firedAt} of ${batches} evaluation batches`);
+  t.log(`timer after ${firedAt} of ${batches} batches`);
+  trainer.dispose();
+});
