@@ -104,7 +104,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Kernel
   // A failed instantiation must reject (emscripten would wait for it forever).
   let failInit: (err: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => { failInit = reject; });
-  const config: Record<string, unknown> & { PThread?: { terminateAllThreads(): void } } = {
+  const config: Record<string, unknown> & { PThread?: PthreadPool } = {
     locateFile: (file: string) => (file.endsWith('.worker.js') ? workerPath : join(dir, file)),
     mainScriptUrlOrBlob: jsPath,
     instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: unknown, module: unknown) => void) => {
@@ -115,6 +115,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Kernel
           '(threads were written for 4.22)');
       }
       info.env[cores[0]] = () => 2 * threads;
+      trimPthreadPool(config.PThread);
       const binary = readFileSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm'));
       webAssembly.instantiate(binary, info).then(r => receive(r.instance, r.module), failInit);
       return {};
@@ -148,6 +149,30 @@ export async function createThreadedWasmBackend(threads: number): Promise<Kernel
   graftThreads.set(backend, threads);
   for (const worker of module.PThread.runningWorkers) worker.unref();
   return backend;
+}
+
+/** The part of emscripten's PThread object used here. */
+interface PthreadPool {
+  unusedWorkers?: { terminate(): void }[];
+  terminateAllThreads(): void;
+}
+
+/**
+ * emscripten's glue starts 8 pthread workers before the module is ready and waits for each to load
+ * the wasm module (1.5 s of a 2-thread backend's 1.7 s start here, measured). XNNPACK's pool runs
+ * on the calling thread alone (XNNPACK_POOL_THREADS = 1) and graft's GEMM helpers are workers of
+ * their own, so no pthread ever runs (checked: none after init and kernels); any asked for later
+ * gets a worker made on demand (emscripten's getNewWorker). One is kept: the glue calls back
+ * "module ready" from the last worker's load, so with none it never would (measured: a hang).
+ * Called from instantiateWasm, before the workers load the module.
+ */
+const KEEP_PTHREAD_WORKERS = 1;
+function trimPthreadPool(pthread: PthreadPool | undefined): void {
+  const unused = pthread?.unusedWorkers;
+  if (!Array.isArray(unused)) {
+    throw backendError('graft: this tfjs-backend-wasm build has no emscripten PThread.unusedWorkers (threads were written for 4.22)');
+  }
+  for (const worker of unused.splice(KEEP_PTHREAD_WORKERS)) worker.terminate();
 }
 
 /** XNNPACK's pool size on graft's threaded backend (see the top of this file). */
