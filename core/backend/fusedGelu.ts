@@ -7,10 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GELU_GRAD_KERNEL, GELU_PRE_KERNEL } from './kernels/Gelu.ts';
+import { gradientsRecorded } from './gradientsRecorded.ts';
 
 export function fusedGelu(x: tf.Tensor): tf.Tensor | null {
   const backend = tf.getBackend();
   if (x.dtype !== 'float32' || tf.getKernel(GELU_PRE_KERNEL, backend) == null || tf.getKernel(GELU_GRAD_KERNEL, backend) == null) return null;
+  if (!gradientsRecorded()) {
+    const z = tf.engine().runKernel(GELU_PRE_KERNEL, { x }) as tf.Tensor;
+    const s = tf.sigmoid(z);
+    z.dispose();
+    const y = tf.mul(x, s);
+    s.dispose();
+    return y;
+  }
   const f = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
     const xt = input as tf.Tensor;
     const z = tf.engine().runKernel(GELU_PRE_KERNEL, { x: xt }) as tf.Tensor;

@@ -6,10 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from './kernels/LayerNorm.ts';
+import { gradientsRecorded } from './gradientsRecorded.ts';
 
 export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
   const backend = tf.getBackend();
   if (x.dtype !== 'float32' || tf.getKernel(LAYER_NORM_KERNEL, backend) == null || tf.getKernel(LAYER_NORM_GRAD_KERNEL, backend) == null) return null;
+  if (!gradientsRecorded()) {
+    const [y, xhat, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma, beta }, { eps } as never) as tf.Tensor[];
+    tf.dispose([xhat!, rstd!]);
+    return y!;
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xt, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
     const save = args[3] as tf.GradSaveFunc;

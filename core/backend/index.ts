@@ -21,6 +21,8 @@ export { CPU_BRIDGED_KERNELS } from './kernels/cpuFallback.ts';
 export { fusedAdamw, type AdamwAttrs } from './fusedAdamw.ts';
 export { fusedGelu } from './fusedGelu.ts';
 export { fusedLayerNorm } from './fusedLayerNorm.ts';
+export { denseMatMul } from './denseMatMul.ts';
+export { gradientsRecorded } from './gradientsRecorded.ts';
 export { fusedLstm } from './fusedLstm.ts';
 export type { GraftKernelSpec } from './kernels/spec.ts';
 export {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedGelu, fusedLayerNorm } from '../backend/index.ts';
+import { denseMatMul, fusedGelu, fusedLayerNorm, gradientsRecorded } from '../backend/index.ts';
 import type { ParameterStore } from '../params/index.ts';
 import type { Rng } from '../random/index.ts';
 import { constantInit, glorotUniform, normalInit } from './initializers.ts';
@@ -30,8 +30,13 @@ export function dense(params: ParameterStore, prefix: string, x: tf.Tensor, trai
   const b = hasBias ? params.read(`${prefix}.bias`, training) : undefined;
   const shape = x.shape;
   const x2 = shape.length === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
-  const y = tf.fused.matMul({ a: x2, b: w, bias: b });
-  return shape.length === 2 ? y : tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
+  const y = denseMatMul(x2, w, b);
+  if (shape.length === 2) return y;
+  const out = tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
+  // Outside a gradient tape nothing else needs the 2-D views: free them, so a call outside a tidy
+  // (evaluation code, a user's loop) leaves only its output. Under a tape they are the tape's.
+  if (!gradientsRecorded()) tf.dispose([x2, y]);
+  return out;
 }
 
 export function createLayerNorm(params: ParameterStore, prefix: string, dim: number, owner?: string): void {

@@ -1,0 +1,23 @@
+/**
+ * x [M, K] · w [K, N] (+ bias [N]) as tfjs's fused matmul computes it: through `tf.fused.matMul`
+ * when gradients may be recorded, else its kernel called directly (the op's reshapes to 3-D and
+ * `customGrad` wrapper cost more than a one-token product: see gradientsRecorded.ts). The same
+ * kernel on the same inputs, so the same values to the bit.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { _FusedMatMul } from '@tensorflow/tfjs-core';
+import { gradientsRecorded } from './gradientsRecorded.ts';
+
+export function denseMatMul(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor): tf.Tensor2D {
+  if (gradientsRecorded()) return tf.fused.matMul({ a: x, b: w, bias }) as tf.Tensor2D;
+  const [M, K] = x.shape;
+  const N = w.shape[1];
+  const a3 = tf.reshape(x, [1, M, K]);
+  const b3 = tf.reshape(w, [1, K, N]);
+  const inputs: tf.NamedTensorMap = bias === undefined ? { a: a3, b: b3 } : { a: a3, b: b3, bias };
+  const y3 = tf.engine().runKernel(_FusedMatMul, inputs,
+    { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0.2 } as never) as tf.Tensor;
+  const y = tf.reshape(y3, [M, N]) as tf.Tensor2D;
+  tf.dispose([a3, b3, y3]);
+  return y;
+}
