@@ -23,6 +23,7 @@ import { fusedMatMulWasm } from './FusedMatMul.ts';
 import { gatherV2Wasm } from './GatherV2.ts';
 import { geluGradWasm, geluPreWasm } from './Gelu.ts';
 import { layerNormGradWasm, layerNormWasm } from './LayerNorm.ts';
+import { denseWasm } from './Dense.ts';
 import { lstmBackwardWasm, lstmForwardWasm } from './Lstm.ts';
 import { identityWasm } from './Identity.ts';
 import { meanCpu, meanWasm } from './Mean.ts';
@@ -64,6 +65,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   geluGradWasm,
   layerNormWasm,
   layerNormGradWasm,
+  denseWasm,
   lstmForwardWasm,
   lstmBackwardWasm,
   ...cpuFallbackSpecs,
