@@ -70,6 +70,11 @@ function hsum64(lo: number, hi: number): Bytes {
 
 const add = (...xs: Bytes[]): Bytes => [...xs[0]!, ...xs.slice(1).flatMap((x) => [...x, ...op.i32Add])];
 
+/** Byte addresses at column offset `j` of the current row (`ro`) of a [rows, d] array, and of a [d] one. */
+function rowAddressing(ro: number, j: number): { at: (base: number) => Bytes; col: (base: number) => Bytes } {
+  return { at: (base) => add(g(base), g(ro), g(j)), col: (base) => add(g(base), g(j)) };
+}
+
 function buildForward(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const P = { rows: 0, d: 1, x: 2, gamma: 3, beta: 4, y: 5, xhat: 6, rstd: 7, eps: 8 };
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, F32]);
@@ -90,8 +95,7 @@ function buildForward(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const s = f.local(F64);
   const s2 = f.local(F64);
   const fd = f.local(F64);
-  const at = (base: number): Bytes => add(g(base), g(ro), g(j));
-  const col = (base: number): Bytes => add(g(base), g(j));
+  const { at, col } = rowAddressing(ro, j);
   const xv = [...at(P.x), ...op.v128Load()];
   const xs = [...at(P.x), ...op.f32Load()];
   const body: Bytes = [
@@ -170,8 +174,7 @@ function buildBackward(): { params: ValType[]; locals: ValType[]; body: Bytes } 
   const m1 = f.local(F32);
   const m2 = f.local(F32);
   const fd = f.local(F64);
-  const at = (base: number): Bytes => add(g(base), g(ro), g(j));
-  const col = (base: number): Bytes => add(g(base), g(j));
+  const { at, col } = rowAddressing(ro, j);
   /** Byte address of column j's float64 accumulator in the block at `base` (j is a float32 byte offset). */
   const acc64 = (base: Bytes, extra = 0): Bytes => [...base, ...g(j), ...op.i32(1), ...op.i32Shl, ...op.i32Add, ...(extra ? [...op.i32(extra), ...op.i32Add] : [])];
   /** Adds the four lanes of f32x4 local v, widened, to the float64 accumulators at base. */

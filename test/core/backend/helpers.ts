@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { ExecutionContext } from 'ava';
+import type { ParameterStore } from '../../../core/index.ts';
 import { registerGraftKernels, selectBackend, unregisterGraftKernels, wrapWasmFactory } from '../../../core/backend/index.ts';
 
 export type Variant = 'wasm-graft' | 'wasm-stock' | 'cpu-graft' | 'cpu-stock';
@@ -109,6 +110,14 @@ export function assertClose(
   } else {
     t.pass();
   }
+}
+
+/**
+ * A stand-in ParameterStore holding exactly `tensors` (the functional layers only `read` and ask
+ * `has`), so a layer can run on tensors a test made or a gradient function was given.
+ */
+export function storeOf(tensors: Record<string, tf.Tensor>): ParameterStore {
+  return { read: (n: string) => tensors[n]!, has: (n: string) => n in tensors } as unknown as ParameterStore;
 }
 
 /** Live tensors on the engine and data ids on the active backend (catches leaks in kernels). */

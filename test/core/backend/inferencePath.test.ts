@@ -8,16 +8,11 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import { dense, gelu, layerNorm, type ParameterStore } from '../../../core/index.ts';
 import { gradientsRecorded, registerGraftKernels } from '../../../core/backend/index.ts';
-import { initBackends, liveCounts, prng, randomValues } from './helpers.ts';
+import { initBackends, liveCounts, prng, randomValues, storeOf } from './helpers.ts';
 
 
 const rand = prng(4);
 const t2 = (r: number, c: number) => tf.tensor2d(randomValues(rand, r * c, 2), [r, c]);
-
-/** A store holding exactly these tensors (the layers only `read` and ask `has`). */
-function store(tensors: Record<string, tf.Tensor>): ParameterStore {
-  return { read: (n: string) => tensors[n]!, has: (n: string) => n in tensors } as unknown as ParameterStore;
-}
 
 let x2: tf.Tensor;
 let x3: tf.Tensor;
@@ -28,7 +23,7 @@ test.before(async () => {
   await tf.setBackend('wasm');
   x2 = t2(5, 12);
   x3 = tf.tensor3d(randomValues(rand, 2 * 3 * 12, 2), [2, 3, 12]);
-  params = store({ 'd.kernel': t2(12, 7), 'd.bias': tf.tensor1d(randomValues(rand, 7)), 'n.kernel': t2(12, 7), 'ln.gamma': tf.tensor1d(randomValues(rand, 12)), 'ln.beta': tf.tensor1d(randomValues(rand, 12)) });
+  params = storeOf({ 'd.kernel': t2(12, 7), 'd.bias': tf.tensor1d(randomValues(rand, 7)), 'n.kernel': t2(12, 7), 'ln.gamma': tf.tensor1d(randomValues(rand, 12)), 'ln.beta': tf.tensor1d(randomValues(rand, 12)) });
 });
 
 const layers: Record<string, (x: tf.Tensor) => tf.Tensor> = {

@@ -7,7 +7,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../../core/runtime/registerGradients.ts';
 import { createLayerNorm, layerNorm, ParameterStore } from '../../../core/index.ts';
-import { initBackends, prng, randomValues } from '../backend/helpers.ts';
+import { initBackends, prng, randomValues, storeOf } from '../backend/helpers.ts';
 
 test.before(async () => {
   await initBackends();
@@ -59,6 +59,5 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
 /** layerNorm on explicit gamma/beta tensors (its parameters read through a store). */
 function layerNormWith(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
-  const store = { read: (name: string) => (name.endsWith('gamma') ? gamma : beta) } as unknown as ParameterStore;
-  return layerNorm(store, 'ln', x, true);
+  return layerNorm(storeOf({ 'ln.gamma': gamma, 'ln.beta': beta }), 'ln', x, true);
 }
