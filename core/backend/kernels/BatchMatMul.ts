@@ -18,6 +18,7 @@ import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmBlocked, gemmModuleOn, gemmOn, KC } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
+import { copyRunsOn } from './copyModule.ts';
 import {
   heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmMemoryOf, wasmTensorId,
   type WasmBackendLike,
@@ -31,31 +32,46 @@ import { backendAssert } from '../errors.ts';
  */
 const MIN_PARALLEL_FLOPS = 2e6;
 
+/**
+ * A row stride (in float32s) for an operand the GEMM walks down its rows: n, or n + 16 where n
+ * floats are a multiple of 256 bytes. The GEMM reads an 8-column panel of B (and a transposed A's
+ * four rows) one row after the other; with such a stride those rows fall in 1/4 or fewer of the
+ * L1 cache's 64 sets (address bits 6-11), so a 128-row block of the panel keeps evicting itself.
+ * One more cache line a row spreads them over all sets. Measured on the reference GPT's products
+ * (one thread, bench/productsAlone.ts): see core/backend/README.md.
+ */
+export function conflictFreeStride(n: number): number {
+  return process.env.GRAFT_GEMM_PAD === '0' ? n : (n * 4) % 256 === 0 ? n + 16 : n;
+}
+
+/**
+ * An operand is copied to a padded stride only when the GEMM reads each of its elements at least
+ * this many times per thread (rows of A against B, columns of B against A): the copy, one read and
+ * one write an element, runs on the calling thread while the product is shared out.
+ */
+const PAD_MIN_USES = 96;
+
+/** Shallower products read so few rows of a B panel that they stay in L1 whatever the stride. */
+const PAD_MIN_DEPTH = 64;
+
 function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
 }
 
 /**
  * out[rows, N] = a[rows, K] x b[K, N] on XNNPACK through the backend's BatchMatMul entry point,
- * operands by heap offset. `bId` is b's real tensor id when b is an unmodified input: XNNPACK then
- * caches its packed copy on it as the stock kernel does (tensors are immutable, ids never reused);
- * scratch b gets a temporary id whose release also drops its operator.
+ * a and out by heap offset, b by its tensor id: XNNPACK caches its packed copy on it as the stock
+ * kernel does (tensors are immutable, ids never reused).
  */
-function xnnMatMul(
-  backend: WasmBackendLike, aOff: number, rows: number, k: number,
-  bOff: number, bId: number, n: number, outOff: number,
-): void {
+function xnnMatMul(backend: WasmBackendLike, aOff: number, rows: number, k: number, bId: number, n: number, outOff: number): void {
   const fn = wasmFunction(backend, BatchMatMul, null,
     ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
   const aId = registerTempId(backend, aOff, rows * k);
-  const tempB = bId === 0;
-  const bUse = tempB ? registerTempId(backend, bOff, k * n) : bId;
   const outId = registerTempId(backend, outOff, rows * n);
   try {
-    fn(aId, shapeBytes([1, rows, k]), 3, bUse, shapeBytes([1, k, n]), 3, 0, 0, outId);
+    fn(aId, shapeBytes([1, rows, k]), 3, bId, shapeBytes([1, k, n]), 3, 0, 0, outId);
   } finally {
     releaseTempId(backend, aId);
-    if (tempB) releaseTempId(backend, bUse);
     releaseTempId(backend, outId);
   }
 }
@@ -138,37 +154,61 @@ export function matMulOnGemm(
   if (k === 0) return out;
 
   const wasm = backend.wasm;
+  let tmpA = 0;
   let tmpB = 0;
   let tmpR = 0;
   try {
-    // B's rows must be contiguous along n: a transposed B is materialised (A is read in place).
-    if (transposeB) tmpB = wasm._malloc(batchB * k * n * 4) >>> 0;
-    const aOff = heapOffset(backend, a);
+    let aOff = heapOffset(backend, a);
     let bOff = heapOffset(backend, b);
+    // b's own data ([k, n] or [n, k] per batch, contiguous), whatever copy the GEMM reads.
+    const bData = bOff;
     const outOff = heapOffset(backend, out);
     const memory = wasmMemoryOf(backend);
+    if (bias == null && xnnpackTakes(backend, a, b, transposeA, transposeB)) {
+      // a's batches stacked as rows against the one (untransposed) b.
+      xnnMatMul(backend, aOff, batch * m, k, wasmTensorId(backend, b), n, outOff);
+      return out;
+    }
+    // Row strides in elements of the operands as the GEMM reads them: B's rows (and a transposed
+    // A's) are padded where a copy is made anyway or pays for itself (see conflictFreeStride).
+    const threads = gemmThreadsOf(backend);
+    let ldb = n;
+    let lda = transposeA ? m : k;
+    const rowsPerB = batchB === 1 ? batch * m : m;
+    const pad = k >= PAD_MIN_DEPTH;
     if (transposeB) {
-      gemmModuleOn(memory).transpose(batchB, n, k, bOff, tmpB);
+      // B's rows must be contiguous along n: a transposed B is materialised (A is read in place).
+      if (pad) ldb = conflictFreeStride(n);
+      tmpB = wasm._malloc(batchB * k * ldb * 4) >>> 0;
+      gemmModuleOn(memory).transpose(batchB, n, k, bOff, tmpB, ldb);
+      bOff = tmpB;
+    } else if (pad && batchB === 1 && rowsPerB >= PAD_MIN_USES * threads && conflictFreeStride(n) !== n) {
+      ldb = conflictFreeStride(n);
+      tmpB = wasm._malloc(k * ldb * 4) >>> 0;
+      copyRunsOn(memory)(k, n * 4, bOff, n * 4, tmpB, ldb * 4);
       bOff = tmpB;
     }
-    if (bias == null && xnnpackTakes(backend, a, b, transposeA, transposeB)) {
-      // a's batches stacked as rows against the one b (materialised above when transposed: a new
-      // operand XNNPACK packs, as it does any new tensor).
-      xnnMatMul(backend, aOff, batch * m, k, bOff, transposeB ? 0 : wasmTensorId(backend, b), n, outOff);
-      return out;
+    if (pad && transposeA && batchA === 1 && batchB === 1 && n >= PAD_MIN_USES * threads && conflictFreeStride(m) !== m) {
+      lda = conflictFreeStride(m);
+      tmpA = wasm._malloc(k * lda * 4) >>> 0;
+      copyRunsOn(memory)(k, m * 4, aOff, m * 4, tmpA, lda * 4);
+      aOff = tmpA;
     }
     const accumulate = bias != null;
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
-    const sam = transposeA ? 4 : k * 4;
-    const sak = transposeA ? m * 4 : 4;
-    // Products as [rows, a, b, out, ranges] offsets: a's batches are contiguous rows against a
-    // shared, untransposed-a b (one product of batch*m rows), else one product per output batch.
-    const products: [number, number, number, number, number][] = [];
+    const sam = transposeA ? 4 : lda * 4;
+    const sak = transposeA ? lda * 4 : 4;
+    // Products as [rows, a, b, out, ranges, b's own data] offsets: a's batches are contiguous rows
+    // against a shared, untransposed-a b (one product of batch*m rows), else one product per
+    // output batch.
+    const products: [number, number, number, number, number, number][] = [];
     if (batchB === 1 && !transposeA) {
-      products.push([batch * m, aOff, bOff, outOff, 0]);
+      products.push([batch * m, aOff, bOff, outOff, 0, bData]);
     } else {
       const [ia, ib] = broadcastBatchIndices(outer, outerA, outerB);
-      for (let t = 0; t < batch; t++) products.push([m, aOff + ia[t] * m * k * 4, bOff + ib[t] * k * n * 4, outOff + t * m * n * 4, 0]);
+      for (let t = 0; t < batch; t++) {
+        products.push([m, aOff + ia[t] * m * k * 4, bOff + ib[t] * k * ldb * 4, outOff + t * m * n * 4, 0, bData + ib[t] * k * n * 4]);
+      }
     }
     const rows0 = products[0]![0];
     if (bias == null && k <= KC && rows0 >= 8 && (zeroAt(backend, aOff + (k - 1) * sak) || zeroAt(backend, aOff + (rows0 - 1) * sam))) {
@@ -178,12 +218,11 @@ export function matMulOnGemm(
       const mod = gemmModuleOn(memory);
       tmpR = wasm._malloc(products.length * rows0 * 8) >>> 0;
       products.forEach((pr, i) => {
-        if (mod.allFinite(k * n, pr[2]) === 0) return;
+        if (mod.allFinite(k * n, pr[5]) === 0) return;
         pr[4] = tmpR + i * rows0 * 8;
         mod.rowRanges(pr[0], k, pr[1], sam, sak, pr[4]);
       });
     }
-    const threads = gemmThreadsOf(backend);
     if (threads > 1 && 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS) {
       const plan = gemmPoolOn(memory, threads).plan;
       // Tasks for whichever thread is free: whole products when there are several per thread,
@@ -195,15 +234,16 @@ export function matMulOnGemm(
           const r1 = j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
           if (r1 <= r0) continue;
           plan.task();
-          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, n * 4, c0 + r0 * n * 4, n * 4, accumulate, r === 0 ? 0 : r + r0 * 8);
+          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, ldb * 4, c0 + r0 * n * 4, n * 4, accumulate, r === 0 ? 0 : r + r0 * 8);
         }
       }
       plan.finish();
     } else {
       const gemm = gemmOn(memory);
-      for (const [rows, a0, b0, c0, r] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, n * 4, c0, n * 4, accumulate, r);
+      for (const [rows, a0, b0, c0, r] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, ldb * 4, c0, n * 4, accumulate, r);
     }
   } finally {
+    if (tmpA !== 0) wasm._free(tmpA);
     if (tmpB !== 0) wasm._free(tmpB);
     if (tmpR !== 0) wasm._free(tmpR);
   }
@@ -214,27 +254,28 @@ export function matMulOnGemm(
 const seenRightOperands = new WeakSet<object>();
 
 /**
- * From this many rows XNNPACK's fully-connected operator beats the GEMM even when it must pack
- * a new right operand: packing costs ~13 ns per element of b (K x N), the product ~0.1 ns per
- * multiply-add (rows x K x N), and on packed panels its compute measured ~20% faster than the
- * GEMM reading b in place (dense forward [2048,128]x[128,512] with new weights: 13.5 vs 16.7 ms,
- * bench/kernels.ts). Packing is then ~130/rows of the product: 6% at 2,048 rows.
+ * Up to this many rows a product whose right operand was used before goes to XNNPACK, which keeps
+ * a packed copy of it: `node --import=tsx bench/xnnpackRows.ts` ([rows,128]x[128,512], one
+ * thread, the whole op) measured XNNPACK's packed route at 8-17 µs for 1-3 rows against 14-44 on
+ * the GEMM (one-row tiles each read all of b), and the GEMM faster from 4 rows on, packed copy or
+ * not: 4 rows 14 vs 17.5 µs, 256 rows 0.76 vs 0.93 ms, 2,048 rows 6.0 vs 7.4 ms; a new right
+ * operand costs XNNPACK ~170 µs more (its packing). Sampling with the key/value cache (one row a
+ * product) is the case it serves.
  */
-const XNNPACK_MIN_ROWS = 1024;
+export const XNNPACK_MAX_ROWS = 3;
 
 /**
  * True when XNNPACK should take a plain product (no transposed a, one right matrix, one thread):
- * tall ones (see XNNPACK_MIN_ROWS), and ones whose right operand was used before (inference with
- * fixed weights: XNNPACK keeps its packed copy, keyed by tensor). In training the weight
- * gradients (transposed a) and attention's per-head products stay on the GEMM. XNNPACK and the
- * GEMM sum in the same order, so the choice never changes a result.
+ * a few rows against a right operand used before (inference with fixed weights: XNNPACK keeps its
+ * packed copy, keyed by tensor). Everything else stays on the GEMM, which reads b in place: in
+ * training every weight is a new tensor each step, which XNNPACK would pack again (measured on
+ * the reference GPT's 1-thread step: 330 ms with everything on the GEMM, 435-496 ms when
+ * products of 1,024 rows or more went to XNNPACK). XNNPACK and the GEMM sum in the same order, so
+ * the choice never changes a result.
  */
 export function xnnpackTakes(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
-  if (transposeA || util.sizeFromShape(b.shape.slice(0, -2)) !== 1 || gemmThreadsOf(backend) > 1) return false;
-  const rows = util.sizeFromShape(a.shape.slice(0, -1));
-  if (rows >= XNNPACK_MIN_ROWS) return true;
-  // A transposed b is materialised anew each call: no packed copy to reuse.
-  if (transposeB) return false;
+  if (transposeA || transposeB || util.sizeFromShape(b.shape.slice(0, -2)) !== 1 || gemmThreadsOf(backend) > 1) return false;
+  if (util.sizeFromShape(a.shape.slice(0, -1)) > XNNPACK_MAX_ROWS) return false;
   if (seenRightOperands.has(b.dataId)) return true;
   seenRightOperands.add(b.dataId);
   return false;

@@ -25,7 +25,7 @@ function fusedMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
     preluActivationWeights != null || (activation != null && activation !== 'linear')) {
     return runStock(stock, args);
   }
-  // Tall products and fixed weights used again: stock's XNNPACK (same sums; see xnnpackTakes).
+  // A row or three against fixed weights used again: stock's XNNPACK (same sums; see xnnpackTakes).
   // (Stock runs XNNPACK only for untransposed operands without batches.)
   const plain = !transposeA && !transposeB && util.sizeFromShape(a.shape.slice(0, -2)) === 1;
   if (plain && (bias == null || bias.shape.length === 1) && xnnpackTakes(backend, a, b, false, false)) return runStock(stock, args);

@@ -162,13 +162,14 @@ export function defaultTiling(): GemmTiling {
 }
 
 /**
- * transpose(batch, rows, cols, src, dst): dst[b][c][r] = src[b][r][c] (byte pointers, 32-bit
- * elements copied as bit patterns), in 4x4 blocks of four 16-byte loads, eight shuffles and four
- * stores; edges one element at a time. For a transposed B operand of the GEMM.
+ * transpose(batch, rows, cols, src, dst, dstStride): dst[b][c][r] = src[b][r][c] (byte pointers,
+ * 32-bit elements copied as bit patterns; dst rows `dstStride` >= rows elements apart, batches
+ * cols * dstStride), in 4x4 blocks of four 16-byte loads, eight shuffles and four stores; edges
+ * one element at a time. For a transposed B operand of the GEMM.
  */
 function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const params: ValType[] = [I32, I32, I32, I32, I32];
-  const [batch, rows, cols, src, dst] = [0, 1, 2, 3, 4];
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32];
+  const [batch, rows, cols, src, dst, dstStride] = [0, 1, 2, 3, 4, 5];
   const locals: ValType[] = [];
   const local = (t: ValType) => params.length + locals.push(t) - 1;
   const r = local(I32);
@@ -185,9 +186,9 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
     [...g(base), ...mul(x, y), ...g(z), ...op.i32Add, ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(to)];
   /** A row stride of `n` elements times `i`, in bytes, added to the address on the stack. */
   const plusRows = (n: number, i: number): Bytes => (i === 0 ? [] : [...g(n), ...op.i32(4 * i), ...op.i32Mul, ...op.i32Add]);
-  /** dst[c*rows + r + i] = src[(r + i)*cols + c]. */
+  /** dst[c*dstStride + r + i] = src[(r + i)*cols + c]. */
   const scalarCopy = (i: number): Bytes => [
-    ...addr(dp, dst, c, rows, r), ...g(dp), ...op.i32(4 * i), ...op.i32Add,
+    ...addr(dp, dst, c, dstStride, r), ...g(dp), ...op.i32(4 * i), ...op.i32Add,
     ...addr(sp, src, r, cols, c), ...g(sp), ...plusRows(cols, i), ...op.i32Load(),
     ...op.i32Store(),
   ];
@@ -202,11 +203,11 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
     ...g(v[0]!), ...g(v[1]!), ...op.shuffle32([2, 6, 3, 7]), ...op.set(t[1]!),
     ...g(v[2]!), ...g(v[3]!), ...op.shuffle32([0, 4, 1, 5]), ...op.set(t[2]!),
     ...g(v[2]!), ...g(v[3]!), ...op.shuffle32([2, 6, 3, 7]), ...op.set(t[3]!),
-    ...addr(dp, dst, c, rows, r),
+    ...addr(dp, dst, c, dstStride, r),
     ...g(dp), ...g(t[0]!), ...g(t[2]!), ...op.shuffle32([0, 1, 4, 5]), ...op.v128Store(),
-    ...g(dp), ...plusRows(rows, 1), ...g(t[0]!), ...g(t[2]!), ...op.shuffle32([2, 3, 6, 7]), ...op.v128Store(),
-    ...g(dp), ...plusRows(rows, 2), ...g(t[1]!), ...g(t[3]!), ...op.shuffle32([0, 1, 4, 5]), ...op.v128Store(),
-    ...g(dp), ...plusRows(rows, 3), ...g(t[1]!), ...g(t[3]!), ...op.shuffle32([2, 3, 6, 7]), ...op.v128Store(),
+    ...g(dp), ...plusRows(dstStride, 1), ...g(t[0]!), ...g(t[2]!), ...op.shuffle32([2, 3, 6, 7]), ...op.v128Store(),
+    ...g(dp), ...plusRows(dstStride, 2), ...g(t[1]!), ...g(t[3]!), ...op.shuffle32([0, 1, 4, 5]), ...op.v128Store(),
+    ...g(dp), ...plusRows(dstStride, 3), ...g(t[1]!), ...g(t[3]!), ...op.shuffle32([2, 3, 6, 7]), ...op.v128Store(),
   ];
   const minus3 = (x: number): Bytes => [...g(x), ...op.i32(3), ...op.i32Sub];
   const body: Bytes = [
@@ -228,7 +229,7 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
       ...inc(r, 1),
     ]),
     ...g(src), ...mul(rows, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(src),
-    ...g(dst), ...mul(rows, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(dst),
+    ...g(dst), ...mul(dstStride, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(dst),
     ...g(left), ...op.i32(1), ...op.i32Sub, ...op.tee(left), ...op.brIf(0),
     ...op.end,
   ];
@@ -305,7 +306,7 @@ function buildAllFinite(): { params: ValType[]; locals: ValType[]; body: Bytes; 
 export type RowRangesFn = (m: number, k: number, a: number, sam: number, sak: number, out: number) => void;
 export type AllFiniteFn = (n: number, p: number) => number;
 
-export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number) => void;
+export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number, dstStride: number) => void;
 
 /** `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block). */
 export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, sak: number,

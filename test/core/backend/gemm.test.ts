@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGraftKernels } from '../../../core/backend/index.ts';
 import { gemmBlocked, gemmModuleBytes, gemmModuleOn, gemmOn, type GemmFn } from '../../../core/backend/kernels/gemmModule.ts';
 import { wasmMemoryOf, type WasmBackendLike } from '../../../core/backend/kernels/heap.ts';
+import { conflictFreeStride, XNNPACK_MAX_ROWS, xnnpackTakes } from '../../../core/backend/kernels/BatchMatMul.ts';
+import { gemmThreadsOf } from '../../../core/backend/kernels/gemmThreads.ts';
 import { relaxedSimdSupport } from '../../../core/backend/kernels/relaxedSimd.ts';
 import { assertClose, initBackends, prng, randomValues, run, size } from './helpers.ts';
 
@@ -141,29 +143,35 @@ test.serial('gemm with relaxed SIMD (GRAFT_WASM_FMA=1): one rounding per product
   t.is(differsFromUnfused, facts.fused === true);
 });
 
-test.serial('transpose: every 4x4-block remainder, batches, bit patterns kept', async t => {
+test.serial('transpose: every 4x4-block remainder, batches, padded destination rows, bit patterns kept', async t => {
   await tf.setBackend('wasm');
   const backend = tf.backend() as unknown as WasmBackendLike;
   const { transpose } = gemmModuleOn(wasmMemoryOf(backend));
-  for (const [batch, rows, cols] of [[1, 1, 1], [1, 4, 4], [2, 5, 7], [3, 8, 3], [1, 2048 / 16, 32], [2, 13, 1], [1, 1, 9], [0, 4, 4]]) {
-    const n = batch * rows * cols;
-    const heap = backend.wasm;
-    const src = heap._malloc(Math.max(n, 1) * 4) >>> 0;
-    const dst = heap._malloc(Math.max(n, 1) * 4) >>> 0;
-    try {
-      // Distinct bit patterns, NaN payloads included, must arrive unchanged.
-      const bits = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0x7f800001);
-      new Int32Array(heap.HEAPU8.buffer, src, n).set(bits);
-      transpose(batch, rows, cols, src, dst);
-      const got = new Int32Array(heap.HEAPU8.buffer, dst, n).slice();
-      const want = new Int32Array(n);
-      for (let b = 0; b < batch; b++) {
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[b * rows * cols + c * rows + r] = bits[b * rows * cols + r * cols + c]!;
+  const shapes = [[1, 1, 1], [1, 4, 4], [2, 5, 7], [3, 8, 3], [1, 2048 / 16, 32], [2, 13, 1], [1, 1, 9], [0, 4, 4]];
+  for (const [batch, rows, cols] of shapes) {
+    for (const pad of [0, 3, 16]) {
+      const stride = rows + pad;
+      const n = batch * rows * cols;
+      const outN = batch * cols * stride;
+      const heap = backend.wasm;
+      const src = heap._malloc(Math.max(n, 1) * 4) >>> 0;
+      const dst = heap._malloc(Math.max(outN, 1) * 4) >>> 0;
+      try {
+        // Distinct bit patterns, NaN payloads included, must arrive unchanged; the padding keeps its sentinel.
+        const bits = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0x7f800001);
+        new Int32Array(heap.HEAPU8.buffer, src, n).set(bits);
+        new Int32Array(heap.HEAPU8.buffer, dst, outN).fill(-7);
+        transpose(batch, rows, cols, src, dst, stride);
+        const got = new Int32Array(heap.HEAPU8.buffer, dst, outN).slice();
+        const want = new Int32Array(outN).fill(-7);
+        for (let b = 0; b < batch; b++) {
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[b * cols * stride + c * stride + r] = bits[b * rows * cols + r * cols + c]!;
+        }
+        t.deepEqual(got, want, `batch ${batch} rows ${rows} cols ${cols} stride ${stride}`);
+      } finally {
+        heap._free(src);
+        heap._free(dst);
       }
-      t.deepEqual(got, want, `batch ${batch} rows ${rows} cols ${cols}`);
-    } finally {
-      heap._free(src);
-      heap._free(dst);
     }
   }
 });
@@ -197,6 +205,58 @@ test.serial('BatchMatMul: beyond the cache blocks, transposed and broadcast oper
       ? await run('cpu-stock', () => tf.matMul(tf.tile(tf.tensor(av, c.a), [1, 3, 1, 1]), tf.tile(tf.tensor(bv, c.b), [2, 1, 1, 1])))
       : await run('cpu-stock', f);
     assertClose(t, await run('wasm-graft', f), want, `a[${c.a}]${c.ta ? 'T' : ''} b[${c.b}]${c.tb ? 'T' : ''}`, 1e-4, 1e-4);
+  }
+});
+
+test('conflictFreeStride: one more cache line where a row is a multiple of 256 bytes', t => {
+  t.deepEqual([1, 63, 64, 96, 128, 384, 512, 100].map(conflictFreeStride), [1, 63, 80, 96, 144, 400, 528, 100]);
+});
+
+test.serial('BatchMatMul with padded operand copies (B, transposed B, transposed A): the same running sums, bit for bit', async t => {
+  const rand = prng(101);
+  /** [batch, m, k, n, aT, bT]: every case has a stride conflictFreeStride pads (n or m a multiple of 64). */
+  const cases: [number, number, number, number, boolean, boolean][] = [
+    [1, 70, 33, 64, false, false], // B copied: 70 rows use it
+    [2, 40, 33, 64, false, false], // batches stacked: 80 rows use the one B
+    [1, 5, 40, 128, false, true], // transposed B materialised with the padded stride
+    [3, 9, 40, 64, false, true], // per-batch transposed B
+    [1, 64, 300, 64, true, false], // dW-like: transposed A copied and B copied, k beyond a cache block
+    [1, 128, 130, 70, true, false], // transposed A copied, B not (n = 70 is no multiple of 64)
+  ];
+  for (const [batch, m, k, n, aT, bT] of cases) {
+    const av = randomValues(rand, batch * m * k);
+    const bv = randomValues(rand, batch * k * n);
+    const aStored = aT ? Float32Array.from({ length: batch * m * k }, (_, i) => {
+      const b = Math.floor(i / (m * k));
+      const r = i % (m * k);
+      return av[b * m * k + (r % m) * k + Math.floor(r / m)]!;
+    }) : av;
+    const bStored = bT ? Float32Array.from({ length: batch * k * n }, (_, i) => {
+      const b = Math.floor(i / (k * n));
+      const r = i % (k * n);
+      return bv[b * k * n + (r % k) * n + Math.floor(r / k)]!;
+    }) : bv;
+    const shared = !bT && batch > 1 && m === 40; // one B for every batch of a
+    const f = () => tf.matMul(
+      tf.tensor(aStored, aT ? [batch, k, m] : [batch, m, k]),
+      shared ? tf.tensor(bv.subarray(0, k * n), [k, n]) : tf.tensor(bStored, bT ? [batch, n, k] : [batch, k, n]),
+      aT, bT);
+    const got = await run('wasm-graft', f);
+    const want = new Float32Array(batch * m * n);
+    for (let b = 0; b < batch; b++) {
+      const bOf = shared ? bv.subarray(0, k * n) : bv.subarray(b * k * n, (b + 1) * k * n);
+      want.set(reference(av.subarray(b * m * k, (b + 1) * m * k), bOf, m, n, k, false), b * m * n);
+    }
+    t.deepEqual(Float32Array.from(got.values), want, `[${batch},${m},${k}]${aT ? 'T' : ''} x [${k},${n}]${bT ? 'T' : ''}`);
+  }
+  // A causal (lower-triangular) A with an infinite b behind a padded copy: the zero-skipping must
+  // see the infinity (0 * inf is NaN) in b's own data, not in the copy's stride.
+  for (const bT of [false, true]) {
+    const tri = Float32Array.from({ length: 2 * 64 * 64 }, (_, i) => ((i % 64) <= Math.floor(i / 64) % 64 ? 0.5 : 0));
+    const bInf = Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3);
+    bInf[63 * 64 + 5] = Infinity; // b[63][5], the last row: only the last row of A reaches it
+    const g = () => tf.matMul(tf.tensor(tri, [2, 64, 64]), tf.tensor(bInf, [64, 64]), false, bT);
+    t.deepEqual((await run('wasm-graft', g)).values.map(String), (await run('cpu-stock', g)).values.map(String), `NaN where 0 * inf, b${bT ? 'T' : ''}`);
   }
 });
 
@@ -237,20 +297,52 @@ test.serial('_FusedMatMul: transposes, batches, bias shapes and activations, aga
   await t.throwsAsync(() => run('wasm-graft', full), { message: /only supports rank-1 bias/ });
 });
 
-test.serial('fixed weights used again go to stock XNNPACK (cached packing): results unchanged, bit for bit', async t => {
+test.serial('fixed weights used again go to stock XNNPACK (cached packing) for a few rows: results unchanged, bit for bit', async t => {
   await tf.setBackend('wasm');
   registerGraftKernels('wasm', { fastKernels: true });
   const rand = prng(83);
   const w = tf.tensor(randomValues(rand, 64 * 48), [64, 48]);
   const bias = tf.tensor(randomValues(rand, 48), [48]);
-  const x = tf.tensor(randomValues(rand, 33 * 64), [33, 64]);
-  const plain = [0, 1, 2].map(() => tf.matMul(x, w));
-  const fused = [0, 1, 2].map(() => tf.fused.matMul({ a: x, b: w, bias }));
-  for (let i = 1; i < 3; i++) {
-    t.deepEqual(await plain[i]!.data(), await plain[0]!.data(), `matMul call ${i + 1}`);
-    t.deepEqual(await fused[i]!.data(), await fused[0]!.data(), `fused call ${i + 1}`);
+  for (const rows of [1, XNNPACK_MAX_ROWS, 33]) {
+    const x = tf.tensor(randomValues(rand, rows * 64), [rows, 64]);
+    const plain = [0, 1, 2].map(() => tf.matMul(x, w));
+    const fused = [0, 1, 2].map(() => tf.fused.matMul({ a: x, b: w, bias }));
+    const want = reference(await x.data() as Float32Array, await w.data() as Float32Array, rows, 48, 64, false);
+    for (let i = 0; i < 3; i++) {
+      t.deepEqual(await plain[i]!.data(), want, `${rows} rows: matMul call ${i + 1}`);
+      t.deepEqual(await fused[i]!.data(), await fused[0]!.data(), `${rows} rows: fused call ${i + 1}`);
+    }
+    tf.dispose([x, ...plain, ...fused]);
   }
-  tf.dispose([w, bias, x, ...plain, ...fused]);
+  tf.dispose([w, bias]);
+});
+
+test.serial('xnnpackTakes: a few rows against a right operand used before; tall, transposed, batched and new operands stay on the GEMM', async t => {
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const w = tf.ones([8, 4]);
+  const wT = tf.ones([4, 8]);
+  const wb = tf.ones([2, 8, 4]);
+  const x = (rows: number) => tf.ones([rows, 8]);
+  // On a threaded build every product stays on the GEMM (its threads): every answer is false.
+  const threaded = gemmThreadsOf(backend) > 1;
+  const takes = (want: boolean, a: tf.Tensor, b: tf.Tensor, what: string, ta = false, tb = false) => {
+    t.is(xnnpackTakes(backend, a, b, ta, tb), want && !threaded, what);
+    a.dispose();
+  };
+  takes(false, x(1), w, 'first use of w: not packed yet');
+  takes(true, x(1), w, 'w used again, 1 row');
+  takes(true, x(XNNPACK_MAX_ROWS), w, `w used again, ${XNNPACK_MAX_ROWS} rows`);
+  takes(false, x(XNNPACK_MAX_ROWS + 1), w, `${XNNPACK_MAX_ROWS + 1} rows`);
+  takes(false, x(2048), w, 'tall');
+  takes(true, tf.ones([1, 2, 8]), w, 'batches of a stacked as rows: 2');
+  takes(false, tf.ones([2, 2, 8]), w, 'batches of a stacked as rows: 4');
+  takes(false, tf.ones([8, 1]), w, 'a transposed', true);
+  takes(false, x(1), wT, 'b transposed (first use)', false, true);
+  takes(false, x(1), wT, 'b transposed (again)', false, true);
+  takes(false, tf.ones([2, 1, 8]), wb, 'a right operand per batch');
+  takes(false, tf.ones([2, 1, 8]), wb, 'a right operand per batch (again)');
+  tf.dispose([w, wT, wb]);
 });
 
 test.serial('zero-skipping row ranges: triangular, banded and zero rows, -0, both A layouts, bit-exact', async t => {
@@ -293,7 +385,7 @@ test.serial('zero-skipping row ranges: triangular, banded and zero rows, -0, bot
   t.deepEqual((await run('wasm-graft', g)).values.map(String), (await run('cpu-stock', g)).values.map(String), 'NaN where 0 * inf');
 });
 
-test.serial('tall products on XNNPACK (new, transposed and stacked-batch right operands): the same running sums', async t => {
+test.serial('tall products (new, transposed and stacked-batch right operands) on the GEMM: the running sums', async t => {
   const rand = prng(97);
   for (const [batch, m, k, n, tb] of [[1, 1030, 70, 37, false], [1, 1030, 70, 37, true], [2, 515, 70, 37, true], [1, 1024, 3, 1, false]] as [number, number, number, number, boolean][]) {
     const av = randomValues(rand, batch * m * k);
