@@ -12,7 +12,6 @@
  * conflictFreeStride in core/backend/kernels/BatchMatMul.ts).
  */
 import { selectBackend } from '../core/backend/index.ts';
-import '../core/runtime/registerGradients.ts';
 import { BareRunner } from './measure.ts';
 import { REFERENCE_CONFIG } from './config.ts';
 import { productsAlone } from './productsAlone.ts';

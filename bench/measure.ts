@@ -97,8 +97,10 @@ export interface KernelShare {
 }
 
 /**
- * Time per kernel over `f` (tf.profile), largest first. Wrapper entries (`*__op`, `unnamed scope`:
- * custom-gradient ops whose inner kernels are listed too) are left out so nothing counts twice.
+ * Time per kernel over `f` (tf.profile), largest first. Wrapper entries are left out so nothing
+ * counts twice: `*__op`, `unnamed scope`, and `forward` (custom-gradient ops run inside
+ * tf.variableGrads' forward scope take its name: graft's fused layer norm, GELU and attention,
+ * whose kernels are listed themselves).
  */
 export async function kernelProfile(f: () => Promise<unknown>, top = 12): Promise<{ wallMs: number; kernelMs: number; kernels: number; top: KernelShare[] }> {
   const t0 = performance.now();
@@ -110,7 +112,7 @@ export async function kernelProfile(f: () => Promise<unknown>, top = 12): Promis
   const by = new Map<string, { calls: number; ms: number }>();
   let count = 0;
   for (const k of info.kernels) {
-    if (k.name.endsWith('__op') || k.name === 'unnamed scope') continue;
+    if (k.name.endsWith('__op') || k.name === 'unnamed scope' || k.name === 'forward') continue;
     const e = by.get(k.name) ?? { calls: 0, ms: 0 };
     e.calls++;
     e.ms += Number(k.kernelTimeMs) || 0;

@@ -180,7 +180,7 @@ export function matMulOnGemm(
       // B's rows must be contiguous along n: a transposed B is materialised (A is read in place).
       if (pad) ldb = conflictFreeStride(n);
       tmpB = wasm._malloc(batchB * k * ldb * 4) >>> 0;
-      gemmModuleOn(memory).transpose(batchB, n, k, bOff, tmpB, ldb);
+      gemmModuleOn(memory).transpose(batchB, n, k, bOff, tmpB, ldb, k);
       bOff = tmpB;
     } else if (pad && batchB === 1 && rowsPerB >= PAD_MIN_USES * threads && conflictFreeStride(n) !== n) {
       ldb = conflictFreeStride(n);

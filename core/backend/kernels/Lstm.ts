@@ -108,7 +108,7 @@ function lstmBackward(args: KernelArgs): TensorInfo[] {
     const dcNext = f32(backend, carry + B * H * 4, B * H);
     dhNext.fill(0);
     dcNext.fill(0);
-    if (T > 1) mod.transpose(1, H, G, off(whh), whhT, H);
+    if (T > 1) mod.transpose(1, H, G, off(whh), whhT, H, G);
     for (let t = T - 1; t >= 0; t--) {
       for (let b = 0; b < B; b++) {
         const g0 = (t * B + b) * G;

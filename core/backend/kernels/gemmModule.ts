@@ -29,6 +29,7 @@
 import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
 import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 import { relaxedSimd } from './relaxedSimd.ts';
+import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
@@ -162,14 +163,15 @@ export function defaultTiling(): GemmTiling {
 }
 
 /**
- * transpose(batch, rows, cols, src, dst, dstStride): dst[b][c][r] = src[b][r][c] (byte pointers,
- * 32-bit elements copied as bit patterns; dst rows `dstStride` >= rows elements apart, batches
- * cols * dstStride), in 4x4 blocks of four 16-byte loads, eight shuffles and four stores; edges
- * one element at a time. For a transposed B operand of the GEMM.
+ * transpose(batch, rows, cols, src, dst, dstStride, srcStride): dst[b][c][r] = src[b][r][c] (byte
+ * pointers, 32-bit elements copied as bit patterns; dst rows `dstStride` >= rows elements apart,
+ * batches cols * dstStride; src rows `srcStride` >= cols apart, batches rows * srcStride), in 4x4
+ * blocks of four 16-byte loads, eight shuffles and four stores; edges one element at a time. For a
+ * transposed B operand of the GEMM, or a column range of a wider matrix (attention's keys).
  */
 function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const params: ValType[] = [I32, I32, I32, I32, I32, I32];
-  const [batch, rows, cols, src, dst, dstStride] = [0, 1, 2, 3, 4, 5];
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32];
+  const [batch, rows, cols, src, dst, dstStride, srcStride] = [0, 1, 2, 3, 4, 5, 6];
   const locals: ValType[] = [];
   const local = (t: ValType) => params.length + locals.push(t) - 1;
   const r = local(I32);
@@ -186,10 +188,10 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
     [...g(base), ...mul(x, y), ...g(z), ...op.i32Add, ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(to)];
   /** A row stride of `n` elements times `i`, in bytes, added to the address on the stack. */
   const plusRows = (n: number, i: number): Bytes => (i === 0 ? [] : [...g(n), ...op.i32(4 * i), ...op.i32Mul, ...op.i32Add]);
-  /** dst[c*dstStride + r + i] = src[(r + i)*cols + c]. */
+  /** dst[c*dstStride + r + i] = src[(r + i)*srcStride + c]. */
   const scalarCopy = (i: number): Bytes => [
     ...addr(dp, dst, c, dstStride, r), ...g(dp), ...op.i32(4 * i), ...op.i32Add,
-    ...addr(sp, src, r, cols, c), ...g(sp), ...plusRows(cols, i), ...op.i32Load(),
+    ...addr(sp, src, r, srcStride, c), ...g(sp), ...plusRows(srcStride, i), ...op.i32Load(),
     ...op.i32Store(),
   ];
   const whileLt = (x: number, limit: Bytes, body: Bytes): Bytes => [
@@ -197,8 +199,8 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
   ];
   const inc = (x: number, by: number): Bytes => [...g(x), ...op.i32(by), ...op.i32Add, ...op.set(x)];
   const block4x4: Bytes = [
-    ...addr(sp, src, r, cols, c),
-    ...[0, 1, 2, 3].flatMap(i => [...g(sp), ...plusRows(cols, i), ...op.v128Load(), ...op.set(v[i]!)]),
+    ...addr(sp, src, r, srcStride, c),
+    ...[0, 1, 2, 3].flatMap(i => [...g(sp), ...plusRows(srcStride, i), ...op.v128Load(), ...op.set(v[i]!)]),
     ...g(v[0]!), ...g(v[1]!), ...op.shuffle32([0, 4, 1, 5]), ...op.set(t[0]!),
     ...g(v[0]!), ...g(v[1]!), ...op.shuffle32([2, 6, 3, 7]), ...op.set(t[1]!),
     ...g(v[2]!), ...g(v[3]!), ...op.shuffle32([0, 4, 1, 5]), ...op.set(t[2]!),
@@ -228,7 +230,7 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
       ...whileLt(c, g(cols), [...scalarCopy(0), ...inc(c, 1)]),
       ...inc(r, 1),
     ]),
-    ...g(src), ...mul(rows, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(src),
+    ...g(src), ...mul(rows, srcStride), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(src),
     ...g(dst), ...mul(dstStride, cols), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(dst),
     ...g(left), ...op.i32(1), ...op.i32Sub, ...op.tee(left), ...op.brIf(0),
     ...op.end,
@@ -306,7 +308,7 @@ function buildAllFinite(): { params: ValType[]; locals: ValType[]; body: Bytes; 
 export type RowRangesFn = (m: number, k: number, a: number, sam: number, sak: number, out: number) => void;
 export type AllFiniteFn = (n: number, p: number) => number;
 
-export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number, dstStride: number) => void;
+export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number, dstStride: number, srcStride: number) => void;
 
 /** `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block). */
 export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, sak: number,
@@ -317,6 +319,7 @@ export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defa
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
     { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },
+    ...causalSoftmaxFuncs(),
   ], sharedMemory);
 }
 
@@ -325,12 +328,15 @@ export interface GemmModule {
   transpose: TransposeFn;
   rowRanges: RowRangesFn;
   allFinite: AllFiniteFn;
+  softmaxCausal: SoftmaxCausalFn;
+  softmaxCausalGrad: SoftmaxCausalGradFn;
 }
 
 function pickGemm(exports: Record<string, unknown>): GemmModule {
   return {
     gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
     rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
+    softmaxCausal: exports['softmaxCausal'] as SoftmaxCausalFn, softmaxCausalGrad: exports['softmaxCausalGrad'] as SoftmaxCausalGradFn,
   };
 }
 

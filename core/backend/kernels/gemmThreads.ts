@@ -15,7 +15,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { gemmModuleBytes, gemmOn, type GemmFn } from './gemmModule.ts';
+import { gemmModuleBytes, gemmModuleOn, type GemmFn, type GemmModule } from './gemmModule.ts';
+import type { SoftmaxCausalFn, SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { wasmThreadsOf } from '../wasmThreads.ts';
 import { wasmMemoryOf, type WasmBackendLike, type WasmMemoryLike } from './heap.ts';
 import { backendError } from '../errors.ts';
@@ -24,8 +25,12 @@ import { backendError } from '../errors.ts';
  * Control words, then task starts (call index of each task, plus one past the last), then calls.
  * GEN: round number (bumped to wake helpers); NEXT: (round & 0x7fff) << 16 | next task;
  * FINISHED: tasks done this round; TASKS: tasks this round; ERROR: a helper that trapped.
+ * A call is STRIDE int32 words: gemm's 12 arguments, or a softmax's (a float32 scale as its bits),
+ * then its KIND.
  */
-const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 12 };
+const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 13, KIND: 12 };
+/** What a call runs (the module's functions the threads share). */
+const CALL = { GEMM: 0, SOFTMAX_CAUSAL: 1, SOFTMAX_CAUSAL_GRAD: 2 };
 /** Tasks and calls per round; longer plans run in several rounds. */
 const MAX_TASKS = 1024;
 const MAX_CALLS = 4096;
@@ -48,8 +53,10 @@ export class GemmPlan {
     this.starts[this.tasks++] = this.count;
   }
 
-  /** A GemmFn that records a call of the current task instead of running it. */
-  readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate, ranges = 0) => {
+  private readonly callsF32 = new Float32Array(this.calls.buffer);
+
+  /** Word offset of a new call of the current task. */
+  private next(kind: number): number {
     if (this.count === MAX_CALLS) {
       // A task longer than a round: run what precedes it, then continue it as a new task (rounds
       // run one after another, so its calls keep their order).
@@ -57,9 +64,28 @@ export class GemmPlan {
       this.starts[this.tasks++] = 0;
     }
     const o = this.count++ * LAYOUT.STRIDE;
+    this.calls[o + LAYOUT.KIND] = kind;
+    return o;
+  }
+
+  /** A GemmFn that records a call of the current task instead of running it. */
+  readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate, ranges = 0) => {
+    const o = this.next(CALL.GEMM);
     const v = this.calls;
     v[o] = m; v[o + 1] = n; v[o + 2] = k; v[o + 3] = a; v[o + 4] = sam; v[o + 5] = sak;
     v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate; v[o + 11] = ranges;
+  };
+
+  /** softmaxCausal (causalSoftmaxModule.ts), recorded. */
+  readonly recordSoftmaxCausal: SoftmaxCausalFn = (heads, T, p, scale) => {
+    const o = this.next(CALL.SOFTMAX_CAUSAL);
+    this.calls[o] = heads; this.calls[o + 1] = T; this.calls[o + 2] = p; this.callsF32[o + 3] = scale;
+  };
+
+  /** softmaxCausalGrad, recorded. */
+  readonly recordSoftmaxCausalGrad: SoftmaxCausalGradFn = (heads, T, p, dp, scale) => {
+    const o = this.next(CALL.SOFTMAX_CAUSAL_GRAD);
+    this.calls[o] = heads; this.calls[o + 1] = T; this.calls[o + 2] = p; this.calls[o + 3] = dp; this.callsF32[o + 4] = scale;
   };
 
   /** Runs what is left. */
@@ -68,9 +94,23 @@ export class GemmPlan {
   }
 }
 
+/** Runs call `i` of the control block (gemmWorker.cjs mirrors it). */
+function runCall(ctrl: Int32Array, ctrlF: Float32Array, i: number, mod: GemmModule): void {
+  const o = CALLS_AT + i * LAYOUT.STRIDE;
+  const kind = ctrl[o + LAYOUT.KIND];
+  if (kind === CALL.GEMM) {
+    mod.gemm(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
+      ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!);
+  } else if (kind === CALL.SOFTMAX_CAUSAL) {
+    mod.softmaxCausal(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrlF[o + 3]!);
+  } else {
+    mod.softmaxCausalGrad(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrlF[o + 4]!);
+  }
+}
+
 /** Claims tasks of round `round` from `ctrl` and runs their calls until none is left (gemmWorker.cjs mirrors it). */
-function claimAndRun(ctrl: Int32Array, round: number, gemm: GemmFn): void {
-  const { NEXT, FINISHED, TASKS, HEADER, STRIDE } = LAYOUT;
+function claimAndRun(ctrl: Int32Array, ctrlF: Float32Array, round: number, mod: GemmModule): void {
+  const { NEXT, FINISHED, TASKS, HEADER } = LAYOUT;
   const tag = (round & 0x7fff) << 16;
   const tasks = ctrl[TASKS]!;
   for (;;) {
@@ -80,11 +120,7 @@ function claimAndRun(ctrl: Int32Array, round: number, gemm: GemmFn): void {
     if (t >= tasks) return;
     if (Atomics.compareExchange(ctrl, NEXT, cur, cur + 1) !== cur) continue;
     const end = ctrl[HEADER + t + 1]!;
-    for (let i = ctrl[HEADER + t]!; i < end; i++) {
-      const o = CALLS_AT + i * STRIDE;
-      gemm(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
-        ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!);
-    }
+    for (let i = ctrl[HEADER + t]!; i < end; i++) runCall(ctrl, ctrlF, i, mod);
     Atomics.add(ctrl, FINISHED, 1);
     Atomics.notify(ctrl, FINISHED);
   }
@@ -93,14 +129,15 @@ function claimAndRun(ctrl: Int32Array, round: number, gemm: GemmFn): void {
 export class GemmPool {
   private readonly control = new SharedArrayBuffer((CALLS_AT + MAX_CALLS * LAYOUT.STRIDE) * 4);
   private readonly ctrl = new Int32Array(this.control);
+  private readonly ctrlF = new Float32Array(this.control);
   private readonly workers: Worker[] = [];
-  private readonly gemm: GemmFn;
+  private readonly mod: GemmModule;
   private round = 0;
   /** The one plan of this pool (kernels run one at a time). */
   readonly plan = new GemmPlan(p => this.run(p));
 
   constructor(memory: WasmMemoryLike, readonly threads: number) {
-    this.gemm = gemmOn(memory);
+    this.mod = gemmModuleOn(memory);
     const bytes = gemmModuleBytes(true);
     const file = fileURLToPath(new URL('./gemmWorker.cjs', import.meta.url));
     const layout = { ...LAYOUT, CALLS_AT };
@@ -126,7 +163,7 @@ export class GemmPool {
     Atomics.store(ctrl, NEXT, (round & 0x7fff) << 16);
     Atomics.store(ctrl, GEN, round);
     if (tasks > 1) Atomics.notify(ctrl, GEN);
-    claimAndRun(ctrl, round, this.gemm);
+    claimAndRun(ctrl, this.ctrlF, round, this.mod);
     for (;;) {
       const done = Atomics.load(ctrl, FINISHED);
       if (done >= tasks) break;

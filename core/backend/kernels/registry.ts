@@ -17,6 +17,7 @@ import { batchMatMulWasm } from './BatchMatMul.ts';
 import { castWasm } from './Cast.ts';
 import { clipByValueWasm } from './ClipByValue.ts';
 import { concatWasm } from './Concat.ts';
+import { causalAttentionGradWasm, causalAttentionWasm } from './CausalAttention.ts';
 import { cpuFallbackSpecs } from './cpuFallback.ts';
 import { expCpu, expWasm } from './Exp.ts';
 import { fusedMatMulWasm } from './FusedMatMul.ts';
@@ -68,6 +69,8 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   denseWasm,
   lstmForwardWasm,
   lstmBackwardWasm,
+  causalAttentionWasm,
+  causalAttentionGradWasm,
   ...cpuFallbackSpecs,
   unsortedSegmentSumCpu,
   transposeCpu,

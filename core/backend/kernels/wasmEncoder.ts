@@ -54,7 +54,7 @@ export const op = {
   set: (i: number): Bytes => [0x21, ...uleb(i)],
   tee: (i: number): Bytes => [0x22, ...uleb(i)],
   i32: (v: number): Bytes => [0x41, ...sleb(v)],
-  i32Add: [0x6a], i32Sub: [0x6b], i32Mul: [0x6c], i32Shl: [0x74],
+  i32Add: [0x6a], i32Sub: [0x6b], i32Mul: [0x6c], i32Shl: [0x74], i32ShrU: [0x76],
   i32Eqz: [0x45], i32LtU: [0x49], i32GtU: [0x4b], select: [0x1b], return: [0x0f], i32Ne: [0x47], i32Eq: [0x46], i32LtS: [0x48], i32GtS: [0x4a], i32LeS: [0x4c], i32GeS: [0x4e],
   i32Load: (offset = 0): Bytes => [0x28, 2, ...uleb(offset)],
   i32Store: (offset = 0): Bytes => [0x36, 2, ...uleb(offset)],

@@ -13,7 +13,17 @@ export const MASKED = -1e9;
 export function causalMask(T: number): tf.Tensor2D {
   const m = new Float32Array(T * T);
   for (let i = 0; i < T; i++) m.fill(MASKED, i * T + i + 1, (i + 1) * T);
-  return tf.tensor2d(m, [T, T], 'float32');
+  const mask = tf.tensor2d(m, [T, T], 'float32');
+  causalMasks.add(mask);
+  return mask;
+}
+
+/** Masks made by causalMask: attention may then use a fused causal kernel instead of adding them. */
+const causalMasks = new WeakSet<tf.Tensor>();
+
+/** True for a tensor made by `causalMask` (tensors are immutable: it still holds that mask). */
+export function isCausalMask(t: tf.Tensor | null): boolean {
+  return t != null && causalMasks.has(t);
 }
 
 /**

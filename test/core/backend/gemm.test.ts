@@ -143,15 +143,16 @@ test.serial('gemm with relaxed SIMD (GRAFT_WASM_FMA=1): one rounding per product
   t.is(differsFromUnfused, facts.fused === true);
 });
 
-test.serial('transpose: every 4x4-block remainder, batches, padded destination rows, bit patterns kept', async t => {
+test.serial('transpose: every 4x4-block remainder, batches, padded source and destination rows, bit patterns kept', async t => {
   await tf.setBackend('wasm');
   const backend = tf.backend() as unknown as WasmBackendLike;
   const { transpose } = gemmModuleOn(wasmMemoryOf(backend));
   const shapes = [[1, 1, 1], [1, 4, 4], [2, 5, 7], [3, 8, 3], [1, 2048 / 16, 32], [2, 13, 1], [1, 1, 9], [0, 4, 4]];
   for (const [batch, rows, cols] of shapes) {
-    for (const pad of [0, 3, 16]) {
+    for (const [pad, srcPad] of [[0, 0], [3, 0], [16, 0], [0, 5], [16, 9]]) {
       const stride = rows + pad;
-      const n = batch * rows * cols;
+      const srcStride = cols + srcPad;
+      const n = batch * rows * srcStride;
       const outN = batch * cols * stride;
       const heap = backend.wasm;
       const src = heap._malloc(Math.max(n, 1) * 4) >>> 0;
@@ -161,13 +162,13 @@ test.serial('transpose: every 4x4-block remainder, batches, padded destination r
         const bits = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0x7f800001);
         new Int32Array(heap.HEAPU8.buffer, src, n).set(bits);
         new Int32Array(heap.HEAPU8.buffer, dst, outN).fill(-7);
-        transpose(batch, rows, cols, src, dst, stride);
+        transpose(batch, rows, cols, src, dst, stride, srcStride);
         const got = new Int32Array(heap.HEAPU8.buffer, dst, outN).slice();
         const want = new Int32Array(outN).fill(-7);
         for (let b = 0; b < batch; b++) {
-          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[b * cols * stride + c * stride + r] = bits[b * rows * cols + r * cols + c]!;
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[b * cols * stride + c * stride + r] = bits[b * rows * srcStride + r * srcStride + c]!;
         }
-        t.deepEqual(got, want, `batch ${batch} rows ${rows} cols ${cols} stride ${stride}`);
+        t.deepEqual(got, want, `batch ${batch} rows ${rows} cols ${cols} stride ${stride} source stride ${srcStride}`);
       } finally {
         heap._free(src);
         heap._free(dst);
