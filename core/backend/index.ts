@@ -24,7 +24,7 @@ export { fusedLayerNorm } from './fusedLayerNorm.ts';
 export { denseMatMul } from './denseMatMul.ts';
 export { gradientsRecorded } from './gradientsRecorded.ts';
 export { fusedLstm } from './fusedLstm.ts';
-export { fusedCausalAttention } from './fusedCausalAttention.ts';
+export { canFuseCausalAttention, fusedCausalAttention } from './fusedCausalAttention.ts';
 export type { GraftKernelSpec } from './kernels/spec.ts';
 export {
   BACKEND_ORDER,

@@ -8,6 +8,7 @@ export {
   createEmbedding,
   embed,
   dropout,
+  dropoutMask,
   scaledDropout,
   gelu,
   type DenseInit,

@@ -105,13 +105,21 @@ export function scaledDropout(p: number, mult: number): number {
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng, noiseShape?: number[]): tf.Tensor {
   if (!training || rate <= 0) return x;
-  const shape = noiseShape ?? x.shape;
+  return tf.mul(x, dropoutMask(noiseShape ?? x.shape, rate, rng));
+}
+
+/**
+ * The mask `dropout` multiplies by (1 / (1 - rate) where kept, else 0), drawn from `rng` in the
+ * same order: a fused kernel that applies it itself (fusedCausalAttention) draws the same mask as
+ * the ops it replaces, so a seeded run gives the same numbers either way.
+ */
+export function dropoutMask(shape: readonly number[], rate: number, rng: Rng): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const keep = 1 - rate;
   const scale = 1 / keep;
   const m = new Float32Array(n);
   for (let i = 0; i < n; i++) m[i] = rng.next() < keep ? scale : 0;
-  return tf.mul(x, tf.tensor(m, shape, 'float32'));
+  return tf.tensor(m, shape.slice(), 'float32');
 }
 
 /**

@@ -3,9 +3,11 @@
  * fused qkv projection, forward and gradient, each one kernel on wasm. Not tfjs kernels: graft adds
  * them, and `fusedCausalAttention` (fusedCausalAttention.ts) uses them when the backend has them.
  *
- *   GraftCausalAttention      input qkv [B*T, 3D] (q | k | v, heads side by side in each);
- *                             attrs batch, time, heads -> [y [B*T, D], p [B*H, T, T]]
- *   GraftCausalAttentionGrad  inputs dy [B*T, D], qkv, p; same attrs -> dqkv [B*T, 3D]
+ *   GraftCausalAttention      input qkv [B*T, 3D] (q | k | v, heads side by side in each), and
+ *                             optionally mask [B*H, T, T] (dropout on the probabilities: 0 or
+ *                             1/keep); attrs batch, time, heads -> [y [B*T, D], p [B*H, T, T]]
+ *                             and, with a mask, pd = p * mask (what multiplies v)
+ *   GraftCausalAttentionGrad  inputs dy [B*T, D], qkv, p (and pd, mask); same attrs -> dqkv [B*T, 3D]
  *
  * Per head: S = Q Kᵀ, P = softmax(S / sqrt(hd)) over keys j <= i (causalSoftmaxModule.ts), Y = P V
  * written into its columns of y; backward dP = dY Vᵀ, dS = P (dP - rowsum(P dP)) / sqrt(hd),
@@ -88,14 +90,23 @@ function transposeColumns(backend: WasmBackendLike, d: Dims, x: number, width: n
   for (let b = 0; b < d.B; b++) transpose(1, d.T, d.D, x + (b * d.T * width + col) * 4, dst + b * d.D * d.T * 4, d.T, width);
 }
 
+/** A dropout mask input: absent, or float32 [B*H, T, T]. */
+function checkMask(name: string, d: Dims, mask: TensorInfo | undefined): void {
+  if (mask != null && (mask.dtype !== 'float32' || mask.shape.join() !== [d.B * d.H, d.T, d.T].join())) {
+    throw backendError(`${name}: expected a float32 mask [${d.B * d.H},${d.T},${d.T}], got ${mask.dtype} [${mask.shape}]`);
+  }
+}
+
 function causalAttention(args: KernelArgs): TensorInfo[] {
   const { backend } = args;
-  const { qkv } = args.inputs as { qkv: TensorInfo };
+  const { qkv, mask } = args.inputs as { qkv: TensorInfo; mask?: TensorInfo };
   if (!isWasmBackend(backend)) throw backendError(`${CAUSAL_ATTENTION_KERNEL}: wasm only`);
   const d = dimsOf(CAUSAL_ATTENTION_KERNEL, qkv, args.attrs as unknown as CausalAttentionAttrs);
+  checkMask(CAUSAL_ATTENTION_KERNEL, d, mask);
   const { B, T, H, D, hd } = d;
   const y = backend.makeOutput([B * T, D], 'float32');
   const p = backend.makeOutput([B * H, T, T], 'float32');
+  const pd = mask != null ? backend.makeOutput([B * H, T, T], 'float32') : null;
   const wasm = backend.wasm;
   const kT = wasm._malloc(B * D * T * 4) >>> 0;
   try {
@@ -103,36 +114,45 @@ function causalAttention(args: KernelArgs): TensorInfo[] {
     const x = heapOffset(backend, qkv);
     const yo = heapOffset(backend, y);
     const po = heapOffset(backend, p);
+    const mo = mask != null ? heapOffset(backend, mask) : 0;
+    const pdo = pd != null ? heapOffset(backend, pd) : 0;
     const W = 3 * D;
     transposeColumns(backend, d, x, W, D, kT);
     perHead(backend, d, (ops, b, h) => {
       const q = x + (b * T * W + h * hd) * 4;
       const kh = kT + (b * D + h * hd) * T * 4;
       const v = x + (b * T * W + 2 * D + h * hd) * 4;
-      const ph = po + (b * H + h) * T * T * 4;
+      const head = (b * H + h) * T * T * 4;
+      const ph = po + head;
+      // What multiplies v: p, or p * mask with dropout.
+      const pv = pd != null ? pdo + head : ph;
       // S = Q Kᵀ, each query block against the keys up to its last row.
       for (let i0 = 0; i0 < T; i0 += ROWS) {
         const rows = Math.min(ROWS, T - i0);
         gemmBlocked(ops.gemm, rows, i0 + rows, hd, q + i0 * W * 4, W * 4, 4, kh, T * 4, ph + i0 * T * 4, T * 4);
       }
-      ops.softmaxCausal(1, T, ph, d.scale);
+      ops.softmaxCausal(1, T, ph, d.scale, mo === 0 ? 0 : mo + head, pv === ph ? 0 : pv);
       // Y = P V, each query block over the keys up to its last row.
       for (let i0 = 0; i0 < T; i0 += ROWS) {
         const rows = Math.min(ROWS, T - i0);
-        gemmBlocked(ops.gemm, rows, hd, i0 + rows, ph + i0 * T * 4, T * 4, 4, v, W * 4, yo + ((b * T + i0) * D + h * hd) * 4, D * 4);
+        gemmBlocked(ops.gemm, rows, hd, i0 + rows, pv + i0 * T * 4, T * 4, 4, v, W * 4, yo + ((b * T + i0) * D + h * hd) * 4, D * 4);
       }
     });
   } finally {
     wasm._free(kT);
   }
-  return [y, p];
+  return pd != null ? [y, p, pd] : [y, p];
 }
 
 function causalAttentionGrad(args: KernelArgs): TensorInfo {
   const { backend } = args;
-  const { dy, qkv, p } = args.inputs as { dy: TensorInfo; qkv: TensorInfo; p: TensorInfo };
+  const { dy, qkv, p, pd, mask } = args.inputs as { dy: TensorInfo; qkv: TensorInfo; p: TensorInfo; pd?: TensorInfo; mask?: TensorInfo };
   if (!isWasmBackend(backend)) throw backendError(`${CAUSAL_ATTENTION_GRAD_KERNEL}: wasm only`);
   const d = dimsOf(CAUSAL_ATTENTION_GRAD_KERNEL, qkv, args.attrs as unknown as CausalAttentionAttrs);
+  checkMask(CAUSAL_ATTENTION_GRAD_KERNEL, d, mask);
+  if ((pd == null) !== (mask == null) || (pd != null && pd.shape.join() !== p.shape.join())) {
+    throw backendError(`${CAUSAL_ATTENTION_GRAD_KERNEL}: pd and mask come together, pd shaped as p`);
+  }
   const { B, T, H, D, hd } = d;
   if (dy.dtype !== 'float32' || dy.shape.join() !== [B * T, D].join() || p.dtype !== 'float32' || p.shape.join() !== [B * H, T, T].join()) {
     throw backendError(`${CAUSAL_ATTENTION_GRAD_KERNEL}: expected float32 dy [${B * T},${D}] and p [${B * H},${T},${T}], got ${dy.dtype} [${dy.shape}] and ${p.dtype} [${p.shape}]`);
@@ -146,6 +166,8 @@ function causalAttentionGrad(args: KernelArgs): TensorInfo {
     const dyo = heapOffset(backend, dy);
     const po = heapOffset(backend, p);
     const out = heapOffset(backend, dqkv);
+    const mo = mask != null ? heapOffset(backend, mask) : 0;
+    const pdo = pd != null ? heapOffset(backend, pd) : 0;
     const W = 3 * D;
     transposeColumns(backend, d, x, W, 2 * D, vT);
     perHead(backend, d, (ops, b, h) => {
@@ -153,14 +175,17 @@ function causalAttentionGrad(args: KernelArgs): TensorInfo {
       const row = (t: number, col: number) => x + ((b * T + t) * W + col + h * hd) * 4;
       const outRow = (t: number, col: number) => out + ((b * T + t) * W + col + h * hd) * 4;
       const vh = vT + (b * D + h * hd) * T * 4;
-      const dsh = ds + (b * H + h) * T * T * 4;
-      const ph = po + (b * H + h) * T * T * 4;
+      const head = (b * H + h) * T * T * 4;
+      const dsh = ds + head;
+      const ph = po + head;
+      // What multiplied v in the forward: p, or p * mask.
+      const pv = pd != null ? pdo + head : ph;
       // dP = dY Vᵀ (query blocks against the keys up to their last row), then dS in its place.
       for (let i0 = 0; i0 < T; i0 += ROWS) {
         const rows = Math.min(ROWS, T - i0);
         gemmBlocked(ops.gemm, rows, i0 + rows, hd, dyRow(i0), D * 4, 4, vh, T * 4, dsh + i0 * T * 4, T * 4);
       }
-      ops.softmaxCausalGrad(1, T, ph, dsh, d.scale);
+      ops.softmaxCausalGrad(1, T, ph, dsh, d.scale, mo === 0 ? 0 : mo + head);
       // dQ = dS K (query blocks); dK = dSᵀ Q and dV = Pᵀ dY (key blocks, queries from the block's
       // first key on: dS and P are zero above the diagonal).
       for (let i0 = 0; i0 < T; i0 += ROWS) {
@@ -171,7 +196,7 @@ function causalAttentionGrad(args: KernelArgs): TensorInfo {
         const rows = Math.min(ROWS, T - j0);
         const diag = (j0 * T + j0) * 4;
         gemmBlocked(ops.gemm, rows, hd, T - j0, dsh + diag, 4, T * 4, row(j0, 0), W * 4, outRow(j0, D), W * 4);
-        gemmBlocked(ops.gemm, rows, hd, T - j0, ph + diag, 4, T * 4, dyRow(j0), D * 4, outRow(j0, 2 * D), W * 4);
+        gemmBlocked(ops.gemm, rows, hd, T - j0, pv + diag, 4, T * 4, dyRow(j0), D * 4, outRow(j0, 2 * D), W * 4);
       }
     });
   } finally {

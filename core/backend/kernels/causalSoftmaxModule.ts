@@ -4,9 +4,11 @@
  * one task on any thread. Per head a [T, T] block of float32s; row
  * i holds the scores of query i against keys 0..T-1, of which keys 0..i count:
  *
- *   softmaxCausal(heads, T, p, scale):      p[i, j] = exp(s*p[i, j] - m_i) / sum_j<=i exp(...)
- *                                          for j <= i (m_i = max of s*p[i, j<=i]), 0 for j > i
- *   softmaxCausalGrad(heads, T, p, dp, s):  dp[i, j] = p[i, j] * (dp[i, j] - sum_k p[i, k] dp[i, k]) * s
+ *   softmaxCausal(heads, T, p, s, mask, pd):  p[i, j] = exp(s*p[i, j] - m_i) / sum_j<=i exp(...)
+ *                                          for j <= i (m_i = max of s*p[i, j<=i]), 0 for j > i;
+ *                                          with a dropout mask (pointer not 0) also pd = p * mask
+ *   softmaxCausalGrad(heads, T, p, dp, s, mask):  g = dp (times mask if given), then
+ *                                          dp[i, j] = p[i, j] * (g[i, j] - sum_k p[i, k] g[i, k]) * s
  *                                          for j <= i, 0 for j > i
  *
  * Rows are read in 4-wide vectors up to the first multiple of 4 past the diagonal: the lanes past
@@ -110,9 +112,10 @@ interface RowVars {
 
 /**
  * For every head and row i of [heads, T, T] arrays (params 0 and 1 are heads and T): `row`, then
- * zeros in the row of the array at param `zeroed` from end4 to the row's end.
+ * zeros in the row of each array at the params `zeroed` (skipped where the pointer is 0) from end4
+ * to the row's end.
  */
-function rowLoop(params: ValType[], zeroed: number, row: (v: RowVars, local: (t: ValType) => number) => Bytes): { params: ValType[]; locals: ValType[]; body: Bytes } {
+function rowLoop(params: ValType[], zeroed: number[], row: (v: RowVars, local: (t: ValType) => number) => Bytes): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const [heads, T] = [0, 1];
   const locals: ValType[] = [];
   const local = (t: ValType) => params.length + locals.push(t) - 1;
@@ -134,7 +137,11 @@ function rowLoop(params: ValType[], zeroed: number, row: (v: RowVars, local: (t:
     ...g(v.i), ...op.i32(4), ...op.i32Add, ...op.i32(-4), ...op.i32And, ...op.tee(v.end4),
     ...g(T), ...g(v.end4), ...g(T), ...op.i32LtS, ...op.select, ...op.i32(2), ...op.i32Shl, ...op.set(v.end4),
     ...inner,
-    ...g(zeroed), ...g(v.base), ...op.i32Add, ...g(v.end4), ...op.i32Add, ...op.i32(0), ...g(rowBytes), ...g(v.end4), ...op.i32Sub, ...MEMORY_FILL,
+    ...zeroed.flatMap(z => [
+      ...g(z), ...op.if,
+      ...g(z), ...g(v.base), ...op.i32Add, ...g(v.end4), ...op.i32Add, ...op.i32(0), ...g(rowBytes), ...g(v.end4), ...op.i32Sub, ...MEMORY_FILL,
+      ...op.end,
+    ]),
     ...g(v.base), ...g(rowBytes), ...op.i32Add, ...op.set(v.base),
     ...g(v.i), ...op.i32(1), ...op.i32Add, ...op.set(v.i), ...op.br(0),
     ...op.end, ...op.end,
@@ -148,10 +155,10 @@ function rowLoop(params: ValType[], zeroed: number, row: (v: RowVars, local: (t:
 const at = (p: number, v: RowVars): Bytes => [...op.get(p), ...op.get(v.base), ...op.i32Add, ...op.get(v.j), ...op.i32Add];
 
 function buildSoftmax(): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const params: ValType[] = [I32, I32, I32, F32];
-  const [, , p, scale] = [0, 1, 2, 3];
+  const params: ValType[] = [I32, I32, I32, F32, I32, I32];
+  const [, , p, scale, mask, pd] = [0, 1, 2, 3, 4, 5];
   const g = op.get;
-  return rowLoop(params, p, (v, local) => {
+  return rowLoop(params, [p, pd], (v, local) => {
     const acc = local(V128);
     const x = local(V128);
     const n = local(V128);
@@ -181,21 +188,32 @@ function buildSoftmax(): { params: ValType[]; locals: ValType[]; body: Bytes } {
         ...at(p, v), ...g(e), ...op.v128Store(),
         ...g(acc), ...g(e), ...op.f32x4Add, ...op.set(acc),
       ]),
-      // Pass 3: times 1 / sum.
+      // Pass 3: times 1 / sum; with a dropout mask also pd = p * mask.
       ...f32(1), ...hReduce(acc, op.f32Add), ...op.f32Div, ...op.f32x4Splat, ...op.set(acc),
+      ...g(mask), ...op.if,
+      ...vecLoop(v.j, v.end4, [
+        ...at(p, v), ...at(p, v), ...op.v128Load(), ...g(acc), ...op.f32x4Mul, ...op.tee(e), ...op.v128Store(),
+        ...at(pd, v), ...g(e), ...at(mask, v), ...op.v128Load(), ...op.f32x4Mul, ...op.v128Store(),
+      ]),
+      ...op.else,
       ...vecLoop(v.j, v.end4, [...at(p, v), ...at(p, v), ...op.v128Load(), ...g(acc), ...op.f32x4Mul, ...op.v128Store()]),
+      ...op.end,
     ];
   });
 }
 
 function buildSoftmaxGrad(): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const params: ValType[] = [I32, I32, I32, I32, F32];
-  const [, , p, dp, scale] = [0, 1, 2, 3, 4];
+  const params: ValType[] = [I32, I32, I32, I32, F32, I32];
+  const [, , p, dp, scale, mask] = [0, 1, 2, 3, 4, 5];
   const g = op.get;
-  return rowLoop(params, dp, (v, local) => {
+  return rowLoop(params, [dp], (v, local) => {
     const acc = local(V128);
     const pv = local(V128);
     return [
+      // With a dropout mask, dp holds the gradient of the dropped probabilities: times the mask.
+      ...g(mask), ...op.if,
+      ...vecLoop(v.j, v.end4, [...at(dp, v), ...at(dp, v), ...op.v128Load(), ...at(mask, v), ...op.v128Load(), ...op.f32x4Mul, ...op.v128Store()]),
+      ...op.end,
       // dot = sum_j p dp (p is 0 past the diagonal).
       ...op.v128Const0, ...op.set(acc),
       ...vecLoop(v.j, v.end4, [...g(acc), ...at(p, v), ...op.v128Load(), ...at(dp, v), ...op.v128Load(), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc)]),
@@ -210,8 +228,10 @@ function buildSoftmaxGrad(): { params: ValType[]; locals: ValType[]; body: Bytes
   });
 }
 
-export type SoftmaxCausalFn = (heads: number, T: number, p: number, scale: number) => void;
-export type SoftmaxCausalGradFn = (heads: number, T: number, p: number, dp: number, scale: number) => void;
+/** `mask` and `pd`: 0, or a dropout mask (0 or 1/keep) and where p * mask goes. */
+export type SoftmaxCausalFn = (heads: number, T: number, p: number, scale: number, mask: number, pd: number) => void;
+/** `mask`: 0, or the forward's dropout mask (dp is then the gradient of p * mask). */
+export type SoftmaxCausalGradFn = (heads: number, T: number, p: number, dp: number, scale: number, mask: number) => void;
 
 /** The two functions, for the module the GEMM's threads run (gemmModule.ts), which exports them. */
 export function causalSoftmaxFuncs(): FuncDef[] {

@@ -77,15 +77,17 @@ export class GemmPlan {
   };
 
   /** softmaxCausal (causalSoftmaxModule.ts), recorded. */
-  readonly recordSoftmaxCausal: SoftmaxCausalFn = (heads, T, p, scale) => {
+  readonly recordSoftmaxCausal: SoftmaxCausalFn = (heads, T, p, scale, mask, pd) => {
     const o = this.next(CALL.SOFTMAX_CAUSAL);
     this.calls[o] = heads; this.calls[o + 1] = T; this.calls[o + 2] = p; this.callsF32[o + 3] = scale;
+    this.calls[o + 4] = mask; this.calls[o + 5] = pd;
   };
 
   /** softmaxCausalGrad, recorded. */
-  readonly recordSoftmaxCausalGrad: SoftmaxCausalGradFn = (heads, T, p, dp, scale) => {
+  readonly recordSoftmaxCausalGrad: SoftmaxCausalGradFn = (heads, T, p, dp, scale, mask) => {
     const o = this.next(CALL.SOFTMAX_CAUSAL_GRAD);
     this.calls[o] = heads; this.calls[o + 1] = T; this.calls[o + 2] = p; this.calls[o + 3] = dp; this.callsF32[o + 4] = scale;
+    this.calls[o + 5] = mask;
   };
 
   /** Runs what is left. */
@@ -102,9 +104,9 @@ function runCall(ctrl: Int32Array, ctrlF: Float32Array, i: number, mod: GemmModu
     mod.gemm(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
       ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!);
   } else if (kind === CALL.SOFTMAX_CAUSAL) {
-    mod.softmaxCausal(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrlF[o + 3]!);
+    mod.softmaxCausal(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrlF[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!);
   } else {
-    mod.softmaxCausalGrad(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrlF[o + 4]!);
+    mod.softmaxCausalGrad(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrlF[o + 4]!, ctrl[o + 5]!);
   }
 }
 

@@ -38,9 +38,9 @@ for (;;) {
           gemm(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7],
             ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11]);
         } else if (kind === 1) {
-          softmaxCausal(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrlF[o + 3]);
+          softmaxCausal(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrlF[o + 3], ctrl[o + 4], ctrl[o + 5]);
         } else {
-          softmaxCausalGrad(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrlF[o + 4]);
+          softmaxCausalGrad(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrlF[o + 4], ctrl[o + 5]);
         }
       }
     } catch {

@@ -14,16 +14,20 @@ export function causalMask(T: number): tf.Tensor2D {
   const m = new Float32Array(T * T);
   for (let i = 0; i < T; i++) m.fill(MASKED, i * T + i + 1, (i + 1) * T);
   const mask = tf.tensor2d(m, [T, T], 'float32');
-  causalMasks.add(mask);
+  causalMasks.add(mask.dataId);
   return mask;
 }
 
-/** Masks made by causalMask: attention may then use a fused causal kernel instead of adding them. */
-const causalMasks = new WeakSet<tf.Tensor>();
+/**
+ * The data of masks made by causalMask: attention may then use a fused causal kernel instead of
+ * adding them. Keyed by data, not tensor, so that clones sharing it (the copies the gradient tape
+ * and activation checkpointing save and replay) are recognised too.
+ */
+const causalMasks = new WeakSet<object>();
 
-/** True for a tensor made by `causalMask` (tensors are immutable: it still holds that mask). */
+/** True for a tensor holding a mask made by `causalMask` (tensors are immutable: it still holds it). */
 export function isCausalMask(t: tf.Tensor | null): boolean {
-  return t != null && causalMasks.has(t);
+  return t != null && causalMasks.has(t.dataId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense, dropout, type ForwardContext } from '../../../core/index.ts';
-import { fusedCausalAttention } from '../../../core/backend/index.ts';
+import { dense, dropout, dropoutMask, type ForwardContext } from '../../../core/index.ts';
+import { canFuseCausalAttention, fusedCausalAttention } from '../../../core/backend/index.ts';
 import { isCausalMask } from './causalMask.ts';
 
 export interface AttentionShape {
@@ -34,10 +34,12 @@ export function selfAttention(ctx: ForwardContext, prefix: string, x: tf.Tensor2
   const D = x.shape[1];
   const hd = D / H;
   const qkv = dense(ctx.params, `${prefix}.qkv`, x, ctx.training);
-  // The causal mask alone, no cache, no dropout on the probabilities: graft's fused kernel where
-  // the backend has it (no head transposes, half the products skipped: see fusedCausalAttention).
-  if (!kv && T > 1 && isCausalMask(bias) && bias!.shape[0] === T && (s.dropout === 0 || !ctx.training)) {
-    const fused = fusedCausalAttention(qkv as tf.Tensor2D, B, T, H);
+  // The causal mask alone and no cache: graft's fused kernel where the backend has it (no head
+  // transposes, half the products skipped: see fusedCausalAttention), with dropout on the
+  // probabilities drawn exactly as `dropout` would draw it.
+  if (!kv && T > 1 && isCausalMask(bias) && bias!.shape[0] === T && canFuseCausalAttention(qkv as tf.Tensor2D, T, H)) {
+    const mask = ctx.training && s.dropout > 0 ? dropoutMask([B * H, T, T], s.dropout, ctx.rng) as tf.Tensor3D : undefined;
+    const fused = fusedCausalAttention(qkv as tf.Tensor2D, B, T, H, mask);
     if (fused) return dense(ctx.params, `${prefix}.proj`, fused, ctx.training) as tf.Tensor2D;
   }
   // Split, then one 4-D transpose each ([B, T, H, hd] → [B, H, T, hd]). A single 5-D transpose of

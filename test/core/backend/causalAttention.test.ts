@@ -95,7 +95,7 @@ test.serial('softmaxCausal: the exponential within a few ulp of float64, masked 
   const ptr = heap._malloc(T * T * 4) >>> 0;
   try {
     new Float32Array(heap.HEAPU8.buffer, ptr, T * T).set(scores);
-    softmaxCausal(1, T, ptr, 1);
+    softmaxCausal(1, T, ptr, 1, 0, 0);
     const got = new Float32Array(heap.HEAPU8.buffer, ptr, T * T).slice();
     const last = T - 1;
     let sum = 0;
@@ -131,12 +131,19 @@ test.serial('fallbacks: null where the kernels cannot take it (cpu, time not a m
 test.serial('forward and backward leak no tensors or heap blocks', async t => {
   await tf.setBackend('wasm');
   const qkv = tf.randomNormal([4 * 32, 3 * 32]) as tf.Tensor2D;
-  const step = () => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(fusedCausalAttention(x as tf.Tensor2D, 4, 32, 4)!))(qkv));
-  step().dispose();
-  const before = liveCounts();
-  for (let i = 0; i < 5; i++) step().dispose();
-  t.deepEqual(liveCounts(), before);
-  qkv.dispose();
+  const mask = tf.tidy(() => tf.mul(tf.cast(tf.greater(tf.randomUniform([16, 32, 32]), 0.2), 'float32'), 1.25)) as tf.Tensor3D;
+  for (const m of [undefined, mask]) {
+    const step = () => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(fusedCausalAttention(x as tf.Tensor2D, 4, 32, 4, m)!))(qkv));
+    step().dispose();
+    const before = liveCounts();
+    for (let i = 0; i < 5; i++) step().dispose();
+    t.deepEqual(liveCounts(), before, m ? 'with a mask' : 'without');
+    // Outside a gradient tape: the extra outputs (probabilities) are freed too.
+    const y = fusedCausalAttention(qkv, 4, 32, 4, m)!;
+    y.dispose();
+    t.deepEqual(liveCounts(), before, m ? 'no tape, with a mask' : 'no tape');
+  }
+  tf.dispose([qkv, mask]);
 });
 
 test.serial("GPT's selfAttention takes the fused kernel with the causal mask alone, and gives what the composed ops give", async t => {
@@ -165,7 +172,56 @@ test.serial("GPT's selfAttention takes the fused kernel with the causal mask alo
   let worst = 0;
   for (let i = 0; i < ops.length; i++) worst = Math.max(worst, Math.abs(fused[i]! - ops[i]!));
   t.true(worst < 1e-5, `max |fused - composed| = ${worst}`);
-  // With dropout on the probabilities in training, the fused kernel (which has none) is not used.
-  t.false((await kernelsOf(mask).then(() => tf.profile(() => selfAttention(ctx, 'a', x, { ...shape, dropout: 0.1 }, mask))))
-    .kernels.some(k => k.name === CAUSAL_ATTENTION_KERNEL), 'dropout: composed');
+  // Dropout on the probabilities in training: fused too, with the mask `dropout` would draw from
+  // the same Rng state, so the composed ops (fast kernels off) give the same values.
+  const withDropout = async (fast: boolean) => {
+    registerGraftKernels('wasm', { fastKernels: fast });
+    try {
+      const c = { ...ctx, rng: new Rng(5) };
+      const info = await tf.profile(() => selfAttention(c, 'a', x, { ...shape, dropout: 0.3 }, mask));
+      const y = selfAttention({ ...ctx, rng: new Rng(5) }, 'a', x, { ...shape, dropout: 0.3 }, mask);
+      return { kernels: info.kernels.map(k => k.name), values: y.dataSync() };
+    } finally {
+      registerGraftKernels('wasm', { fastKernels: true });
+    }
+  };
+  const dropFused = await withDropout(true);
+  const dropOps = await withDropout(false);
+  t.true(dropFused.kernels.includes(CAUSAL_ATTENTION_KERNEL), 'dropout in training: fused');
+  t.false(dropOps.kernels.includes(CAUSAL_ATTENTION_KERNEL), 'fast kernels off: composed');
+  let worstDrop = 0;
+  for (let i = 0; i < dropOps.values.length; i++) worstDrop = Math.max(worstDrop, Math.abs(dropFused.values[i]! - dropOps.values[i]!));
+  t.true(worstDrop < 1e-5, `dropout: max |fused - composed| = ${worstDrop}`);
+  t.true(worstDrop > 0 || dropOps.values.some((v, i) => v !== fused[i]), 'the dropout changed something');
+});
+
+test.serial('with a dropout mask: values and gradients equal the composed ops (stock cpu)', async t => {
+  const rand = prng(23);
+  for (const [B, T, H, D] of [[2, 8, 2, 16], [1, 36, 3, 24]] as [number, number, number, number][]) {
+    const qkvValues = randomValues(rand, B * T * 3 * D, 2);
+    const dyValues = randomValues(rand, B * T * D);
+    const maskValues = Float32Array.from({ length: B * H * T * T }, () => (rand() < 0.7 ? 1 / 0.7 : 0));
+    const qkv = () => tf.tensor2d(qkvValues, [B * T, 3 * D]);
+    const mask = () => tf.tensor3d(maskValues, [B * H, T, T]);
+    const dy = () => tf.tensor2d(dyValues, [B * T, D]);
+    /** composed() with the mask applied to the probabilities, as selfAttention's dropout does. */
+    const composedMasked = (x: tf.Tensor2D) => {
+      const Dm = D;
+      const hd = Dm / H;
+      const toHeads = (z: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(z, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;
+      const [q, k, v] = tf.split(x, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const probs = tf.mul(tf.softmax(tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true), causalMask(T))), mask());
+      const y = tf.matMul(probs as tf.Tensor3D, v);
+      return tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, Dm]) as tf.Tensor2D;
+    };
+    const what = `B ${B} T ${T} H ${H} D ${D}`;
+    const fusedY = await run('wasm-graft', () => fusedCausalAttention(qkv(), B, T, H, mask())!);
+    assertClose(t, fusedY, await run('cpu-stock', () => composedMasked(qkv())), `${what}: y`, 2e-6, 2e-5);
+    const loss = (attend: (x: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor) => tf.sum(tf.mul(attend(x as tf.Tensor2D), dy()));
+    const grad = await run('wasm-graft', () => tf.grad(loss(x => fusedCausalAttention(x, B, T, H, mask())!))(qkv()));
+    assertClose(t, grad, await run('cpu-stock', () => tf.grad(loss(composedMasked))(qkv())), `${what}: dqkv`, 1e-5, 2e-5);
+  }
+  await tf.setBackend('wasm');
+  const bad = () => fusedCausalAttention(tf.zeros([16, 48]) as tf.Tensor2D, 2, 8, 2, tf.zeros([4, 8, 7]) as tf.Tensor3D);
+  t.throws(bad, { message: /GraftCausalAttention: expected a float32 mask \[4,8,8\], got float32 \[4,8,7\]/ });
 });
