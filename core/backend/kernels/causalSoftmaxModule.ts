@@ -20,21 +20,11 @@
  * polynomial for e^r (within ~2 ulp of float32 exp), times 2^n built in the exponent bits; inputs
  * below -87.3 (after the max shift) give exactly 0, as float32 exp would underflow them anyway.
  */
-import { F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { F32, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
 
 const f32Bits = (v: number): Bytes => [...new Uint8Array(new Float32Array([v]).buffer)];
 const f32 = (v: number): Bytes => [0x43, ...f32Bits(v)];
 const splat = (v: number): Bytes => [0xfd, ...uleb(0x0c), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v)];
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
 const simd = (code: number): Bytes => [0xfd, ...uleb(code)];
 const F32X4_MAX = simd(0xe9);
 const F32X4_GT = simd(0x44);
