@@ -269,9 +269,10 @@ export const XNNPACK_MAX_ROWS = 3;
  * a few rows against a right operand used before (inference with fixed weights: XNNPACK keeps its
  * packed copy, keyed by tensor). Everything else stays on the GEMM, which reads b in place: in
  * training every weight is a new tensor each step, which XNNPACK would pack again (measured on
- * the reference GPT's 1-thread step: 330 ms with everything on the GEMM, 435-496 ms when
- * products of 1,024 rows or more went to XNNPACK). XNNPACK and the GEMM sum in the same order, so
- * the choice never changes a result.
+ * the reference GPT's 1-thread step, `npm run -s bench -- --backends wasm --only throughput
+ * --no-torch` twice each way, alternated, with the old rule behind a temporary switch: 330-334 ms
+ * with everything on the GEMM, 435-496 ms when products of 1,024 rows or more went to XNNPACK).
+ * XNNPACK and the GEMM sum in the same order, so the choice never changes a result.
  */
 export function xnnpackTakes(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
   if (transposeA || transposeB || util.sizeFromShape(b.shape.slice(0, -2)) !== 1 || gemmThreadsOf(backend) > 1) return false;
