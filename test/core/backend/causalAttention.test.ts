@@ -26,14 +26,17 @@ test.after.always(async () => {
   await tf.setBackend('wasm');
 });
 
-/** The attention as selfAttention composes it from tfjs ops: qkv [B*T, 3D] -> [B*T, D]. */
-function composed(qkv: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor2D {
+/**
+ * The attention as selfAttention composes it from tfjs ops: qkv [B*T, 3D] -> [B*T, D]; `mask`
+ * (dropout on the probabilities) multiplies the probabilities as selfAttention's dropout does.
+ */
+function composed(qkv: tf.Tensor2D, B: number, T: number, H: number, mask?: tf.Tensor3D): tf.Tensor2D {
   const D = qkv.shape[1] / 3;
   const hd = D / H;
   const toHeads = (x: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;
   const [q, k, v] = tf.split(qkv, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-  const probs = tf.softmax(tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true), causalMask(T)));
-  const y = tf.matMul(probs, v);
+  const probs = tf.softmax(tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true), causalMask(T))) as tf.Tensor3D;
+  const y = tf.matMul(mask ? tf.mul(probs, mask) as tf.Tensor3D : probs, v);
   return tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, D]) as tf.Tensor2D;
 }
 
@@ -204,16 +207,7 @@ test.serial('with a dropout mask: values and gradients equal the composed ops (s
     const qkv = () => tf.tensor2d(qkvValues, [B * T, 3 * D]);
     const mask = () => tf.tensor3d(maskValues, [B * H, T, T]);
     const dy = () => tf.tensor2d(dyValues, [B * T, D]);
-    /** composed() with the mask applied to the probabilities, as selfAttention's dropout does. */
-    const composedMasked = (x: tf.Tensor2D) => {
-      const Dm = D;
-      const hd = Dm / H;
-      const toHeads = (z: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(z, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;
-      const [q, k, v] = tf.split(x, 3, 1).map(toHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-      const probs = tf.mul(tf.softmax(tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true), causalMask(T))), mask());
-      const y = tf.matMul(probs as tf.Tensor3D, v);
-      return tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, Dm]) as tf.Tensor2D;
-    };
+    const composedMasked = (x: tf.Tensor2D) => composed(x, B, T, H, mask());
     const what = `B ${B} T ${T} H ${H} D ${D}`;
     const fusedY = await run('wasm-graft', () => fusedCausalAttention(qkv(), B, T, H, mask())!);
     assertClose(t, fusedY, await run('cpu-stock', () => composedMasked(qkv())), `${what}: y`, 2e-6, 2e-5);
