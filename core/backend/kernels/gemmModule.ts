@@ -30,6 +30,8 @@ import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wa
 import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 import { relaxedSimd } from './relaxedSimd.ts';
 import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
+import { geluFuncs, type GeluFn, type GeluGradFn } from './geluModule.ts';
+import { layerNormFuncs, type LnBackwardFn, type LnForwardFn } from './layerNormModule.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
@@ -319,7 +321,7 @@ export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defa
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
     { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },
-    ...causalSoftmaxFuncs(),
+    ...causalSoftmaxFuncs(), ...geluFuncs(), ...layerNormFuncs(),
   ], sharedMemory);
 }
 
@@ -330,6 +332,12 @@ export interface GemmModule {
   allFinite: AllFiniteFn;
   softmaxCausal: SoftmaxCausalFn;
   softmaxCausalGrad: SoftmaxCausalGradFn;
+  gelu: GeluFn;
+  geluGrad: GeluGradFn;
+  lnForward: LnForwardFn;
+  lnBackward: LnBackwardFn;
+  /** All of them by name (the thread pool's table, gemmThreads.ts). */
+  exports: Record<string, unknown>;
 }
 
 function pickGemm(exports: Record<string, unknown>): GemmModule {
@@ -337,6 +345,8 @@ function pickGemm(exports: Record<string, unknown>): GemmModule {
     gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
     rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
     softmaxCausal: exports['softmaxCausal'] as SoftmaxCausalFn, softmaxCausalGrad: exports['softmaxCausalGrad'] as SoftmaxCausalGradFn,
+    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn,
+    lnForward: exports['lnForward'] as LnForwardFn, lnBackward: exports['lnBackward'] as LnBackwardFn, exports,
   };
 }
 

@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { gemmModuleBytes, gemmModuleOn, type GemmFn, type GemmModule } from './gemmModule.ts';
+import { gemmModuleBytes, gemmModuleOn, type GemmFn } from './gemmModule.ts';
 import type { SoftmaxCausalFn, SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { wasmThreadsOf } from '../wasmThreads.ts';
 import { wasmMemoryOf, type WasmBackendLike, type WasmMemoryLike } from './heap.ts';
@@ -25,18 +25,33 @@ import { backendError } from '../errors.ts';
  * Control words, then task starts (call index of each task, plus one past the last), then calls.
  * GEN: round number (bumped to wake helpers); NEXT: (round & 0x7fff) << 16 | next task;
  * FINISHED: tasks done this round; TASKS: tasks this round; ERROR: a helper that trapped.
- * A call is STRIDE int32 words: gemm's 12 arguments, or a softmax's (a float32 scale as its bits),
- * then its KIND.
+ * A call is STRIDE int32 words: its function's arguments (a float32 as its bits), then its KIND.
  */
 const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 13, KIND: 12 };
-/** What a call runs (the module's functions the threads share). */
-const CALL = { GEMM: 0, SOFTMAX_CAUSAL: 1, SOFTMAX_CAUSAL_GRAD: 2 };
+
+/**
+ * What a call runs, by KIND: a function of the module every thread instantiates
+ * (`gemmModuleBytes`), and its argument types ('i' int32, 'f' float32). gemmWorker.cjs gets this
+ * table, so a new kind needs no change there.
+ */
+export const POOL_FUNCS = [
+  ['gemm', 'iiiiiiiiiiii'],
+  ['softmaxCausal', 'iiifii'],
+  ['softmaxCausalGrad', 'iiiifi'],
+  ['gelu', 'iiii'],
+  ['geluGrad', 'iiiii'],
+  ['lnForward', 'iiiiiiiif'],
+  ['lnBackward', 'iiiiiiiiiii'],
+] as const;
+type PoolFunc = (typeof POOL_FUNCS)[number][0];
+const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;
+
 /** Tasks and calls per round; longer plans run in several rounds. */
 const MAX_TASKS = 1024;
 const MAX_CALLS = 4096;
 const CALLS_AT = LAYOUT.HEADER + MAX_TASKS + 1;
 
-/** Tasks of gemm calls, recorded for a pool to run. */
+/** Tasks of module calls, recorded for a pool to run. */
 export class GemmPlan {
   readonly calls = new Int32Array(MAX_CALLS * LAYOUT.STRIDE);
   /** starts[t]: index of task t's first call; starts[tasks] = calls. */
@@ -68,27 +83,31 @@ export class GemmPlan {
     return o;
   }
 
+  /** Records a call of `name` (one of POOL_FUNCS) in the current task. */
+  call(name: PoolFunc, ...args: number[]): void {
+    const kind = KIND_OF[name];
+    const types = POOL_FUNCS[kind]![1];
+    const o = this.next(kind);
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === 'f') this.callsF32[o + i] = args[i]!;
+      else this.calls[o + i] = args[i]!;
+    }
+  }
+
   /** A GemmFn that records a call of the current task instead of running it. */
   readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate, ranges = 0) => {
-    const o = this.next(CALL.GEMM);
+    const o = this.next(KIND_OF.gemm);
     const v = this.calls;
     v[o] = m; v[o + 1] = n; v[o + 2] = k; v[o + 3] = a; v[o + 4] = sam; v[o + 5] = sak;
     v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate; v[o + 11] = ranges;
   };
 
   /** softmaxCausal (causalSoftmaxModule.ts), recorded. */
-  readonly recordSoftmaxCausal: SoftmaxCausalFn = (heads, T, p, scale, mask, pd) => {
-    const o = this.next(CALL.SOFTMAX_CAUSAL);
-    this.calls[o] = heads; this.calls[o + 1] = T; this.calls[o + 2] = p; this.callsF32[o + 3] = scale;
-    this.calls[o + 4] = mask; this.calls[o + 5] = pd;
-  };
+  readonly recordSoftmaxCausal: SoftmaxCausalFn = (heads, T, p, scale, mask, pd) => this.call('softmaxCausal', heads, T, p, scale, mask, pd);
 
   /** softmaxCausalGrad, recorded. */
-  readonly recordSoftmaxCausalGrad: SoftmaxCausalGradFn = (heads, T, p, dp, scale, mask) => {
-    const o = this.next(CALL.SOFTMAX_CAUSAL_GRAD);
-    this.calls[o] = heads; this.calls[o + 1] = T; this.calls[o + 2] = p; this.calls[o + 3] = dp; this.callsF32[o + 4] = scale;
-    this.calls[o + 5] = mask;
-  };
+  readonly recordSoftmaxCausalGrad: SoftmaxCausalGradFn = (heads, T, p, dp, scale, mask) =>
+    this.call('softmaxCausalGrad', heads, T, p, dp, scale, mask);
 
   /** Runs what is left. */
   finish(): void {
@@ -96,22 +115,28 @@ export class GemmPlan {
   }
 }
 
+/** The module's functions by call kind (gemmWorker.cjs builds the same). */
+function poolFunctions(exports: Record<string, unknown>): ((...args: number[]) => void)[] {
+  return POOL_FUNCS.map(([name]) => exports[name] as (...args: number[]) => void);
+}
+
 /** Runs call `i` of the control block (gemmWorker.cjs mirrors it). */
-function runCall(ctrl: Int32Array, ctrlF: Float32Array, i: number, mod: GemmModule): void {
+function runCall(ctrl: Int32Array, ctrlF: Float32Array, i: number, fns: ((...args: number[]) => void)[]): void {
   const o = CALLS_AT + i * LAYOUT.STRIDE;
-  const kind = ctrl[o + LAYOUT.KIND];
-  if (kind === CALL.GEMM) {
-    mod.gemm(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
+  const kind = ctrl[o + LAYOUT.KIND]!;
+  if (kind === 0) {
+    fns[0]!(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
       ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!);
-  } else if (kind === CALL.SOFTMAX_CAUSAL) {
-    mod.softmaxCausal(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrlF[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!);
-  } else {
-    mod.softmaxCausalGrad(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrlF[o + 4]!, ctrl[o + 5]!);
+    return;
   }
+  const types = POOL_FUNCS[kind]![1];
+  const args = new Array<number>(types.length);
+  for (let j = 0; j < types.length; j++) args[j] = types[j] === 'f' ? ctrlF[o + j]! : ctrl[o + j]!;
+  fns[kind]!(...args);
 }
 
 /** Claims tasks of round `round` from `ctrl` and runs their calls until none is left (gemmWorker.cjs mirrors it). */
-function claimAndRun(ctrl: Int32Array, ctrlF: Float32Array, round: number, mod: GemmModule): void {
+function claimAndRun(ctrl: Int32Array, ctrlF: Float32Array, round: number, fns: ((...args: number[]) => void)[]): void {
   const { NEXT, FINISHED, TASKS, HEADER } = LAYOUT;
   const tag = (round & 0x7fff) << 16;
   const tasks = ctrl[TASKS]!;
@@ -122,7 +147,7 @@ function claimAndRun(ctrl: Int32Array, ctrlF: Float32Array, round: number, mod: 
     if (t >= tasks) return;
     if (Atomics.compareExchange(ctrl, NEXT, cur, cur + 1) !== cur) continue;
     const end = ctrl[HEADER + t + 1]!;
-    for (let i = ctrl[HEADER + t]!; i < end; i++) runCall(ctrl, ctrlF, i, mod);
+    for (let i = ctrl[HEADER + t]!; i < end; i++) runCall(ctrl, ctrlF, i, fns);
     Atomics.add(ctrl, FINISHED, 1);
     Atomics.notify(ctrl, FINISHED);
   }
@@ -133,16 +158,16 @@ export class GemmPool {
   private readonly ctrl = new Int32Array(this.control);
   private readonly ctrlF = new Float32Array(this.control);
   private readonly workers: Worker[] = [];
-  private readonly mod: GemmModule;
+  private readonly fns: ((...args: number[]) => void)[];
   private round = 0;
   /** The one plan of this pool (kernels run one at a time). */
   readonly plan = new GemmPlan(p => this.run(p));
 
   constructor(memory: WasmMemoryLike, readonly threads: number) {
-    this.mod = gemmModuleOn(memory);
+    this.fns = poolFunctions(gemmModuleOn(memory).exports);
     const bytes = gemmModuleBytes(true);
     const file = fileURLToPath(new URL('./gemmWorker.cjs', import.meta.url));
-    const layout = { ...LAYOUT, CALLS_AT };
+    const layout = { ...LAYOUT, CALLS_AT, funcs: POOL_FUNCS };
     for (let index = 1; index < threads; index++) {
       const worker = new Worker(file, { workerData: { bytes, memory, control: this.control, layout } });
       // Asleep in Atomics.wait between products: it must not keep the process alive.
@@ -165,7 +190,7 @@ export class GemmPool {
     Atomics.store(ctrl, NEXT, (round & 0x7fff) << 16);
     Atomics.store(ctrl, GEN, round);
     if (tasks > 1) Atomics.notify(ctrl, GEN);
-    claimAndRun(ctrl, this.ctrlF, round, this.mod);
+    claimAndRun(ctrl, this.ctrlF, round, this.fns);
     for (;;) {
       const done = Atomics.load(ctrl, FINISHED);
       if (done >= tasks) break;
@@ -196,4 +221,38 @@ export function gemmThreadsOf(backend: WasmBackendLike): number {
   if (threads <= 1) return 1;
   const shared = typeof SharedArrayBuffer !== 'undefined' && wasmMemoryOf(backend).buffer instanceof SharedArrayBuffer;
   return shared ? threads : 1;
+}
+
+/**
+ * Elements per task when an element-wise kernel is shared out: a task of this size takes tens of
+ * microseconds, far above what claiming it costs, and a [2048, 512] tensor makes 16 of them.
+ */
+export const CHUNK = 1 << 16;
+
+/**
+ * The pool's plan when work of `n` units in chunks of `chunk` should be shared out: the backend
+ * has several threads and there are at least two chunks; else null (run it on this thread).
+ */
+export function poolPlanFor(backend: WasmBackendLike, n: number, chunk: number): GemmPlan | null {
+  const threads = gemmThreadsOf(backend);
+  return threads > 1 && n >= 2 * chunk ? gemmPoolOn(wasmMemoryOf(backend), threads).plan : null;
+}
+
+/**
+ * Runs `each(plan, start, count)` over units [0, n) (elements, rows): in chunks of `chunk` recorded
+ * as one task each on the pool's threads when `poolPlanFor` gives a plan (record the call on it),
+ * else once here over all of n (`plan` null: call the module directly). Each unit is computed by
+ * one call either way, with the same operations, so the thread count never changes a result.
+ */
+export function forChunks(backend: WasmBackendLike, n: number, chunk: number, each: (plan: GemmPlan | null, start: number, count: number) => void): void {
+  const plan = poolPlanFor(backend, n, chunk);
+  if (plan == null) {
+    each(null, 0, n);
+    return;
+  }
+  for (let i = 0; i < n; i += chunk) {
+    plan.task();
+    each(plan, i, Math.min(chunk, n - i));
+  }
+  plan.finish();
 }

@@ -1,8 +1,9 @@
 /**
- * A GEMM helper thread for graft's threaded wasm backend (gemmThreads.ts): instantiates the
- * generated GEMM module (the GEMM and causal attention's softmax) on the backend's shared memory, then, each time the main thread bumps the
- * round word, claims and runs tasks of that round like the main thread does (`claimAndRun` in
- * gemmThreads.ts; this loop mirrors it). It sleeps in Atomics.wait between rounds, no spinning:
+ * A helper thread for graft's threaded wasm backend (gemmThreads.ts): instantiates the generated
+ * module (the GEMM, causal attention's softmax, GELU, layer norm: gemmModuleBytes) on the
+ * backend's shared memory, then, each time the main thread bumps the round word, claims and runs
+ * tasks of that round like the main thread does (`claimAndRun` in gemmThreads.ts; this loop
+ * mirrors it). It sleeps in Atomics.wait between rounds, no spinning:
  * the machine may have no core to spare. A task always counts as finished, even if it trapped
  * (then ERROR is set), so the main thread never waits forever.
  */
@@ -10,10 +11,14 @@
 const { workerData } = require('node:worker_threads');
 
 const { bytes, memory, control, layout } = workerData;
-const { GEN, NEXT, FINISHED, TASKS, ERROR, HEADER, STRIDE, KIND, CALLS_AT } = layout;
+const { GEN, NEXT, FINISHED, TASKS, ERROR, HEADER, STRIDE, KIND, CALLS_AT, funcs } = layout;
 const ctrl = new Int32Array(control);
 const ctrlF = new Float32Array(control);
-const { gemm, softmaxCausal, softmaxCausalGrad } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+// By call kind, as gemmThreads.ts's POOL_FUNCS: [name, argument types ('i' int32, 'f' float32)].
+const fns = funcs.map(([name]) => instance[name]);
+const types = funcs.map(([, args]) => args);
+const gemm = fns[0];
 
 let seen = 0;
 for (;;) {
@@ -32,15 +37,15 @@ for (;;) {
       const end = ctrl[HEADER + t + 1];
       for (let i = ctrl[HEADER + t]; i < end; i++) {
         const o = CALLS_AT + i * STRIDE;
-        // Call kinds as gemmThreads.ts's CALL: 0 gemm, 1 softmaxCausal, 2 softmaxCausalGrad.
         const kind = ctrl[o + KIND];
         if (kind === 0) {
           gemm(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7],
             ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11]);
-        } else if (kind === 1) {
-          softmaxCausal(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrlF[o + 3], ctrl[o + 4], ctrl[o + 5]);
         } else {
-          softmaxCausalGrad(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrlF[o + 4], ctrl[o + 5]);
+          const sig = types[kind];
+          const args = new Array(sig.length);
+          for (let j = 0; j < sig.length; j++) args[j] = sig[j] === 'f' ? ctrlF[o + j] : ctrl[o + j];
+          fns[kind](...args);
         }
       }
     } catch {

@@ -22,7 +22,7 @@ import { cpuFallbackSpecs } from './cpuFallback.ts';
 import { expCpu, expWasm } from './Exp.ts';
 import { fusedMatMulWasm } from './FusedMatMul.ts';
 import { gatherV2Wasm } from './GatherV2.ts';
-import { geluGradWasm, geluPreWasm } from './Gelu.ts';
+import { geluGradWasm, geluWasm } from './Gelu.ts';
 import { layerNormGradWasm, layerNormWasm } from './LayerNorm.ts';
 import { denseWasm } from './Dense.ts';
 import { lstmBackwardWasm, lstmForwardWasm } from './Lstm.ts';
@@ -62,7 +62,7 @@ export const GRAFT_KERNEL_SPECS: readonly GraftKernelSpec[] = [
   concatWasm,
   transposeWasm,
   adamwWasm,
-  geluPreWasm,
+  geluWasm,
   geluGradWasm,
   layerNormWasm,
   layerNormGradWasm,

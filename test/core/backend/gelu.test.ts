@@ -41,6 +41,41 @@ test.serial('fused gelu: value bit-identical to the ops, any length', async t =>
   }
 });
 
+/**
+ * 2^18 + 7 float32s of every magnitude (random exponent from 2^-149 to 2^127, random mantissa and
+ * sign), then the specials and the sigmoid's edges: z near its denormal cutoff (|z| = 87.34, x
+ * near +-5.6), where x*x*x overflows, infinities, NaN.
+ */
+function sweep(): Float32Array {
+  const rand = prng(11);
+  // 2^18 + 7: the 8-vector loop, the one-vector loop and the scalar tail all run.
+  const bits = new Uint32Array((1 << 18) + 7);
+  for (let i = 0; i < bits.length; i++) {
+    const exponent = Math.floor(rand() * 255);
+    bits[i] = ((rand() < 0.5 ? 1 : 0) << 31 | exponent << 23 | Math.floor(rand() * (1 << 23))) >>> 0;
+  }
+  const v = new Float32Array(bits.buffer);
+  const edges = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1.17e-38, 5.5, -5.5, 5.6, -5.6, 5.65, -5.65, 4.9e12, -4.9e12, 3e38, -3e38];
+  for (let i = 0; i < 2000; i++) edges.push((rand() * 2 - 1) * 8);
+  v.set(edges);
+  return v;
+}
+
+/** The bit patterns of `r`'s values as float32s (NaN payloads included). */
+const bitsOf = (values: number[]): number[] => Array.from(new Uint32Array(Float32Array.from(values).buffer));
+
+test.serial('fused gelu: value and sigmoid bit-identical to the ops (XNNPACK\'s sigmoid) over every magnitude', async t => {
+  const v = sweep();
+  const fused = await run('wasm-graft', () => gelu(tf.tensor(v)));
+  const ops = await run('wasm-stock', () => gelu(tf.tensor(v)));
+  t.deepEqual(bitsOf(fused.values), bitsOf(ops.values));
+  // The sigmoid the gradient uses, against tfjs's Sigmoid on the ops' pre-activation.
+  const pre = (x: tf.Tensor) => tf.mul(tf.add(tf.mul(tf.mul(tf.mul(x, x), x), 0.044715), x), Math.fround(Math.sqrt(2 / Math.PI) * 2));
+  const s = await run('wasm-graft', () => (tf.engine().runKernel('GraftGelu', { x: tf.tensor(v) }) as tf.Tensor[])[1]!);
+  const want = await run('wasm-stock', () => tf.sigmoid(pre(tf.tensor(v))));
+  t.deepEqual(bitsOf(s.values), bitsOf(want.values));
+});
+
 test.serial('fused gelu: gradient equals autodiff through the ops to float32 rounding, and the float64 derivative', async t => {
   const n = 4096 + 3;
   const v = inputs(n, 7);
