@@ -31,7 +31,6 @@ import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 import { relaxedSimd } from './relaxedSimd.ts';
 import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { geluFuncs, type GeluFn, type GeluGradFn } from './geluModule.ts';
-import { layerNormFuncs, type LnBackwardFn, type LnForwardFn } from './layerNormModule.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
@@ -321,7 +320,7 @@ export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defa
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
     { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },
-    ...causalSoftmaxFuncs(), ...geluFuncs(), ...layerNormFuncs(),
+    ...causalSoftmaxFuncs(), ...geluFuncs(),
   ], sharedMemory);
 }
 
@@ -334,8 +333,6 @@ export interface GemmModule {
   softmaxCausalGrad: SoftmaxCausalGradFn;
   gelu: GeluFn;
   geluGrad: GeluGradFn;
-  lnForward: LnForwardFn;
-  lnBackward: LnBackwardFn;
   /** All of them by name (the thread pool's table, gemmThreads.ts). */
   exports: Record<string, unknown>;
 }
@@ -345,8 +342,7 @@ function pickGemm(exports: Record<string, unknown>): GemmModule {
     gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
     rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
     softmaxCausal: exports['softmaxCausal'] as SoftmaxCausalFn, softmaxCausalGrad: exports['softmaxCausalGrad'] as SoftmaxCausalGradFn,
-    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn,
-    lnForward: exports['lnForward'] as LnForwardFn, lnBackward: exports['lnBackward'] as LnBackwardFn, exports,
+    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn, exports,
   };
 }
 

@@ -40,8 +40,6 @@ export const POOL_FUNCS = [
   ['softmaxCausalGrad', 'iiiifi'],
   ['gelu', 'iiii'],
   ['geluGrad', 'iiiii'],
-  ['lnForward', 'iiiiiiiif'],
-  ['lnBackward', 'iiiiiiiiiii'],
 ] as const;
 type PoolFunc = (typeof POOL_FUNCS)[number][0];
 const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;

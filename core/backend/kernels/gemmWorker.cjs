@@ -1,6 +1,6 @@
 /**
  * A helper thread for graft's threaded wasm backend (gemmThreads.ts): instantiates the generated
- * module (the GEMM, causal attention's softmax, GELU, layer norm: gemmModuleBytes) on the
+ * module (the GEMM, causal attention's softmax, GELU: gemmModuleBytes) on the
  * backend's shared memory, then, each time the main thread bumps the round word, claims and runs
  * tasks of that round like the main thread does (`claimAndRun` in gemmThreads.ts; this loop
  * mirrors it). It sleeps in Atomics.wait between rounds, no spinning:

@@ -1,7 +1,6 @@
 /**
- * Layer normalisation over the last axis in WebAssembly SIMD: functions of the module graft's GEMM
- * threads instantiate (gemmModule.ts), so ranges of rows can run on any thread (kernels/LayerNorm.ts).
- * Rows of `d` float32s:
+ * Layer normalisation over the last axis in WebAssembly SIMD, instantiated on the wasm backend's
+ * memory (see gemmModule.ts for the approach). Rows of `d` float32s:
  *
  *   lnForward(rows, d, x, gamma, beta, y, xhat, rstd, eps)
  *     mean = Σx / d, var = Σ(x - mean)² / d (two passes), rstd = 1 / sqrt(var + eps),
@@ -15,7 +14,8 @@
  * [tokens, width] tensor with an output allocated. Row sums are float64 (widened f32x4 lanes),
  * so results differ from the ops path by float32 rounding (tested against it and float64).
  */
-import { F32, F64, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { encodeModule, F32, F64, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { perMemory } from './moduleOnMemory.ts';
 
 const f64ConvertI32S: Bytes = [0xb7];
 const f64Div: Bytes = [0xa3];
@@ -256,7 +256,12 @@ function buildBackward(): { params: ValType[]; locals: ValType[]; body: Bytes } 
 export type LnForwardFn = (rows: number, d: number, x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, eps: number) => void;
 export type LnBackwardFn = (rows: number, d: number, dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, acc: number) => void;
 
-/** The module functions (gemmModule.ts puts them in the module its threads share). */
-export function layerNormFuncs(): FuncDef[] {
-  return [{ name: 'lnForward', ...buildForward() }, { name: 'lnBackward', ...buildBackward() }];
+export function layerNormModuleBytes(sharedMemory: boolean): Uint8Array {
+  return encodeModule([{ name: 'lnForward', ...buildForward() }, { name: 'lnBackward', ...buildBackward() }], sharedMemory);
 }
+
+/** The module instantiated on `memory` (a WebAssembly.Memory), once per memory. */
+export const layerNormOn: (memory: { buffer: ArrayBufferLike }) => { lnForward: LnForwardFn; lnBackward: LnBackwardFn } = perMemory(
+  layerNormModuleBytes,
+  (exports) => ({ lnForward: exports['lnForward'] as LnForwardFn, lnBackward: exports['lnBackward'] as LnBackwardFn }),
+);

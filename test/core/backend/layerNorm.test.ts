@@ -68,8 +68,6 @@ function reference(c: Case): { y: number[]; dx: number[]; dgamma: number[]; dbet
   return { y, dx, dgamma, dbeta };
 }
 
-// [1100, 130]: three blocks of rows (kernels/LayerNorm.ts's rowBlock: 504, 504, 92), so dgamma and
-// dbeta add the blocks' float64 sums.
 const SHAPES = [[3, 5, 128], [7, 130], [4, 6], [2, 3], [1, 1], [64, 64], [1100, 130]];
 
 const forward = (c: Case) => () => ln(tf.tensor(c.x, c.shape), tf.tensor(c.gamma), tf.tensor(c.beta));
