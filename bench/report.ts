@@ -151,8 +151,8 @@ export function formatReport(rep: BenchReport): string {
   if ('status' in sc) out.push(`scaling: ${sc.status}: ${'reason' in sc ? sc.reason : sc.error}`);
   else {
     out.push(`scaling: GPT training step, Graft (${sc[0]?.graft.threads ?? '?'} wasm thread(s), the bench process's) and PyTorch (2 threads) at each size`);
-    out.push(formatTable(['size', 'params', 'layers', 'width', 'context', 'graft tokens/s', 'GFLOP/s', 'torch tokens/s', 'x torch', 'loss diff', 'wasm heap MB', 'torch RSS MB'],
-      sc.map((x) => [x.name, x.params, x.layers, x.width, x.context, r(x.graft.tokensPerS), r(x.graft.gflopsPerS),
+    out.push(formatTable(['size', 'params', 'layers', 'width', 'context', 'steps', 'graft tokens/s', 'GFLOP/s', 'torch tokens/s', 'x torch', 'loss diff', 'wasm heap MB', 'torch RSS MB'],
+      sc.map((x) => [x.name, x.params, x.layers, x.width, x.context, x.steps, r(x.graft.tokensPerS), r(x.graft.gflopsPerS),
         'tokensPerS' in x.torch ? r(x.torch.tokensPerS) : '-', x.ratioToTorch === null ? '-' : x.ratioToTorch.toFixed(3),
         x.lossDiff === null ? '-' : x.lossDiff.toExponential(1), x.graft.heapMB === null ? '-' : r(x.graft.heapMB), 'maxRssMB' in x.torch ? r(x.torch.maxRssMB) : '-'])));
   }

@@ -139,7 +139,7 @@ const generation = !want('generation') ? notAsked : await attempt(`generation on
 
 // GPT at 0.8M-25M parameters against PyTorch at each size (--scaling: a few minutes).
 const scaling = args.scaling
-  ? await attempt('scaling, 0.8M to 25M parameters', () => scalingBench(q ? 1 : 3, ownThreads ?? 1))
+  ? await attempt('scaling, 0.8M to 25M parameters', () => scalingBench(q, ownThreads ?? 1))
   : { status: 'skipped' as const, reason: 'run with --scaling' };
 
 // What one core does in wasm SIMD here, and Graft's GEMM alone on the step's dense products (after

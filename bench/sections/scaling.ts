@@ -13,12 +13,17 @@ import { PYTHON, run, torchScriptPath } from './torchReference.ts';
 
 const SIZED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_sized.py');
 
-/** GPT-2-like shapes around 1M, 6M and 25M parameters (and 6M at context 256), gpt_torch.py's data and AdamW. */
-export const SCALING_CONFIGS: { name: string; config: GptBenchConfig }[] = [
-  { name: '0.8M', config: REFERENCE_CONFIG },
-  { name: '6.4M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256 } },
-  { name: '6.4M, context 256', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256, contextLength: 256, batchSize: 8 } },
-  { name: '25M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 512 } },
+/**
+ * GPT-2-like shapes around 1M, 6M and 25M parameters (and 6M at context 256), gpt_torch.py's data
+ * and AdamW; `steps`: timed steps (after one warm-up) on each side, more for the small sizes so
+ * that each takes a few seconds: a median of 3 steps of 0.2 s moves with the VM by more than the
+ * ratio's last digit (0.765x at 3 steps where the throughput section's 20 gave 0.91x).
+ */
+export const SCALING_CONFIGS: { name: string; config: GptBenchConfig; steps: number }[] = [
+  { name: '0.8M', config: REFERENCE_CONFIG, steps: 20 },
+  { name: '6.4M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256 }, steps: 6 },
+  { name: '6.4M, context 256', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256, contextLength: 256, batchSize: 8 }, steps: 6 },
+  { name: '25M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 512 }, steps: 3 },
 ];
 
 export interface ScalingRow {
@@ -28,6 +33,8 @@ export interface ScalingRow {
   width: number;
   context: number;
   batch: number;
+  /** Timed steps on each side (after one warm-up). */
+  steps: number;
   /** heapMB: the wasm heap after the run; it grows to the largest size a step needed and never shrinks, so it is the peak so far in this process (sizes run smallest first). */
   graft: { stepMs: number; tokensPerS: number; gflopsPerS: number; losses: number[]; heapMB: number | null; rssMB: number; threads: number };
   torch: { stepMs: number; tokensPerS: number; losses: number[]; maxRssMB: number } | { skipped: string };
@@ -39,13 +46,15 @@ export interface ScalingRow {
 /**
  * Graft's training step (the throughput section's recipe, on the bench process's wasm threads:
  * `--backends wasm-2t,...` for 2) and the PyTorch
- * reference at each size, one after the other (never at once): median step of `steps` after one
- * warm-up step, first losses compared, the wasm heap (its peak so far) and RSS.
+ * reference at each size, one after the other (never at once): median step of the size's `steps`
+ * (one with `quick`) after one warm-up step, first losses compared, the wasm heap (its peak so
+ * far) and RSS.
  */
-export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]> {
+export async function scalingBench(quick = false, threads = 1): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   const torchOk = existsSync(torchScriptPath()) && spawnSync(PYTHON, ['-c', 'import torch'], { timeout: 60_000 }).status === 0;
-  for (const { name, config: c } of SCALING_CONFIGS) {
+  for (const { name, config: c, steps: fullSteps } of SCALING_CONFIGS) {
+    const steps = quick ? 1 : fullSteps;
     const probe = new StepProbe({ maxLosses: steps + 1 });
     const trainer = graftGptTrainer(c, [probe]);
     await trainer.setup();
@@ -77,7 +86,7 @@ export async function scalingBench(steps = 3, threads = 1): Promise<ScalingRow[]
     }
     const t = 'stepMs' in torch ? torch : undefined;
     rows.push({
-      name, params, layers: c.nLayers, width: c.dModel, context: c.contextLength, batch: c.batchSize, graft, torch,
+      name, params, layers: c.nLayers, width: c.dModel, context: c.contextLength, batch: c.batchSize, steps, graft, torch,
       ratioToTorch: t ? graft.tokensPerS / t.tokensPerS : null,
       lossDiff: t ? Math.max(...graft.losses.map((l, i) => Math.abs(l - (t.losses[i] ?? NaN)))) : null,
     });
