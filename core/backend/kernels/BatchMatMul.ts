@@ -119,8 +119,9 @@ function broadcastBatchIndices(outer: number[], outerA: number[], outerB: number
 
 /**
  * out = a x b (+ bias broadcast over rows) on the GEMM, for float32 a and b on wasm. `bias`, when
- * given, has n elements (shape [n] or [1, ..., 1, n]): the output starts as bias rows and the
- * products accumulate onto it, which is XNNPACK's order for a fused bias (bit-identical results).
+ * given, has n elements (shape [n] or [1, ..., 1, n]): every output's running sum starts from its
+ * bias and the products accumulate onto it, which is XNNPACK's order for a fused bias
+ * (bit-identical results).
  */
 export function matMulOnGemm(
   backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
@@ -144,14 +145,13 @@ export function matMulOnGemm(
 
   const out = backend.makeOutput([...outer, m, n], 'float32');
   if (batch * m * n === 0) return out;
-  if (bias != null) {
+  if (k === 0) {
+    // No products: the bias rows, or zeros.
     const rows = backend.typedArrayFromHeap(out) as Float32Array;
-    const row = backend.typedArrayFromHeap(bias) as Float32Array;
-    for (let r = 0; r < batch * m; r++) rows.set(row, r * n);
-  } else if (k === 0) {
-    backend.typedArrayFromHeap(out).fill(0);
+    if (bias == null) rows.fill(0);
+    else for (let r = 0, row = backend.typedArrayFromHeap(bias) as Float32Array; r < batch * m; r++) rows.set(row, r * n);
+    return out;
   }
-  if (k === 0) return out;
 
   const wasm = backend.wasm;
   let tmpA = 0;
@@ -194,7 +194,8 @@ export function matMulOnGemm(
       copyRunsOn(memory)(k, m * 4, aOff, m * 4, tmpA, lda * 4);
       aOff = tmpA;
     }
-    const accumulate = bias != null;
+    // The GEMM starts each output row from the bias (it reads it in place: no bias rows written first).
+    const biasOff = bias != null ? heapOffset(backend, bias) : 0;
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
     const sam = transposeA ? 4 : lda * 4;
     const sak = transposeA ? lda * 4 : 4;
@@ -239,13 +240,13 @@ export function matMulOnGemm(
           const r1 = j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
           if (r1 <= r0) continue;
           plan.task();
-          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, ldb * 4, c0 + r0 * n * 4, n * 4, accumulate, r === 0 ? 0 : r + r0 * 8);
+          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, ldb * 4, c0 + r0 * n * 4, n * 4, false, r === 0 ? 0 : r + r0 * 8, biasOff);
         }
       }
       plan.finish();
     } else {
       const gemm = gemmOn(memory);
-      for (const [rows, a0, b0, c0, r] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, ldb * 4, c0, n * 4, accumulate, r);
+      for (const [rows, a0, b0, c0, r] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, ldb * 4, c0, n * 4, false, r, biasOff);
     }
   } finally {
     if (tmpA !== 0) wasm._free(tmpA);

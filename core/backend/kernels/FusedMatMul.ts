@@ -2,8 +2,9 @@
  * _FusedMatMul (dense layers: matmul + bias) for wasm on graft's GEMM, for every layout.
  *
  * tfjs-backend-wasm 4.22 runs it on XNNPACK only without transposes and batches, repacking the
- * weights each time they are a new tensor (every training step). Here the output starts as the
- * bias rows and the product accumulates onto it: XNNPACK's own order, so results are bit-identical.
+ * weights each time they are a new tensor (every training step). Here each output's running sum
+ * starts from its bias (the GEMM reads the bias row in place) and the product accumulates onto it:
+ * XNNPACK's own order, so results are bit-identical.
  * Activations other than linear, PReLU weights and biases that are not one row go to stock.
  */
 import { _FusedMatMul, util } from '@tensorflow/tfjs-core';

@@ -2,8 +2,8 @@
  * A strided f32 GEMM in WebAssembly SIMD, generated at startup and instantiated on the wasm
  * backend's own memory, so it reads and writes tensors in place.
  *
- *   gemm(M, N, K, a, sam, sak, b, sbk, c, scm, accumulate)
- *   C[m, n] (+)= sum_k A[m, k] * B[k, n]
+ *   gemm(M, N, K, a, sam, sak, b, sbk, c, scm, accumulate, ranges, bias)
+ *   C[m, n] (+)= sum_k A[m, k] * B[k, n]      (started from bias[n] when given)
  *
  * Pointers and strides are in bytes. A has any row and column strides (a transposed A costs
  * nothing: its elements are broadcast one at a time); B and C rows are contiguous along n.
@@ -33,8 +33,8 @@ import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } fr
 import { geluFuncs, type GeluFn, type GeluGradFn } from './geluModule.ts';
 
 /** Parameter indices of `gemm`. */
-const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
-const PARAMS: ValType[] = new Array<ValType>(12).fill(I32);
+const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11, bias: 12 };
+const PARAMS: ValType[] = new Array<ValType>(13).fill(I32);
 
 export interface GemmTiling {
   /** Rows of the main tile. */
@@ -91,16 +91,21 @@ function buildGemm({ mr: MR, nvec: NV, fma = false }: GemmTiling): { params: Val
     }
     out.push(...g(P.b), ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...g(klo), ...g(P.sbk), ...op.i32Mul, ...op.i32Add, ...op.set(bp));
     out.push(...g(P.c), ...g(m0), ...g(P.scm), ...op.i32Mul, ...op.i32Add, ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(cp));
-    // Accumulators start from C (accumulate) or zero.
+    // Accumulators start from C (accumulate), from the bias row (every row of the tile alike), or zero.
+    const load = (j: number): Bytes => (scalar ? op.f32Load() : op.v128Load(16 * j));
     out.push(...g(P.acc), ...op.if);
     for (let i = 0; i < mr; i++) {
-      for (let j = 0; j < cols; j++) out.push(...cRow(i), ...(scalar ? op.f32Load() : op.v128Load(16 * j)), ...op.set(acc(i, j)));
+      for (let j = 0; j < cols; j++) out.push(...cRow(i), ...load(j), ...op.set(acc(i, j)));
+    }
+    out.push(...op.else, ...g(P.bias), ...op.if);
+    for (let i = 0; i < mr; i++) {
+      for (let j = 0; j < cols; j++) out.push(...g(P.bias), ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...load(j), ...op.set(acc(i, j)));
     }
     out.push(...op.else);
     for (let i = 0; i < mr; i++) {
       for (let j = 0; j < cols; j++) out.push(...(scalar ? op.f32Const0 : op.v128Const0), ...op.set(acc(i, j)));
     }
-    out.push(...op.end);
+    out.push(...op.end, ...op.end);
     out.push(...g(khi), ...g(klo), ...op.i32Sub, ...op.tee(kk), ...op.i32(0), ...op.i32GtS, ...op.if);
     out.push(...op.loop);
     if (scalar) out.push(...g(bp), ...op.f32Load(), ...op.set(bs));
@@ -311,9 +316,12 @@ export type AllFiniteFn = (n: number, p: number) => number;
 
 export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number, dstStride: number, srcStride: number) => void;
 
-/** `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block). */
+/**
+ * `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block).
+ * `bias`: 0, or a row of N float32s the sums start from when not accumulating.
+ */
 export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number, accumulate: number, ranges?: number) => void;
+  b: number, sbk: number, c: number, scm: number, accumulate: number, ranges?: number, bias?: number) => void;
 
 /** The module's bytes for an unshared (single-threaded build) or shared (threaded build) memory. */
 export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defaultTiling()): Uint8Array {
@@ -371,13 +379,15 @@ const NC = 256;
  * K > 0, in cache blocks; with `accumulate` the sums start from C's values.
  */
 export function gemmBlocked(gemm: GemmFn, m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number, accumulate = false, ranges = 0): void {
+  b: number, sbk: number, c: number, scm: number, accumulate = false, ranges = 0, bias = 0): void {
   // Row ranges are absolute k indices: they apply to a single k-block only.
   if (k > KC) ranges = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = k - k0 < KC ? k - k0 : KC;
     for (let n0 = 0; n0 < n; n0 += NC) {
-      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm, k0 > 0 || accumulate ? 1 : 0, ranges);
+      const later = k0 > 0 || accumulate;
+      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm,
+        later ? 1 : 0, ranges, !later && bias !== 0 ? bias + n0 * 4 : 0);
     }
   }
 }
