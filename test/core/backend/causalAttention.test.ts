@@ -87,29 +87,44 @@ test.serial('the saved probabilities: rows sum to 1, exactly 0 above the diagona
   tf.dispose([y!, p!]);
 });
 
-test.serial('softmaxCausal: the exponential within a few ulp of float64, masked keys exactly 0', async t => {
+test.serial('softmaxCausal: the exponential within a few ulp of float64, masked keys exactly 0, NaN kept', async t => {
   await tf.setBackend('wasm');
   const backend = tf.backend() as unknown as WasmBackendLike;
   const { softmaxCausal } = gemmModuleOn(wasmMemoryOf(backend));
-  const T = 16;
-  // One row spanning exp's range after the max shift: 0 down to -100 (below float32's underflow).
+  // Rows of up to 64 keys: the 8-vector steps (rows from 32 keys on) and the one-vector ones.
+  const T = 64;
+  // Every row spans exp's range after the max shift: key 0 is 0 (the max), then down to -100
+  // (below float32's underflow).
   const scores = Float32Array.from({ length: T * T }, (_, k) => -(k % T) * (100 / (T - 1)));
+  // A NaN score makes its whole row NaN (it must not vanish into a finite softmax).
+  const nanRow = 40;
+  scores[nanRow * T + 17] = NaN;
   const heap = backend.wasm;
   const ptr = heap._malloc(T * T * 4) >>> 0;
   try {
     new Float32Array(heap.HEAPU8.buffer, ptr, T * T).set(scores);
     softmaxCausal(1, T, ptr, 1, 0, 0);
     const got = new Float32Array(heap.HEAPU8.buffer, ptr, T * T).slice();
-    const last = T - 1;
-    let sum = 0;
-    for (let j = 0; j <= last; j++) sum += Math.exp(scores[last * T + j]!);
-    for (let j = 0; j <= last; j++) {
-      const want = Math.exp(scores[last * T + j]!) / sum;
-      const v = got[last * T + j]!;
-      // The max is key 0's 0: below -87.3 the kernel returns exactly 0 (float32 exp is ~0 or subnormal there).
-      if (scores[last * T + j]! < -87.3) t.is(v, 0, `key ${j}: underflows to 0`);
-      else t.true(Math.abs(v - want) <= 4 * 2 ** -23 * want, `key ${j}: ${v} vs ${want}`);
+    let worst = 0;
+    for (let i = 0; i < T; i++) {
+      if (i === nanRow) continue;
+      let sum = 0;
+      for (let j = 0; j <= i; j++) sum += Math.exp(scores[i * T + j]!);
+      for (let j = 0; j < T; j++) {
+        const v = got[i * T + j]!;
+        const s = scores[i * T + j]!;
+        // Above the diagonal, and below -87.3 (float32 exp is ~0 or subnormal there): exactly 0.
+        if (j > i || s < -87.3) {
+          if (v !== 0) t.fail(`row ${i} key ${j}: ${v}, want 0`);
+          continue;
+        }
+        const want = Math.exp(s) / sum;
+        worst = Math.max(worst, Math.abs(v - want) / want);
+      }
     }
+    t.true(worst <= 4 * 2 ** -23, `max relative error ${worst}`);
+    const row = Array.from(got.subarray(nanRow * T, nanRow * T + nanRow + 1));
+    t.true(row.every(Number.isNaN), `row ${nanRow}: ${row.slice(0, 4)}`);
   } finally {
     heap._free(ptr);
   }
