@@ -4,21 +4,17 @@
  * result to float32 on store gives at most 1 float32 ulp from Math.fround(Math.exp(x)), with
  * overflow to Infinity and gradual underflow to subnormals and 0 falling out of that rounding.
  * tfjs-backend-wasm 4.22's Exp is a scalar libm loop (~15 ns/element) and tfjs-backend-cpu calls
- * Math.exp per element; the softmax of a word-level LM spends a third of its step there.
+ * Math.exp per element; the softmax of a word-level LM spends a third of its step there. On wasm
+ * the same operations run in SIMD (expModule.ts, bit-identical to this loop); cpu runs this loop.
  */
 import { Exp } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { allocOutput, view } from './heap.ts';
+import { allocOutput, heapOffset, isWasmBackend, view, wasmMemoryOf } from './heap.ts';
 import { runStock, asKernelFunc, type GraftKernelSpec, type KernelArgs } from './spec.ts';
+import { EXP_BIAS as BIAS, EXP_HI as HI, EXP_LN2 as LN2, EXP_LO as LO, EXP_LOG2E as LOG2E } from './expModule.ts';
+import { gemmModuleOn } from './gemmModule.ts';
+import { CHUNK, forChunks } from './gemmThreads.ts';
 
-const LOG2E = 1.4426950408889634;
-const LN2 = 0.6931471805599453;
-/** Above this float32 exp is Infinity (ln(FLT_MAX) = 88.7228; the table still covers up to here). */
-const HI = 88.8;
-/** Below this float32 exp rounds to 0 (exp(-104) < 2^-150, half the smallest subnormal). */
-const LO = -104;
-/** Offset of 2^0 in POW2: k runs from -150 (x = LO) to 128 (x = HI). */
-const BIAS = 160;
 const POW2 = new Float64Array(300);
 for (let i = 0; i < POW2.length; i++) POW2[i] = 2 ** (i - BIAS);
 
@@ -48,6 +44,17 @@ function exp(args: KernelArgs, stock: KernelConfig | undefined): TensorInfo | Te
   const { x } = args.inputs as { x: TensorInfo };
   if (x.dtype !== 'float32') return runStock(stock, args);
   const out = allocOutput(backend, x.shape, 'float32');
+  if (isWasmBackend(backend)) {
+    // The same float64 operations in wasm SIMD (expModule.ts), shared out on graft's threads.
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    const [xo, yo] = [heapOffset(backend, x), heapOffset(backend, out)];
+    const mod = gemmModuleOn(wasmMemoryOf(backend));
+    forChunks(backend, n, CHUNK, (plan, i, count) => {
+      if (plan) plan.call('exp', count, xo + 4 * i, yo + 4 * i);
+      else mod.exp(count, xo + 4 * i, yo + 4 * i);
+    });
+    return out;
+  }
   const o = view(backend, out);
   expInto(view(backend, x), o, o.length);
   return out;

@@ -31,6 +31,7 @@ import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 import { relaxedSimd } from './relaxedSimd.ts';
 import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { geluFuncs, type GeluFn, type GeluGradFn } from './geluModule.ts';
+import { expFuncs, type ExpFn } from './expModule.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11, bias: 12 };
@@ -328,7 +329,7 @@ export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defa
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
     { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },
-    ...causalSoftmaxFuncs(), ...geluFuncs(),
+    ...causalSoftmaxFuncs(), ...geluFuncs(), ...expFuncs(),
   ], sharedMemory);
 }
 
@@ -341,6 +342,7 @@ export interface GemmModule {
   softmaxCausalGrad: SoftmaxCausalGradFn;
   gelu: GeluFn;
   geluGrad: GeluGradFn;
+  exp: ExpFn;
   /** All of them by name (the thread pool's table, gemmThreads.ts). */
   exports: Record<string, unknown>;
 }
@@ -350,7 +352,7 @@ function pickGemm(exports: Record<string, unknown>): GemmModule {
     gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
     rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
     softmaxCausal: exports['softmaxCausal'] as SoftmaxCausalFn, softmaxCausalGrad: exports['softmaxCausalGrad'] as SoftmaxCausalGradFn,
-    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn, exports,
+    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn, exp: exports['exp'] as ExpFn, exports,
   };
 }
 

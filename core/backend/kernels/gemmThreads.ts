@@ -40,6 +40,7 @@ export const POOL_FUNCS = [
   ['softmaxCausalGrad', 'iiiifi'],
   ['gelu', 'iiii'],
   ['geluGrad', 'iiiii'],
+  ['exp', 'iii'],
 ] as const;
 type PoolFunc = (typeof POOL_FUNCS)[number][0];
 const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;
@@ -222,32 +223,28 @@ export function gemmThreadsOf(backend: WasmBackendLike): number {
 }
 
 /**
- * Elements per task when an element-wise kernel is shared out: a task of this size takes tens of
- * microseconds, far above what claiming it costs, and a [2048, 512] tensor makes 16 of them.
+ * The smallest task of an element-wise kernel shared out, in elements: ~10-20 µs of work, well
+ * above what claiming a task costs. Tensors under two of them stay on the calling thread.
  */
-export const CHUNK = 1 << 16;
+export const CHUNK = 1 << 14;
 
 /**
- * The pool's plan when work of `n` units in chunks of `chunk` should be shared out: the backend
- * has several threads and there are at least two chunks; else null (run it on this thread).
+ * Runs `each(plan, start, count)` over elements [0, n): when the backend has several threads and
+ * n is at least two `minChunk`s, in about four chunks per thread (at least `minChunk` elements, a
+ * multiple of 4, the SIMD width), one task each on the pool's threads (`plan` given: record the
+ * call on it); else once here over all of n (`plan` null: call the module directly). Four per
+ * thread, not two: a helper woken late (tens to hundreds of µs on a busy VM) still finds work.
+ * Each element is computed by one call with the same operations, so neither the thread count nor
+ * the chunks change a result.
  */
-export function poolPlanFor(backend: WasmBackendLike, n: number, chunk: number): GemmPlan | null {
+export function forChunks(backend: WasmBackendLike, n: number, minChunk: number, each: (plan: GemmPlan | null, start: number, count: number) => void): void {
   const threads = gemmThreadsOf(backend);
-  return threads > 1 && n >= 2 * chunk ? gemmPoolOn(wasmMemoryOf(backend), threads).plan : null;
-}
-
-/**
- * Runs `each(plan, start, count)` over units [0, n) (elements, rows): in chunks of `chunk` recorded
- * as one task each on the pool's threads when `poolPlanFor` gives a plan (record the call on it),
- * else once here over all of n (`plan` null: call the module directly). Each unit is computed by
- * one call either way, with the same operations, so the thread count never changes a result.
- */
-export function forChunks(backend: WasmBackendLike, n: number, chunk: number, each: (plan: GemmPlan | null, start: number, count: number) => void): void {
-  const plan = poolPlanFor(backend, n, chunk);
-  if (plan == null) {
+  if (threads <= 1 || n < 2 * minChunk) {
     each(null, 0, n);
     return;
   }
+  const plan = gemmPoolOn(wasmMemoryOf(backend), threads).plan;
+  const chunk = Math.max(minChunk, Math.ceil(n / (4 * threads) / 4) * 4);
   for (let i = 0; i < n; i += chunk) {
     plan.task();
     each(plan, i, Math.min(chunk, n - i));

@@ -1,0 +1,119 @@
+/**
+ * exp(n, x, y): y = e^x for n float32s in WebAssembly SIMD, two float64 lanes at a time, with the
+ * float64 operations of `expInto` (Exp.ts) in its order, so the results are bit-identical to it:
+ * x = k ln2 + r (k = floor(x log2e + 160.5) - 160), e^r by Estrin's grouping of the degree-7
+ * Taylor polynomial, times 2^k built in the exponent bits (the table's value exactly), rounded
+ * once to float32; above EXP_HI Infinity, below EXP_LO (and -Infinity) 0, NaN passed through.
+ * A function of the module graft's GEMM threads instantiate (gemmModule.ts), so large tensors are
+ * shared out in chunks (kernels/Exp.ts).
+ */
+import { F64, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+
+export const EXP_LOG2E = 1.4426950408889634;
+export const EXP_LN2 = 0.6931471805599453;
+/** Above this float32 exp is Infinity (ln(FLT_MAX) = 88.7228; the table still covers up to here). */
+export const EXP_HI = 88.8;
+/** Below this float32 exp rounds to 0 (exp(-104) < 2^-150, half the smallest subnormal). */
+export const EXP_LO = -104;
+/** Offset of 2^0 in the table of powers: k runs from -150 (x = LO) to 128 (x = HI). */
+export const EXP_BIAS = 160;
+
+const simd = (code: number): Bytes => [0xfd, ...uleb(code)];
+const f64Bits = (v: number): Bytes => [...new Uint8Array(new Float64Array([v]).buffer)];
+/** i8x16.shuffle of two vectors by byte indices (0-15 the first, 16-31 the second). */
+const shuffle = (bytes: number[]): Bytes => [0xfd, ...uleb(0x0d), ...bytes];
+const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+/** 2^52 + 1023 - EXP_BIAS: added to j (an integer), leaves j - BIAS + 1023 in the low mantissa bits. */
+const POW2_MAGIC = 2 ** 52 + 1023 - EXP_BIAS;
+
+function buildExp(): FuncDef {
+  const params: ValType[] = [I32, I32, I32];
+  const [N, XP, YP] = [0, 1, 2];
+  const locals: ValType[] = [];
+  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const off = local(I32);
+  const end4 = local(I32);
+  const end = local(I32);
+  const g = op.get;
+  const set = op.set;
+
+  /** e^v (float64) of local v into local y: f64x2 lanes (vec) or one f64. */
+  function expOf(vec: boolean, v: number, y: number): Bytes {
+    const T = vec ? V128 : F64;
+    const [j, r, r2, t] = [local(T), local(T), local(T), local(T)];
+    const k = (c: number): Bytes => (vec ? [0xfd, ...uleb(0x0c), ...f64Bits(c), ...f64Bits(c)] : [0x44, ...f64Bits(c)]);
+    const add = vec ? simd(0xf0) : [0xa0];
+    const sub = vec ? simd(0xf1) : [0xa1];
+    const mul = vec ? simd(0xf2) : [0xa2];
+    const floor = vec ? simd(0x75) : [0x9c];
+    /** c0 + r c1 */
+    const lin = (c0: number, c1: number): Bytes => [...k(c0), ...g(r), ...k(c1), ...mul, ...add];
+    const toBits = vec ? [] : [0xbd]; // i64.reinterpret_f64
+    const fromBits = vec ? [] : [0xbf]; // f64.reinterpret_i64
+    const shl52 = vec ? [...op.i32(52), ...simd(0xcb)] : [0x42, 52, 0x86]; // i64x2.shl / i64.const 52, i64.shl
+    const gt = vec ? simd(0x4a) : [0x64];
+    const lt = vec ? simd(0x49) : [0x63];
+    const ne = vec ? simd(0x48) : [0x62];
+    /** y = cond(v) ? value : y */
+    const where = (cond: Bytes, value: Bytes): Bytes => (vec
+      ? [...value, ...g(y), ...g(v), ...cond, ...simd(0x52), ...set(y)]
+      : [...value, ...g(y), ...g(v), ...cond, ...op.select, ...set(y)]);
+    return [
+      // j = floor(v log2e + (BIAS + 0.5)); r = v - (j - BIAS) ln2; r2 = r r
+      ...g(v), ...k(EXP_LOG2E), ...mul, ...k(EXP_BIAS + 0.5), ...add, ...floor, ...set(j),
+      ...g(v), ...g(j), ...k(EXP_BIAS), ...sub, ...k(EXP_LN2), ...mul, ...sub, ...set(r),
+      ...g(r), ...g(r), ...mul, ...set(r2),
+      // t = (1/24 + r/120) + r2 (1/720 + r/5040); t = (0.5 + r/6) + r2 t; t = (1 + r) + r2 t
+      ...lin(1 / 24, 1 / 120), ...g(r2), ...lin(1 / 720, 1 / 5040), ...mul, ...add, ...set(t),
+      ...lin(0.5, 1 / 6), ...g(r2), ...g(t), ...mul, ...add, ...set(t),
+      ...k(1), ...g(r), ...add, ...g(r2), ...g(t), ...mul, ...add, ...set(t),
+      // y = t 2^(j - BIAS): (j + 2^52 + 1023 - BIAS)'s low bits shifted into the exponent.
+      ...g(t), ...g(j), ...k(POW2_MAGIC), ...add, ...toBits, ...shl52, ...fromBits, ...mul, ...set(y),
+      // Above HI: Infinity; below LO (and -Infinity): 0; NaN: itself.
+      ...where([...k(EXP_HI), ...gt], k(Infinity)),
+      ...where([...k(EXP_LO), ...lt], k(0)),
+      ...where([...g(v), ...ne], g(v)),
+    ];
+  }
+
+  const x4 = local(V128);
+  const [vlo, vhi, ylo, yhi] = [local(V128), local(V128), local(V128), local(V128)];
+  const vs = local(F64);
+  const ys = local(F64);
+  const at = (p: number): Bytes => [...g(p), ...g(off), ...op.i32Add];
+  const vecStep: Bytes = [
+    ...at(XP), ...op.v128Load(), ...op.tee(x4), ...op.f64x2PromoteLowF32x4, ...set(vlo),
+    ...g(x4), ...g(x4), ...shuffle(range(8, 8).concat(range(8, 8))), ...op.f64x2PromoteLowF32x4, ...set(vhi),
+    ...expOf(true, vlo, ylo),
+    ...expOf(true, vhi, yhi),
+    // f32x4.demote_f64x2_zero of each half, then lanes 0-1 of both.
+    ...at(YP), ...g(ylo), ...simd(0x5e), ...g(yhi), ...simd(0x5e), ...shuffle([...range(0, 8), ...range(16, 8)]), ...op.v128Store(),
+  ];
+  const scalarStep: Bytes = [
+    ...at(XP), ...op.f32Load(), ...op.f64PromoteF32, ...set(vs),
+    ...expOf(false, vs, ys),
+    ...at(YP), ...g(ys), ...op.f32DemoteF64, ...op.f32Store(),
+  ];
+  const loop = (limit: number, by: number, step: Bytes): Bytes => [
+    ...op.block, ...op.loop,
+    ...g(off), ...g(limit), ...op.i32GeS, ...op.brIf(1),
+    ...step,
+    ...g(off), ...op.i32(by), ...op.i32Add, ...set(off), ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  const body: Bytes = [
+    ...g(N), ...op.i32(2), ...op.i32Shl, ...set(end),
+    ...g(N), ...op.i32(-4), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...set(end4),
+    ...op.i32(0), ...set(off),
+    ...loop(end4, 16, vecStep),
+    ...loop(end, 4, scalarStep),
+  ];
+  return { name: 'exp', params, locals, body };
+}
+
+export type ExpFn = (n: number, x: number, y: number) => void;
+
+/** The module function (gemmModule.ts puts it in the module its threads share). */
+export function expFuncs(): FuncDef[] {
+  return [buildExp()];
+}
