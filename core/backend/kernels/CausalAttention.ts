@@ -22,7 +22,7 @@
  * for the products against Kᵀ and Vᵀ).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { gemmBlocked, gemmModuleOn, type GemmFn } from './gemmModule.ts';
+import { gemmBlocked, gemmModuleOn, type GemmFn, type TransposeFn } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
 import type { SoftmaxCausalFn, SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { heapOffset, isWasmBackend, wasmMemoryOf, type WasmBackendLike } from './heap.ts';
@@ -57,6 +57,7 @@ function dimsOf(name: string, qkv: TensorInfo, attrs: CausalAttentionAttrs): Dim
 /** What a head's task calls: the module's functions, or the pool's recorders of them. */
 interface HeadOps {
   gemm: GemmFn;
+  transpose: TransposeFn;
   softmaxCausal: SoftmaxCausalFn;
   softmaxCausalGrad: SoftmaxCausalGradFn;
 }
@@ -70,7 +71,10 @@ function perHead(backend: WasmBackendLike, d: Dims, each: (ops: HeadOps, b: numb
   const threads = gemmThreadsOf(backend);
   if (threads > 1) {
     const plan = gemmPoolOn(memory, threads).plan;
-    const ops: HeadOps = { gemm: plan.record, softmaxCausal: plan.recordSoftmaxCausal, softmaxCausalGrad: plan.recordSoftmaxCausalGrad };
+    const ops: HeadOps = {
+      gemm: plan.record, transpose: plan.recordTranspose,
+      softmaxCausal: plan.recordSoftmaxCausal, softmaxCausalGrad: plan.recordSoftmaxCausalGrad,
+    };
     for (let b = 0; b < d.B; b++) {
       for (let h = 0; h < d.H; h++) {
         plan.task();
@@ -84,10 +88,12 @@ function perHead(backend: WasmBackendLike, d: Dims, each: (ops: HeadOps, b: numb
   for (let b = 0; b < d.B; b++) for (let h = 0; h < d.H; h++) each(ops, b, h);
 }
 
-/** [T, D] column block `col` of every sequence of x [B*T, width] transposed into [B, D, T] at `dst`. */
-function transposeColumns(backend: WasmBackendLike, d: Dims, x: number, width: number, col: number, dst: number): void {
-  const { transpose } = gemmModuleOn(wasmMemoryOf(backend));
-  for (let b = 0; b < d.B; b++) transpose(1, d.T, d.D, x + (b * d.T * width + col) * 4, dst + b * d.D * d.T * 4, d.T, width);
+/**
+ * Head h's [T, hd] columns at `col` of sequence b of x [B*T, width], transposed into its [hd, T]
+ * block of the [B, D, T] buffer at `dst` (part of the head's task, so the heads' threads share it).
+ */
+function transposeHead(ops: HeadOps, d: Dims, b: number, h: number, x: number, width: number, col: number, dst: number): void {
+  ops.transpose(1, d.T, d.hd, x + (b * d.T * width + col + h * d.hd) * 4, dst + (b * d.D + h * d.hd) * d.T * 4, d.T, width);
 }
 
 /** A dropout mask input: absent, or float32 [B*H, T, T]. */
@@ -117,8 +123,8 @@ function causalAttention(args: KernelArgs): TensorInfo[] {
     const mo = mask != null ? heapOffset(backend, mask) : 0;
     const pdo = pd != null ? heapOffset(backend, pd) : 0;
     const W = 3 * D;
-    transposeColumns(backend, d, x, W, D, kT);
     perHead(backend, d, (ops, b, h) => {
+      transposeHead(ops, d, b, h, x, W, D, kT);
       const q = x + (b * T * W + h * hd) * 4;
       const kh = kT + (b * D + h * hd) * T * 4;
       const v = x + (b * T * W + 2 * D + h * hd) * 4;
@@ -169,8 +175,8 @@ function causalAttentionGrad(args: KernelArgs): TensorInfo {
     const mo = mask != null ? heapOffset(backend, mask) : 0;
     const pdo = pd != null ? heapOffset(backend, pd) : 0;
     const W = 3 * D;
-    transposeColumns(backend, d, x, W, 2 * D, vT);
     perHead(backend, d, (ops, b, h) => {
+      transposeHead(ops, d, b, h, x, W, 2 * D, vT);
       const dyRow = (t: number) => dyo + ((b * T + t) * D + h * hd) * 4;
       const row = (t: number, col: number) => x + ((b * T + t) * W + col + h * hd) * 4;
       const outRow = (t: number, col: number) => out + ((b * T + t) * W + col + h * hd) * 4;

@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { gemmModuleBytes, gemmModuleOn, type GemmFn } from './gemmModule.ts';
+import { gemmModuleBytes, gemmModuleOn, type GemmFn, type TransposeFn } from './gemmModule.ts';
 import type { SoftmaxCausalFn, SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { wasmThreadsOf } from '../wasmThreads.ts';
 import { wasmMemoryOf, type WasmBackendLike, type WasmMemoryLike } from './heap.ts';
@@ -41,6 +41,7 @@ export const POOL_FUNCS = [
   ['gelu', 'iiii'],
   ['geluGrad', 'iiiii'],
   ['exp', 'iii'],
+  ['transpose', 'iiiiiii'],
 ] as const;
 type PoolFunc = (typeof POOL_FUNCS)[number][0];
 const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;
@@ -100,6 +101,10 @@ export class GemmPlan {
     v[o] = m; v[o + 1] = n; v[o + 2] = k; v[o + 3] = a; v[o + 4] = sam; v[o + 5] = sak;
     v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate; v[o + 11] = ranges; v[o + 12] = bias;
   };
+
+  /** transpose (gemmModule.ts), recorded. */
+  readonly recordTranspose: TransposeFn = (batch, rows, cols, src, dst, dstStride, srcStride) =>
+    this.call('transpose', batch, rows, cols, src, dst, dstStride, srcStride);
 
   /** softmaxCausal (causalSoftmaxModule.ts), recorded. */
   readonly recordSoftmaxCausal: SoftmaxCausalFn = (heads, T, p, scale, mask, pd) => this.call('softmaxCausal', heads, T, p, scale, mask, pd);
