@@ -16,7 +16,7 @@
  */
 import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { gemmBlocked, gemmModuleOn, gemmOn, KC } from './gemmModule.ts';
+import { gemmBlocked, gemmModuleOn, KC } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
 import { copyRunsOn } from './copyModule.ts';
 import {
@@ -194,8 +194,10 @@ export function matMulOnGemm(
       copyRunsOn(memory)(k, m * 4, aOff, m * 4, tmpA, lda * 4);
       aOff = tmpA;
     }
-    // The GEMM starts each output row from the bias (it reads it in place: no bias rows written first).
+    // With a bias, each task first writes the bias into its rows of the output (in wasm, on the
+    // thread that then accumulates the product onto them, while they are in its cache).
     const biasOff = bias != null ? heapOffset(backend, bias) : 0;
+    const accumulate = bias != null;
     // Byte strides of A's rows and columns, stored [m, k] or (transposed) [k, m].
     const sam = transposeA ? 4 : lda * 4;
     const sak = transposeA ? lda * 4 : 4;
@@ -240,13 +242,17 @@ export function matMulOnGemm(
           const r1 = j === parts - 1 ? rows : Math.floor((rows * (j + 1)) / parts / 4) * 4;
           if (r1 <= r0) continue;
           plan.task();
-          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, ldb * 4, c0 + r0 * n * 4, n * 4, false, r === 0 ? 0 : r + r0 * 8, biasOff);
+          if (accumulate) plan.call('biasRows', r1 - r0, n, biasOff, c0 + r0 * n * 4, n * 4);
+          gemmBlocked(plan.record, r1 - r0, n, k, a0 + r0 * sam, sam, sak, b0, ldb * 4, c0 + r0 * n * 4, n * 4, accumulate, r === 0 ? 0 : r + r0 * 8);
         }
       }
       plan.finish();
     } else {
-      const gemm = gemmOn(memory);
-      for (const [rows, a0, b0, c0, r] of products) gemmBlocked(gemm, rows, n, k, a0, sam, sak, b0, ldb * 4, c0, n * 4, false, r, biasOff);
+      const mod = gemmModuleOn(memory);
+      for (const [rows, a0, b0, c0, r] of products) {
+        if (accumulate) mod.biasRows(rows, n, biasOff, c0, n * 4);
+        gemmBlocked(mod.gemm, rows, n, k, a0, sam, sak, b0, ldb * 4, c0, n * 4, accumulate, r);
+      }
     }
   } finally {
     if (tmpA !== 0) wasm._free(tmpA);

@@ -2,8 +2,8 @@
  * A strided f32 GEMM in WebAssembly SIMD, generated at startup and instantiated on the wasm
  * backend's own memory, so it reads and writes tensors in place.
  *
- *   gemm(M, N, K, a, sam, sak, b, sbk, c, scm, accumulate, ranges, bias)
- *   C[m, n] (+)= sum_k A[m, k] * B[k, n]      (started from bias[n] when given)
+ *   gemm(M, N, K, a, sam, sak, b, sbk, c, scm, accumulate, ranges)
+ *   C[m, n] (+)= sum_k A[m, k] * B[k, n]
  *
  * Pointers and strides are in bytes. A has any row and column strides (a transposed A costs
  * nothing: its elements are broadcast one at a time); B and C rows are contiguous along n.
@@ -26,7 +26,7 @@
  * then 1 at a time (scalar). Measured 17-25 GFLOP/s here, L1-resident or blocked; 6x8, 4x12, 5x8,
  * 3x12 and 2x16 tiles were within 10% of it, 8x4 30% slower (`GemmTiling` keeps them measurable).
  */
-import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { encodeModule, F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
 import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 import { relaxedSimd } from './relaxedSimd.ts';
 import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
@@ -34,8 +34,8 @@ import { geluFuncs, type GeluFn, type GeluGradFn } from './geluModule.ts';
 import { expFuncs, type ExpFn } from './expModule.ts';
 
 /** Parameter indices of `gemm`. */
-const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11, bias: 12 };
-const PARAMS: ValType[] = new Array<ValType>(13).fill(I32);
+const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
+const PARAMS: ValType[] = new Array<ValType>(12).fill(I32);
 
 export interface GemmTiling {
   /** Rows of the main tile. */
@@ -92,21 +92,17 @@ function buildGemm({ mr: MR, nvec: NV, fma = false }: GemmTiling): { params: Val
     }
     out.push(...g(P.b), ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...g(klo), ...g(P.sbk), ...op.i32Mul, ...op.i32Add, ...op.set(bp));
     out.push(...g(P.c), ...g(m0), ...g(P.scm), ...op.i32Mul, ...op.i32Add, ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(cp));
-    // Accumulators start from C (accumulate), from the bias row (every row of the tile alike), or zero.
-    const load = (j: number): Bytes => (scalar ? op.f32Load() : op.v128Load(16 * j));
+    // Accumulators start from C (accumulate) or zero. (A third start, from a bias row, made V8
+    // allocate the k loop's registers worse: 44-46 -> 40 GFLOP/s; `biasRows` writes C instead.)
     out.push(...g(P.acc), ...op.if);
     for (let i = 0; i < mr; i++) {
-      for (let j = 0; j < cols; j++) out.push(...cRow(i), ...load(j), ...op.set(acc(i, j)));
-    }
-    out.push(...op.else, ...g(P.bias), ...op.if);
-    for (let i = 0; i < mr; i++) {
-      for (let j = 0; j < cols; j++) out.push(...g(P.bias), ...g(n0), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...load(j), ...op.set(acc(i, j)));
+      for (let j = 0; j < cols; j++) out.push(...cRow(i), ...(scalar ? op.f32Load() : op.v128Load(16 * j)), ...op.set(acc(i, j)));
     }
     out.push(...op.else);
     for (let i = 0; i < mr; i++) {
       for (let j = 0; j < cols; j++) out.push(...(scalar ? op.f32Const0 : op.v128Const0), ...op.set(acc(i, j)));
     }
-    out.push(...op.end, ...op.end);
+    out.push(...op.end);
     out.push(...g(khi), ...g(klo), ...op.i32Sub, ...op.tee(kk), ...op.i32(0), ...op.i32GtS, ...op.if);
     out.push(...op.loop);
     if (scalar) out.push(...g(bp), ...op.f32Load(), ...op.set(bs));
@@ -312,23 +308,57 @@ function buildAllFinite(): { params: ValType[]; locals: ValType[]; body: Bytes; 
   return { params, locals: [], body, results: [I32] };
 }
 
+/**
+ * biasRows(rows, n, bias, c, scm): each of `rows` rows of C (scm bytes apart) = the n float32s at
+ * `bias` (a dense layer's output before the GEMM accumulates the product onto it), 4 at a time.
+ */
+function buildBiasRows(): FuncDef {
+  const params: ValType[] = [I32, I32, I32, I32, I32];
+  const [rows, n, bias, c, scm] = [0, 1, 2, 3, 4];
+  const locals: ValType[] = [];
+  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const r = local(I32);
+  const j = local(I32);
+  const end4 = local(I32);
+  const end = local(I32);
+  const g = op.get;
+  const loop = (x: number, limit: number, by: number, body: Bytes): Bytes => [
+    ...op.block, ...op.loop, ...g(x), ...g(limit), ...op.i32GeS, ...op.brIf(1), ...body,
+    ...g(x), ...op.i32(by), ...op.i32Add, ...op.set(x), ...op.br(0), ...op.end, ...op.end,
+  ];
+  const copy = (load: Bytes, store: Bytes): Bytes => [...g(c), ...g(j), ...op.i32Add, ...g(bias), ...g(j), ...op.i32Add, ...load, ...store];
+  return {
+    name: 'biasRows', params, locals,
+    body: [
+      ...g(n), ...op.i32(2), ...op.i32Shl, ...op.set(end),
+      ...g(n), ...op.i32(-4), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...op.set(end4),
+      ...op.i32(0), ...op.set(r),
+      ...loop(r, rows, 1, [
+        ...op.i32(0), ...op.set(j),
+        ...loop(j, end4, 16, copy(op.v128Load(), op.v128Store())),
+        ...loop(j, end, 4, copy(op.f32Load(), op.f32Store())),
+        ...g(c), ...g(scm), ...op.i32Add, ...op.set(c),
+      ]),
+    ],
+  };
+}
+
+export type BiasRowsFn = (rows: number, n: number, bias: number, c: number, scm: number) => void;
+
 export type RowRangesFn = (m: number, k: number, a: number, sam: number, sak: number, out: number) => void;
 export type AllFiniteFn = (n: number, p: number) => number;
 
 export type TransposeFn = (batch: number, rows: number, cols: number, src: number, dst: number, dstStride: number, srcStride: number) => void;
 
-/**
- * `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block).
- * `bias`: 0, or a row of N float32s the sums start from when not accumulating.
- */
+/** `ranges`: 0, or per-row k ranges of non-zero A from rowRanges (only for K within one block). */
 export type GemmFn = (m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number, accumulate: number, ranges?: number, bias?: number) => void;
+  b: number, sbk: number, c: number, scm: number, accumulate: number, ranges?: number) => void;
 
 /** The module's bytes for an unshared (single-threaded build) or shared (threaded build) memory. */
 export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defaultTiling()): Uint8Array {
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
-    { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() },
+    { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() }, buildBiasRows(),
     ...causalSoftmaxFuncs(), ...geluFuncs(), ...expFuncs(),
   ], sharedMemory);
 }
@@ -338,6 +368,7 @@ export interface GemmModule {
   transpose: TransposeFn;
   rowRanges: RowRangesFn;
   allFinite: AllFiniteFn;
+  biasRows: BiasRowsFn;
   softmaxCausal: SoftmaxCausalFn;
   softmaxCausalGrad: SoftmaxCausalGradFn;
   gelu: GeluFn;
@@ -350,7 +381,7 @@ export interface GemmModule {
 function pickGemm(exports: Record<string, unknown>): GemmModule {
   return {
     gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
-    rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn,
+    rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn, biasRows: exports['biasRows'] as BiasRowsFn,
     softmaxCausal: exports['softmaxCausal'] as SoftmaxCausalFn, softmaxCausalGrad: exports['softmaxCausalGrad'] as SoftmaxCausalGradFn,
     gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn, exp: exports['exp'] as ExpFn, exports,
   };
@@ -381,15 +412,13 @@ const NC = 256;
  * K > 0, in cache blocks; with `accumulate` the sums start from C's values.
  */
 export function gemmBlocked(gemm: GemmFn, m: number, n: number, k: number, a: number, sam: number, sak: number,
-  b: number, sbk: number, c: number, scm: number, accumulate = false, ranges = 0, bias = 0): void {
+  b: number, sbk: number, c: number, scm: number, accumulate = false, ranges = 0): void {
   // Row ranges are absolute k indices: they apply to a single k-block only.
   if (k > KC) ranges = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = k - k0 < KC ? k - k0 : KC;
     for (let n0 = 0; n0 < n; n0 += NC) {
-      const later = k0 > 0 || accumulate;
-      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm,
-        later ? 1 : 0, ranges, !later && bias !== 0 ? bias + n0 * 4 : 0);
+      gemm(m, n - n0 < NC ? n - n0 : NC, kc, a + k0 * sak, sam, sak, b + k0 * sbk + n0 * 4, sbk, c + n0 * 4, scm, k0 > 0 || accumulate ? 1 : 0, ranges);
     }
   }
 }

@@ -27,7 +27,7 @@ import { backendError } from '../errors.ts';
  * FINISHED: tasks done this round; TASKS: tasks this round; ERROR: a helper that trapped.
  * A call is STRIDE int32 words: its function's arguments (a float32 as its bits), then its KIND.
  */
-const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 14, KIND: 13 };
+const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 13, KIND: 12 };
 
 /**
  * What a call runs, by KIND: a function of the module every thread instantiates
@@ -35,13 +35,14 @@ const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, ST
  * table, so a new kind needs no change there.
  */
 export const POOL_FUNCS = [
-  ['gemm', 'iiiiiiiiiiiii'],
+  ['gemm', 'iiiiiiiiiiii'],
   ['softmaxCausal', 'iiifii'],
   ['softmaxCausalGrad', 'iiiifi'],
   ['gelu', 'iiii'],
   ['geluGrad', 'iiiii'],
   ['exp', 'iii'],
   ['transpose', 'iiiiiii'],
+  ['biasRows', 'iiiii'],
 ] as const;
 type PoolFunc = (typeof POOL_FUNCS)[number][0];
 const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;
@@ -95,11 +96,11 @@ export class GemmPlan {
   }
 
   /** A GemmFn that records a call of the current task instead of running it. */
-  readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate, ranges = 0, bias = 0) => {
+  readonly record: GemmFn = (m, n, k, a, sam, sak, b, sbk, c, scm, accumulate, ranges = 0) => {
     const o = this.next(KIND_OF.gemm);
     const v = this.calls;
     v[o] = m; v[o + 1] = n; v[o + 2] = k; v[o + 3] = a; v[o + 4] = sam; v[o + 5] = sak;
-    v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate; v[o + 11] = ranges; v[o + 12] = bias;
+    v[o + 6] = b; v[o + 7] = sbk; v[o + 8] = c; v[o + 9] = scm; v[o + 10] = accumulate; v[o + 11] = ranges;
   };
 
   /** transpose (gemmModule.ts), recorded. */
@@ -130,7 +131,7 @@ function runCall(ctrl: Int32Array, ctrlF: Float32Array, i: number, fns: ((...arg
   const kind = ctrl[o + LAYOUT.KIND]!;
   if (kind === 0) {
     fns[0]!(ctrl[o]!, ctrl[o + 1]!, ctrl[o + 2]!, ctrl[o + 3]!, ctrl[o + 4]!, ctrl[o + 5]!, ctrl[o + 6]!, ctrl[o + 7]!,
-      ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!, ctrl[o + 12]!);
+      ctrl[o + 8]!, ctrl[o + 9]!, ctrl[o + 10]!, ctrl[o + 11]!);
     return;
   }
   const types = POOL_FUNCS[kind]![1];

@@ -40,7 +40,7 @@ for (;;) {
         const kind = ctrl[o + KIND];
         if (kind === 0) {
           gemm(ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7],
-            ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11], ctrl[o + 12]);
+            ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11]);
         } else {
           const sig = types[kind];
           const args = new Array(sig.length);
