@@ -20,12 +20,11 @@
  * polynomial for e^r (within ~2 ulp of float32 exp), times 2^n built in the exponent bits; inputs
  * below -87.3 (after the max shift) give exactly 0, as float32 exp would underflow them anyway.
  */
-import { F32, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
 
-const f32Bits = (v: number): Bytes => [...new Uint8Array(new Float32Array([v]).buffer)];
-const f32 = (v: number): Bytes => [0x43, ...f32Bits(v)];
-const splat = (v: number): Bytes => [0xfd, ...uleb(0x0c), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v)];
-const simd = (code: number): Bytes => [0xfd, ...uleb(code)];
+const f32 = op.f32Const;
+const splat = op.f32x4Const;
+const simd = op.simd;
 const F32X4_MAX = simd(0xe9);
 const F32X4_GT = simd(0x44);
 /** Pseudo-maximum: b if a < b, else a (no NaN or signed-zero rules: one maxps). */

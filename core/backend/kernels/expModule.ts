@@ -7,7 +7,7 @@
  * A function of the module graft's GEMM threads instantiate (gemmModule.ts), so large tensors are
  * shared out in chunks (kernels/Exp.ts).
  */
-import { F64, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { elementLoops, F64, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
 
 export const EXP_LOG2E = 1.4426950408889634;
 export const EXP_LN2 = 0.6931471805599453;
@@ -18,8 +18,7 @@ export const EXP_LO = -104;
 /** Offset of 2^0 in the table of powers: k runs from -150 (x = LO) to 128 (x = HI). */
 export const EXP_BIAS = 160;
 
-const simd = (code: number): Bytes => [0xfd, ...uleb(code)];
-const f64Bits = (v: number): Bytes => [...new Uint8Array(new Float64Array([v]).buffer)];
+const simd = op.simd;
 /** i8x16.shuffle of two vectors by byte indices (0-15 the first, 16-31 the second). */
 const shuffle = (bytes: number[]): Bytes => [0xfd, ...uleb(0x0d), ...bytes];
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
@@ -32,7 +31,6 @@ function buildExp(): FuncDef {
   const locals: ValType[] = [];
   const local = (t: ValType) => params.length + locals.push(t) - 1;
   const off = local(I32);
-  const end4 = local(I32);
   const end = local(I32);
   const g = op.get;
   const set = op.set;
@@ -41,7 +39,7 @@ function buildExp(): FuncDef {
   function expOf(vec: boolean, v: number, y: number): Bytes {
     const T = vec ? V128 : F64;
     const [j, r, r2, t] = [local(T), local(T), local(T), local(T)];
-    const k = (c: number): Bytes => (vec ? [0xfd, ...uleb(0x0c), ...f64Bits(c), ...f64Bits(c)] : [0x44, ...f64Bits(c)]);
+    const k = vec ? op.f64x2Const : op.f64Const;
     const add = vec ? simd(0xf0) : [0xa0];
     const sub = vec ? simd(0xf1) : [0xa1];
     const mul = vec ? simd(0xf2) : [0xa2];
@@ -94,19 +92,9 @@ function buildExp(): FuncDef {
     ...expOf(false, vs, ys),
     ...at(YP), ...g(ys), ...op.f32DemoteF64, ...op.f32Store(),
   ];
-  const loop = (limit: number, by: number, step: Bytes): Bytes => [
-    ...op.block, ...op.loop,
-    ...g(off), ...g(limit), ...op.i32GeS, ...op.brIf(1),
-    ...step,
-    ...g(off), ...op.i32(by), ...op.i32Add, ...set(off), ...op.br(0),
-    ...op.end, ...op.end,
-  ];
   const body: Bytes = [
     ...g(N), ...op.i32(2), ...op.i32Shl, ...set(end),
-    ...g(N), ...op.i32(-4), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...set(end4),
-    ...op.i32(0), ...set(off),
-    ...loop(end4, 16, vecStep),
-    ...loop(end, 4, scalarStep),
+    ...elementLoops(off, end, [{ elements: 4, body: vecStep }, { elements: 1, body: scalarStep }]),
   ];
   return { name: 'exp', params, locals, body };
 }

@@ -14,16 +14,12 @@
  * it); y is tfjs's Multiply. One pass that reads x and writes s and y, against three kernels that
  * each read and write the whole tensor. geluGrad is the derivative from the forward's s.
  */
-import { F32, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { elementLoops, F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
 
 export const GELU_K1 = Math.fround(0.044715);
 export const GELU_C = Math.fround(Math.sqrt(2 / Math.PI) * 2);
 export const GELU_K3 = Math.fround(3 * 0.044715);
 
-const f32Bits = (v: number): Bytes => [...new Uint8Array(new Float32Array([v]).buffer)];
-const f32Const = (v: number): Bytes => [0x43, ...f32Bits(v)];
-/** v128.const of four copies of float32 v. */
-const splat = (v: number): Bytes => [0xfd, ...uleb(0x0c), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v)];
 
 /** A function over `arrays` flat float32 arrays (byte pointers after n), vector body then scalar tail. */
 function elementwise(arrays: number, step: (vec: boolean, at: (a: number) => Bytes, k: (v: number) => Bytes) => Bytes): { params: ValType[]; locals: ValType[]; body: Bytes } {
@@ -31,23 +27,15 @@ function elementwise(arrays: number, step: (vec: boolean, at: (a: number) => Byt
   const locals: ValType[] = [];
   const local = (t: ValType) => params.length + locals.push(t) - 1;
   const off = local(I32);
-  const end4 = local(I32);
   const end = local(I32);
   const g = op.get;
   const at = (a: number): Bytes => [...g(1 + a), ...g(off), ...op.i32Add];
-  const loop = (limit: number, by: number, vec: boolean): Bytes => [
-    ...op.block, ...op.loop,
-    ...g(off), ...g(limit), ...op.i32GeS, ...op.brIf(1),
-    ...step(vec, at, v => (vec ? [...f32Const(v), ...op.f32x4Splat] : f32Const(v))),
-    ...g(off), ...op.i32(by), ...op.i32Add, ...op.set(off), ...op.br(0),
-    ...op.end, ...op.end,
-  ];
   const body: Bytes = [
     ...g(0), ...op.i32(2), ...op.i32Shl, ...op.set(end),
-    ...g(0), ...op.i32(-4), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...op.set(end4),
-    ...op.i32(0), ...op.set(off),
-    ...loop(end4, 16, true),
-    ...loop(end, 4, false),
+    ...elementLoops(off, end, [
+      { elements: 4, body: step(true, at, op.f32x4Const) },
+      { elements: 1, body: step(false, at, op.f32Const) },
+    ]),
   ];
   return { params, locals, body };
 }
@@ -76,7 +64,7 @@ const SIG = {
   /** 0x1.5d589ep+6 */ denormCutoff: 87.33654022216797,
 };
 
-const simd = (code: number): Bytes => [0xfd, ...uleb(code)];
+const simd = op.simd;
 
 /**
  * gelu(n, x, s, y). Per element (a lane, or the scalar tail with the same operations):
@@ -97,7 +85,6 @@ function buildGelu(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const locals: ValType[] = [];
   const local = (t: ValType) => params.length + locals.push(t) - 1;
   const off = local(I32);
-  const end4 = local(I32);
   const end = local(I32);
   const g = op.get;
   const set = op.set;
@@ -113,7 +100,7 @@ function buildGelu(): { params: ValType[]; locals: ValType[]; body: Bytes } {
     const vars = () => Array.from({ length: lanes }, () => local(T));
     const [x, z, za, n, sc, t, p, e, f] = [vars(), vars(), vars(), vars(), vars(), vars(), vars(), vars(), vars()] as number[][];
     // Vector constants from locals set once before the loops (as XNNPACK keeps them in registers).
-    const k = (v: number): Bytes => (vec ? g(vconst(v)) : f32Const(v));
+    const k = (v: number): Bytes => (vec ? g(vconst(v)) : op.f32Const(v));
     const mul = vec ? op.f32x4Mul : op.f32Mul;
     const add = vec ? op.f32x4Add : op.f32Add;
     const sub = vec ? op.f32x4Sub : op.f32Sub;
@@ -158,23 +145,16 @@ function buildGelu(): { params: ValType[]; locals: ValType[]; body: Bytes } {
     each(u => [...at(YP), ...g(x[u]!), ...g(f[u]!), ...mul, ...store(u)]);
     return out;
   }
-  const loop = (limit: number, by: number, vec: boolean, lanes: number): Bytes => [
-    ...op.block, ...op.loop,
-    ...g(off), ...g(limit), ...op.i32GeS, ...op.brIf(1),
-    ...step(vec, lanes),
-    ...g(off), ...op.i32(by), ...op.i32Add, ...set(off), ...op.br(0),
-    ...op.end, ...op.end,
+  // UNROLL vectors an iteration, then one, then scalars (the steps first: they allocate the constants).
+  const stages = [
+    { elements: 4 * UNROLL, body: step(true, UNROLL) },
+    { elements: 4, body: step(true, 1) },
+    { elements: 1, body: step(false, 1) },
   ];
-  const end16 = local(I32);
-  // UNROLL vectors an iteration, then one, then scalars.
-  const loops = [...loop(end16, 16 * UNROLL, true, UNROLL), ...loop(end4, 16, true, 1), ...loop(end, 4, false, 1)];
   const body: Bytes = [
-    ...[...consts].flatMap(([v, l]) => [...splat(v), ...set(l)]),
+    ...[...consts].flatMap(([v, l]) => [...op.f32x4Const(v), ...set(l)]),
     ...g(N), ...op.i32(2), ...op.i32Shl, ...set(end),
-    ...g(N), ...op.i32(-4), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...set(end4),
-    ...g(N), ...op.i32(-4 * UNROLL), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...set(end16),
-    ...op.i32(0), ...set(off),
-    ...loops,
+    ...elementLoops(off, end, stages),
   ];
   return { params, locals, body };
 }

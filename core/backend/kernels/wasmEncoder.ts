@@ -48,8 +48,19 @@ export const F64 = 0x7c;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
+const f32Bits = (v: number): Bytes => [...new Uint8Array(new Float32Array([v]).buffer)];
+const f64Bits = (v: number): Bytes => [...new Uint8Array(new Float64Array([v]).buffer)];
+
 /** Instructions, each returning its bytes. Memory accesses take a byte offset immediate. */
 export const op = {
+  /** A SIMD instruction (0xfd prefix) by its opcode, for those without a name here. */
+  simd: (code: number): Bytes => [0xfd, ...uleb(code)],
+  f32Const: (v: number): Bytes => [0x43, ...f32Bits(v)],
+  f64Const: (v: number): Bytes => [0x44, ...f64Bits(v)],
+  /** v128.const of four float32 lanes equal to v. */
+  f32x4Const: (v: number): Bytes => [0xfd, ...uleb(0x0c), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v), ...f32Bits(v)],
+  /** v128.const of two float64 lanes equal to v. */
+  f64x2Const: (v: number): Bytes => [0xfd, ...uleb(0x0c), ...f64Bits(v), ...f64Bits(v)],
   get: (i: number): Bytes => [0x20, ...uleb(i)],
   set: (i: number): Bytes => [0x21, ...uleb(i)],
   tee: (i: number): Bytes => [0x22, ...uleb(i)],
@@ -122,4 +133,24 @@ export function encodeModule(funcs: FuncDef[], sharedMemory: boolean): Uint8Arra
     ...section(7, vec(funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(bodies)),
   ]);
+}
+
+/**
+ * The loops of an element-wise function: `off` (an i32 local, bytes) from 0, then for each stage in
+ * order `while (off + 4 * elements <= end) { body; off += 4 * elements }`, `end` (an i32 local)
+ * holding the array's size in bytes. Stages go from wide (unrolled vectors) to one element, so the
+ * last one takes the tail; every element is done by exactly one stage.
+ */
+export function elementLoops(off: number, end: number, stages: { elements: number; body: Bytes }[]): Bytes {
+  const g = op.get;
+  return [
+    ...op.i32(0), ...op.set(off),
+    ...stages.flatMap(({ elements, body }) => [
+      ...op.block, ...op.loop,
+      ...g(off), ...op.i32(4 * elements), ...op.i32Add, ...g(end), ...op.i32GtS, ...op.brIf(1),
+      ...body,
+      ...g(off), ...op.i32(4 * elements), ...op.i32Add, ...op.set(off), ...op.br(0),
+      ...op.end, ...op.end,
+    ]),
+  ];
 }
