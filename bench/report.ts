@@ -6,6 +6,7 @@ import type { CheckpointingRow } from './sections/checkpointing.ts';
 import type { SimdCeiling } from '../core/backend/index.ts';
 import type { ScalingRow } from './sections/scaling.ts';
 import type { TorchSection } from './sections/torchReference.ts';
+import type { TorchTurns } from './sections/torchTurns.ts';
 import type { LongRunResult } from './sections/longRun.ts';
 import type { LossComparison } from './lib/compareLosses.ts';
 import { formatTable } from './lib/formatTable.ts';
@@ -50,6 +51,8 @@ export interface BenchReport {
     /** Rows not measured, with the reason (the time budget). */
     skipped: { impl: string; backend: string; reason: string }[];
     torch: TorchSection | Failed;
+    /** Graft's step and PyTorch's one at a time in turn (sections/torchTurns.ts). */
+    turns: TorchTurns | Failed | Skipped;
     lossCheck: { against: string; comparisons: ({ impl: string; backend: string } & LossComparison)[] } | Skipped;
   };
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
@@ -114,6 +117,12 @@ export function formatReport(rep: BenchReport): string {
   for (const f of t.skipped) out.push(`    ${f.impl}/${f.backend} skipped: ${f.reason}`);
   if (t.torch.status !== 'measured') out.push(`    torch: ${t.torch.status}: ${'reason' in t.torch ? t.torch.reason : t.torch.error}`);
   else if (t.torch.warning) out.push(`    torch: WARNING: ${t.torch.warning}`);
+  const tt = t.turns;
+  if ('status' in tt) out.push(`    taking turns with PyTorch: ${tt.status}: ${'reason' in tt ? tt.reason : tt.error}`);
+  else {
+    out.push(`    taking turns with PyTorch (one step each, ABBA, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
+      `PyTorch ${tt.torchMs.toFixed(1)} ms a step; Graft ${tt.ratio.toFixed(3)}x PyTorch (per-pair median, quartiles ${tt.ratioQuartiles.map((x) => x.toFixed(3)).join('-')})`);
+  }
   if ('status' in t.lossCheck) out.push(`    losses: ${t.lossCheck.reason}`);
   else {
     for (const c of t.lossCheck.comparisons) {

@@ -35,6 +35,7 @@ import { simdCeiling } from '../core/backend/index.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
+import { torchTurns } from './sections/torchTurns.ts';
 import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
 
 /** gpt_torch.py's first losses as its README states them (5 decimals), for when torch is absent. */
@@ -131,6 +132,11 @@ async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<voi
 }
 if (want('throughput')) await throughputRows(main, ['graft', 'bare-tfjs']);
 
+// Graft's step and PyTorch's one at a time in turn: the ratio the VM's drifting speed does not move.
+const turns = torch.status !== 'measured'
+  ? { status: 'skipped' as const, reason: torch.status === 'skipped' ? torch.reason : 'the PyTorch reference failed' }
+  : await attempt(`Graft on ${main} and PyTorch taking turns`, () => torchTurns(q ? 4 : 16, ownThreads ?? 1));
+
 // (c)
 const awd = !want('awd-lstm') ? notAsked : await attempt(`AWD-LSTM on ${main}`, () => awdLstmThroughput(main, { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: q ? 2 : 3, max: 10 }, budget, { run: args.torch }));
 
@@ -226,6 +232,7 @@ const report: BenchReport = {
     failures,
     skipped,
     torch,
+    turns,
     lossCheck: rows.length === 0
       ? { status: 'skipped', reason: 'no row was measured' }
       : {

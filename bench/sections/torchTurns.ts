@@ -1,0 +1,81 @@
+/**
+ * Graft's training step and PyTorch's taking turns (`turns` section): the reference GPT trained
+ * by Graft's trainer in this process and by gpt_torch.py's step in a Python process
+ * (`gpt_torch_turns.py`), one step each in turn, ABBA, never at once. On a shared VM whose speed
+ * drifts by ±10-35 % within minutes, two runs a minute apart (the throughput section's rows and
+ * its PyTorch run) can land in different phases; steps that alternate see the same machine, so
+ * the per-pair ratio of their times is what the machine's phase does not move.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { REFERENCE_CONFIG } from '../config.ts';
+import { graftGptTrainer } from '../graftGpt.ts';
+import { median, quantile } from '../lib/stats.ts';
+import { graftSteps } from '../measure.ts';
+import { StepProbe } from '../plugins/StepProbe.ts';
+import { PYTHON, torchScriptPath } from './torchReference.ts';
+
+const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_turns.py');
+
+export interface TorchTurns {
+  /** Steps of each side (after 2 warm-up steps each). */
+  pairs: number;
+  /** Threads of Graft's backend (the bench process's) and PyTorch's. */
+  graftThreads: number;
+  torchThreads: number;
+  /** Median step of each side, ms. */
+  graftMs: number;
+  torchMs: number;
+  /** Graft's speed over PyTorch's (torch step / graft step) per pair: median and quartiles. */
+  ratio: number;
+  ratioQuartiles: [number, number];
+}
+
+export async function torchTurns(pairs: number, graftThreads: number, torchThreads = 2): Promise<TorchTurns> {
+  const script = torchScriptPath();
+  if (!existsSync(script)) throw new Error(`reference script not found at ${script} (set GRAFT_TORCH_BENCH)`);
+  const py = spawn(PYTHON, [DRIVER, '--script', script, '--threads', String(torchThreads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  py.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`gpt_torch_turns.py ended: ${stderr.trim().split('\n').pop() ?? ''}`);
+    return r.value;
+  };
+  const probe = new StepProbe({ maxLosses: 4 });
+  const trainer = graftGptTrainer(REFERENCE_CONFIG, [probe]);
+  try {
+    await trainer.setup();
+    await graftSteps(trainer, probe, 2);
+    if ((await nextLine()) !== 'ready') throw new Error('gpt_torch_turns.py did not start');
+    const graft: number[] = [];
+    const torch: number[] = [];
+    const torchStep = async (): Promise<number> => {
+      py.stdin.write('step\n');
+      return Number(await nextLine());
+    };
+    const graftStep = async (): Promise<number> => (await graftSteps(trainer, probe, 1)).wall[0]!;
+    for (let i = 0; i < pairs; i++) {
+      // ABBA: which side goes first alternates, so neither always follows the other.
+      if (i % 2 === 0) {
+        graft.push(await graftStep());
+        torch.push(await torchStep());
+      } else {
+        torch.push(await torchStep());
+        graft.push(await graftStep());
+      }
+    }
+    const ratios = graft.map((g, i) => torch[i]! / g);
+    return {
+      pairs, graftThreads, torchThreads, graftMs: median(graft), torchMs: median(torch),
+      ratio: median(ratios), ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
+    };
+  } finally {
+    trainer.dispose();
+    py.stdin.end('exit\n');
+  }
+}
