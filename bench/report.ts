@@ -120,7 +120,7 @@ export function formatReport(rep: BenchReport): string {
   const tt = t.turns;
   if ('status' in tt) out.push(`    taking turns with PyTorch: ${tt.status}: ${'reason' in tt ? tt.reason : tt.error}`);
   else {
-    out.push(`    taking turns with PyTorch (one step each, ABBA, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
+    out.push(`    taking turns with PyTorch (ABBA, the second step of each turn timed, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
       `PyTorch ${tt.torchMs.toFixed(1)} ms a step; Graft ${tt.ratio.toFixed(3)}x PyTorch (per-pair median, quartiles ${tt.ratioQuartiles.map((x) => x.toFixed(3)).join('-')})`);
   }
   if ('status' in t.lossCheck) out.push(`    losses: ${t.lossCheck.reason}`);

@@ -1,10 +1,13 @@
 /**
  * Graft's training step and PyTorch's taking turns (`turns` section): the reference GPT trained
  * by Graft's trainer in this process and by gpt_torch.py's step in a Python process
- * (`gpt_torch_turns.py`), one step each in turn, ABBA, never at once. On a shared VM whose speed
- * drifts by ±10-35 % within minutes, two runs a minute apart (the throughput section's rows and
- * its PyTorch run) can land in different phases; steps that alternate see the same machine, so
- * the per-pair ratio of their times is what the machine's phase does not move.
+ * (`gpt_torch_turns.py`), taking turns, ABBA, never at once. On a shared VM whose speed drifts by
+ * ±10-35 % within minutes, two runs a minute apart (the throughput section's rows and its PyTorch
+ * run) can land in different phases; turns see the same machine, so the per-pair ratio of their
+ * times is what the machine's phase does not move. A turn is two steps and only the second is
+ * timed: the first pays for waking the side's threads (PyTorch's OpenMP pool sleeps after the
+ * other side's turn; measured on the first step of a turn, up to ~15 % slower), which a training
+ * loop never does.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,7 +24,7 @@ import { PYTHON, torchScriptPath } from './torchReference.ts';
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_turns.py');
 
 export interface TorchTurns {
-  /** Steps of each side (after 2 warm-up steps each). */
+  /** Turns of each side (after 2 warm-up steps each); a turn is two steps, the second timed. */
   pairs: number;
   /** Threads of Graft's backend (the bench process's) and PyTorch's. */
   graftThreads: number;
@@ -55,10 +58,11 @@ export async function torchTurns(pairs: number, graftThreads: number, torchThrea
     const graft: number[] = [];
     const torch: number[] = [];
     const torchStep = async (): Promise<number> => {
-      py.stdin.write('step\n');
+      py.stdin.write('step\nstep\n');
+      await nextLine();
       return Number(await nextLine());
     };
-    const graftStep = async (): Promise<number> => (await graftSteps(trainer, probe, 1)).wall[0]!;
+    const graftStep = async (): Promise<number> => (await graftSteps(trainer, probe, 2)).wall[1]!;
     for (let i = 0; i < pairs; i++) {
       // ABBA: which side goes first alternates, so neither always follows the other.
       if (i % 2 === 0) {
