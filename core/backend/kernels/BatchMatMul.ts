@@ -119,9 +119,9 @@ function broadcastBatchIndices(outer: number[], outerA: number[], outerB: number
 
 /**
  * out = a x b (+ bias broadcast over rows) on the GEMM, for float32 a and b on wasm. `bias`, when
- * given, has n elements (shape [n] or [1, ..., 1, n]): every output's running sum starts from its
- * bias and the products accumulate onto it, which is XNNPACK's order for a fused bias
- * (bit-identical results).
+ * given, has n elements (shape [n] or [1, ..., 1, n]): the output starts as bias rows (`biasRows`,
+ * written by the task that computes those rows) and the products accumulate onto it, which is
+ * XNNPACK's order for a fused bias (bit-identical results).
  */
 export function matMulOnGemm(
   backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,

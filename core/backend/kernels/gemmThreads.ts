@@ -45,6 +45,8 @@ export const POOL_FUNCS = [
   ['biasRows', 'iiiii'],
 ] as const;
 type PoolFunc = (typeof POOL_FUNCS)[number][0];
+// A call's arguments must fit before its KIND word.
+for (const [name, types] of POOL_FUNCS) if (types.length > LAYOUT.KIND) throw backendError(`graft pool: ${name} takes more than ${LAYOUT.KIND} arguments`);
 const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;
 
 /** Tasks and calls per round; longer plans run in several rounds. */
@@ -88,6 +90,7 @@ export class GemmPlan {
   call(name: PoolFunc, ...args: number[]): void {
     const kind = KIND_OF[name];
     const types = POOL_FUNCS[kind]![1];
+    if (args.length !== types.length) throw backendError(`graft pool: ${name} takes ${types.length} arguments, got ${args.length}`);
     const o = this.next(kind);
     for (let i = 0; i < types.length; i++) {
       if (types[i] === 'f') this.callsF32[o + i] = args[i]!;
