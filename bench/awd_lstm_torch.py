@@ -20,11 +20,12 @@ Prints one JSON line (gpt_torch.py's fields), plus loss_eval0: the next-token cr
 training batch 0 at the initial weights with dropout off and no AR/TAR, which Graft's bench
 computes too (same weights, data and model math: equal to float32 rounding).
 """
-import argparse, importlib.util, json, os, resource, statistics, time
+import argparse, json, os, resource, statistics, time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch_reference import load_reference
 
 
 def read_safetensors(path):
@@ -64,9 +65,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
-    spec = importlib.util.spec_from_file_location("gpt_torch", args.script)
-    ref = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ref)
+    ref = load_reference(args.script)
     ref.T, ref.B, ref.V = args.bptt, args.batch, args.vocab
     toks = ref.make_data()
 

@@ -8,9 +8,10 @@ size; the prompt is (7 i + 3) mod V for i < --prompt, as bench/sections/generati
 tokens up to the context length, one at a time against cached keys and values. Prints one JSON
 line: tokens/s of the generated tokens (best of --repeats) and the ids.
 """
-import argparse, importlib.util, json, math, time
+import argparse, json, math, time
 import torch
 import torch.nn.functional as F
+from torch_reference import load_reference
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--script", required=True)
@@ -18,9 +19,7 @@ ap.add_argument("--prompt", type=int, default=16)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--repeats", type=int, default=2)
 args = ap.parse_args()
-spec = importlib.util.spec_from_file_location("gpt_torch", args.script)
-ref = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ref)
+ref = load_reference(args.script)
 torch.set_num_threads(args.threads)
 V, T, C, L, H = ref.V, ref.T, ref.C, ref.L, ref.H
 D = C // H

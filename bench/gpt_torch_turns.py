@@ -8,16 +8,15 @@ Loads the reference script as a module and runs its training step (its data, ini
 model, loss and AdamW, as its main() does) after each line "step" on stdin, printing the step's
 milliseconds; "exit" ends it. Prints "ready" after the warm-up steps.
 """
-import argparse, importlib.util, sys, time
+import argparse, sys, time
+from torch_reference import load_reference
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--script", required=True)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--warmup", type=int, default=2)
 args = ap.parse_args()
-spec = importlib.util.spec_from_file_location("gpt_torch", args.script)
-ref = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ref)
+ref = load_reference(args.script)
 torch = ref.torch
 torch.set_num_threads(args.threads)
 
