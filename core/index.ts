@@ -67,7 +67,7 @@ export {
   type RoleName,
 } from './plugin/roles.ts';
 
-export { batchCounts, disposeBatch, type Batch, type BatchCounts, type Outputs, type Split } from './data/Batch.ts';
+export { batchCounts, disposeBatch, withOutput, type Batch, type BatchCounts, type Outputs, type Split } from './data/Batch.ts';
 export type { Tokenizer, SpecialToken } from './data/Tokenizer.ts';
 export { Interceptors } from './model/Interceptors.ts';
 

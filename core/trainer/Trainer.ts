@@ -380,7 +380,7 @@ export class Trainer implements TrainerApi {
             const next = tf.tidy(() => {
               const outputs = this.forward(batch, false);
               const loss = objective.loss(outputs, batch, this.evalCtx);
-              const bctx: EvalBatchContext = { ...ctx, batch, outputs, loss };
+              const bctx: EvalBatchContext = Object.assign({}, ctx, { batch, outputs, loss });
               this.hooks.evalBatch.call(bctx);
               return tf.add(total, tf.mul(loss, w)) as tf.Scalar;
             });

@@ -18,6 +18,7 @@ import {
   type TrainerApi,
   type PluginMeta,
   scaledDropout,
+  withOutput,
 } from '../../../core/index.ts';
 import { batchMoments, batchNormalize, updateRunningStats } from './batchNorm1d.ts';
 import { concatPooling, POOLINGS, type Pooling } from './concatPooling.ts';
@@ -104,7 +105,7 @@ export class ClassifierHead implements HeadPlugin {
       x = dense(params, `${p}.linear`, x, training);
       if (k < blocks - 1) x = tf.relu(x);
     }
-    return { ...outputs, logits: x };
+    return withOutput(outputs, 'logits', x);
   }
 
   private batchNorm(params: ParameterStore, p: string, x: tf.Tensor, training: boolean): tf.Tensor {

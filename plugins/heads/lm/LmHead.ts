@@ -14,6 +14,7 @@ import {
   type TrainerApi,
   type PluginMeta,
   type OptionSchema,
+  withOutput,
 } from '../../../core/index.ts';
 import type * as tf from '@tensorflow/tfjs-core';
 import { lmLogits } from './lmLogits.ts';
@@ -86,7 +87,7 @@ export class LmHead implements HeadPlugin {
     const logits = o.tied
       ? lmLogits(features, params.read(o.embedding, training) as tf.Tensor2D, true)
       : lmLogits(features, params.read(KERNEL, training) as tf.Tensor2D, false, o.bias ? params.read(BIAS, training) : undefined);
-    return { ...outputs, logits };
+    return withOutput(outputs, 'logits', logits);
   }
 
   layerGroups(): ParamPattern[] {

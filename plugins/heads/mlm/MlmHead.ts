@@ -13,6 +13,7 @@ import {
   type PluginMeta,
   type ResolvedOptions,
   type TrainerApi,
+  withOutput,
 } from '../../../core/index.ts';
 import { MLM_PARAMS, mlmLogits } from './mlmLogits.ts';
 import { MLM_HEAD_OPTIONS, type MlmHeadOptions } from './options.ts';
@@ -72,7 +73,7 @@ export class MlmHead implements HeadPlugin {
         received: `[${features.shape}]`,
       });
     }
-    return { ...outputs, logits: mlmLogits(ctx.params, features, this.options.embedding, ctx.training, this.options.layerNormEps) };
+    return withOutput(outputs, 'logits', mlmLogits(ctx.params, features, this.options.embedding, ctx.training, this.options.layerNormEps));
   }
 
   layerGroups(): ParamPattern[] {

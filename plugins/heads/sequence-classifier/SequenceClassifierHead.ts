@@ -16,6 +16,7 @@ import {
   type PluginMeta,
   type ResolvedOptions,
   type TrainerApi,
+  withOutput,
 } from '../../../core/index.ts';
 import { SEQUENCE_CLASSIFIER_OPTIONS, type SequenceClassifierHeadOptionsInput } from './options.ts';
 import { classifierSizes } from '../shared/classifierSizes.ts';
@@ -97,7 +98,7 @@ export class SequenceClassifierHead implements HeadPlugin {
       x = ACTIVATIONS[o.activation](dense(params, `${PREFIX}.hidden.${k}`, dropout(x, o.dropout, training, rng), training));
     }
     const logits = dense(params, `${PREFIX}.out`, dropout(x, o.dropout, training, rng), training);
-    return { ...outputs, logits };
+    return withOutput(outputs, 'logits', logits);
   }
 
   layerGroups(): ParamPattern[] {

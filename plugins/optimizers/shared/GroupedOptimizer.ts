@@ -181,21 +181,26 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
         t,
       };
       const slotVars = this.slotsOf(name, entry.variable);
-      const apply = () => {
-        const out = this.update(entry.variable, grad, slotVars, hp);
-        entry.variable.assign(out.param);
-        slotVars.forEach((s, i) => s.assign(out.slots[i]!));
-        return out;
-      };
       // No scope per parameter when the update leaves nothing behind (a few microseconds each, a
       // visible share of a small model's step): only its outputs, once assigned, are freed.
-      if (this.updateFreesItsTemporaries) {
-        const out = apply();
-        tf.dispose([out.param, ...out.slots]);
-      } else {
-        tf.tidy(() => void apply());
-      }
+      if (this.updateFreesItsTemporaries) this.assignUpdate(entry.variable, grad, slotVars, hp, true);
+      else tf.tidy(() => this.assignUpdate(entry.variable, grad, slotVars, hp, false));
       this.steps.set(name, t);
+    }
+  }
+
+  /**
+   * One parameter's update assigned to it and its slots; `free`: dispose the update's outputs
+   * (no scope around it). A method, not a closure made per parameter: under tsx (esbuild's
+   * keepNames) every named closure costs a defineProperty, ~0.4 µs, 16 times a step of a small GPT.
+   */
+  private assignUpdate(param: tf.Variable, grad: tf.Tensor, slotVars: tf.Variable[], hp: ParamHyper, free: boolean): void {
+    const out = this.update(param, grad, slotVars, hp);
+    param.assign(out.param);
+    for (let i = 0; i < slotVars.length; i++) slotVars[i]!.assign(out.slots[i]!);
+    if (free) {
+      out.param.dispose();
+      for (const s of out.slots) s.dispose();
     }
   }
 
