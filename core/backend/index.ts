@@ -37,3 +37,4 @@ export {
   type SkippedBackend,
 } from './types.ts';
 export { simdCeiling, type SimdCeiling } from './simdCeiling.ts';
+export { readScalar } from './readScalar.ts';
