@@ -57,7 +57,14 @@ if (process.argv[2] === '--only' && process.argv[3] === 'token-shards') {
   await new Promise<void>((done) => process.stdout.write(`${out}\n`, () => done()));
   process.exit(0);
 }
-const args = parseArgs(process.argv.slice(2));
+let args: ReturnType<typeof parseArgs>;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  // A usage error: the message, no stack, exit 2.
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(2);
+}
 const q = args.quick;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const t0 = performance.now();

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { parseArgs, processWasmThreads, benchThreads } from '../../bench/lib/parseArgs.ts';
 
 test('defaults: every backend, torch on, short run', (t) => {
@@ -45,4 +46,12 @@ test('--only picks sections; naming scaling or long turns them on; unknown names
   t.false(parseArgs(['--only', 'checkpointing']).scaling);
   t.throws(() => parseArgs(['--only', 'awd-lstm,gpu']), { message: /--only needs sections from overhead, throughput, awd-lstm, generation, scaling, checkpointing, long; unknown: gpu/ });
   t.throws(() => parseArgs(['--only']), { message: /--only needs sections/ });
+});
+
+test('npm run bench with a bad argument: the message on stderr, no stack trace, exit 2, no report', (t) => {
+  const r = spawnSync(process.execPath, ['--import=tsx', 'bench/run.ts', '--only', 'hook-overhead'], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 2);
+  t.is(r.stdout, '');
+  t.regex(r.stderr, /^bench: --only needs sections from overhead, .*unknown: hook-overhead/);
+  t.notRegex(r.stderr, /\n\s+at /);
 });
