@@ -34,7 +34,7 @@ export class BareGptLoop {
     this.m = zeros();
     this.v = zeros();
     this.mask = causalMask(c.contextLength);
-    this.ctx = { training: true, params: this.params, rng: new Rng(0), intercept: (_name, x) => x };
+    this.ctx = { training: true, params: this.params, rng: new Rng(0), intercept: (_name, x) => x, intercepts: () => false };
   }
 
   /** One training step on `batch` (disposed here); returns the loss, which the caller disposes. */

@@ -19,14 +19,23 @@ export class Interceptors {
     return this.list.length === 0;
   }
 
+  /** Whether any interceptor matches `name`. */
+  has(name: string): boolean {
+    return this.list.length > 0 && this.fnsFor(name).length > 0;
+  }
+
   apply(name: string, x: tf.Tensor, training: boolean): tf.Tensor {
     if (this.list.length === 0) return x;
+    for (const fn of this.fnsFor(name)) x = fn(x, { name, training });
+    return x;
+  }
+
+  private fnsFor(name: string): OutputInterceptor[] {
     let fns = this.cache.get(name);
     if (!fns) {
       fns = this.list.filter((i) => i.re.test(name)).map((i) => i.fn);
       this.cache.set(name, fns);
     }
-    for (const fn of fns) x = fn(x, { name, training });
-    return x;
+    return fns;
   }
 }

@@ -99,7 +99,10 @@ export function checkpoint(name: string, ctx: ForwardContext, segment: Checkpoin
 function replayContext(ctx: ForwardContext, rngState: number): ForwardContext {
   const rng = new Rng(0);
   rng.setState(rngState);
-  return { training: ctx.training, params: ctx.params, rng, intercept: (n, x) => ctx.intercept(n, x) };
+  const intercepts = ctx.intercepts;
+  const replay: ForwardContext = { training: ctx.training, params: ctx.params, rng, intercept: (n, x) => ctx.intercept(n, x) };
+  if (intercepts) replay.intercepts = (n) => intercepts.call(ctx, n);
+  return replay;
 }
 
 /**

@@ -16,6 +16,12 @@ export interface ForwardContext {
   readonly params: ParameterStore;
   readonly rng: Rng;
   intercept(name: string, x: tf.Tensor): tf.Tensor;
+  /**
+   * Whether an interceptor is registered for `name` (false: `intercept(name, x)` returns x). A
+   * model may skip work it does only for interceptors, e.g. reshaping an output to the shape the
+   * interceptor contract names; undefined means unknown, so intercept as always.
+   */
+  intercepts?(name: string): boolean;
 }
 
 /**

@@ -128,6 +128,7 @@ export class Trainer implements TrainerApi {
       params: this.params,
       rng: this.dropoutRng,
       intercept: (name, x) => interceptors.apply(name, x, training),
+      intercepts: (name) => interceptors.has(name),
     };
   }
 

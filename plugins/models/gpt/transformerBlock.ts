@@ -28,7 +28,12 @@ export function transformerBlock(
   return tf.add(x1, m2) as tf.Tensor2D;
 }
 
-/** Show a branch output to interceptors as [B, T, D]; reshapes share data, so this costs nothing. */
+/**
+ * Show a branch output to interceptors as [B, T, D]. The reshapes share data, but each is a
+ * kernel call, a saved clone and a gradient reshape (12 kernel calls a block a training step), so
+ * they are made only when an interceptor is registered for `name`.
+ */
 function branch(ctx: ForwardContext, name: string, y: tf.Tensor, B: number, T: number, D: number): tf.Tensor {
+  if (ctx.intercepts?.(name) === false) return y;
   return tf.reshape(ctx.intercept(name, tf.reshape(y, [B, T, D])), [B * T, D]);
 }

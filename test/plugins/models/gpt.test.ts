@@ -222,6 +222,51 @@ test('block outputs go through interceptors named backbone.blocks.{i}.attn / .ml
   plain.dispose();
 });
 
+test('only intercepted branches are reshaped to [B,T,D]: one interceptor, its branch alone; none, no branch reshapes; same logits', async (t) => {
+  const seen: string[] = [];
+  const one: GraftPlugin = {
+    meta: { name: 'adapter:one', kind: 'adapter' },
+    apply(tr) {
+      tr.interceptOutput('adapter:one', 'backbone.blocks.1.attn', (x, info) => {
+        seen.push(`${info.name} [${x.shape}]`);
+        return x;
+      });
+    },
+  };
+  const { trainer } = build({}, [one]);
+  const { trainer: plain } = build();
+  await trainer.setup();
+  await plain.setup();
+  const ctx = trainer.forwardContext(false);
+  t.true(ctx.intercepts!('backbone.blocks.1.attn'));
+  t.false(ctx.intercepts!('backbone.blocks.0.attn'));
+  t.false(plain.forwardContext(true).intercepts!('backbone.blocks.1.attn'));
+  // Reshape kernels of a forward pass: the plain model's are those of the embedding, the head and
+  // the features, none for its four branches; an identity interceptor on one branch adds that
+  // branch's two.
+  const reshapes = (tr: Trainer): number => {
+    const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+    const original = engine.runKernel;
+    let n = 0;
+    engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
+      if (name === 'Reshape') n++;
+      return original.call(this, name, ...rest);
+    };
+    try {
+      forwardLogits(tr, [[1, 2, 3]]);
+    } finally {
+      engine.runKernel = original;
+    }
+    return n;
+  };
+  const base = reshapes(plain);
+  t.is(reshapes(trainer), base + 2);
+  t.deepEqual(seen, ['backbone.blocks.1.attn [1,3,8]']);
+  t.deepEqual(forwardLogits(trainer, [[1, 2, 3]]), forwardLogits(plain, [[1, 2, 3]]));
+  trainer.dispose();
+  plain.dispose();
+});
+
 test('weights are read through params.read, so parameter transforms apply', async (t) => {
   const { trainer } = build();
   await trainer.setup();
