@@ -10,29 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul } from '@tensorflow/tfjs-core';
 import { denseMatMul, registerGraftKernels } from '../../../core/backend/index.ts';
 import { initBackends, liveCounts, prng, randomValues } from './helpers.ts';
+import { kernelsRunBy } from '../../helpers/kernelsRun.ts';
 
 test.before(async () => {
   await initBackends();
   registerGraftKernels('wasm', { fastKernels: true });
   await tf.setBackend('wasm');
 });
-
-/** Kernel names run by `f`, in order. */
-function kernelsOf(f: () => void): string[] {
-  const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
-  const original = engine.runKernel;
-  const names: string[] = [];
-  engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
-    names.push(name);
-    return original.call(this, name, ...rest);
-  };
-  try {
-    f();
-  } finally {
-    engine.runKernel = original;
-  }
-  return names;
-}
 
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
 
@@ -65,7 +49,7 @@ test.serial('a training step of a dense layer: 8 or more kernel calls fewer than
   const x = tf.variable(tf.tensor2d(randomValues(rand, 32 * 16), [32, 16]));
   const w = tf.variable(tf.tensor2d(randomValues(rand, 16 * 8), [16, 8]));
   const b = tf.variable(tf.tensor1d(randomValues(rand, 8)));
-  const step = (vars: tf.Variable[], dense: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor) => tf.Tensor) => kernelsOf(() => {
+  const step = (vars: tf.Variable[], dense: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor) => tf.Tensor) => kernelsRunBy(() => {
     const { value, grads } = tf.variableGrads(() => tf.sum(dense(x, w, b)) as tf.Scalar, vars);
     tf.dispose([value, ...Object.values(grads)]);
   });

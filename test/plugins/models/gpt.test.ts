@@ -6,6 +6,7 @@ import { GptModel, gptParameterCount, type GptOptions } from '../../../plugins/m
 import { LmHead } from '../../../plugins/heads/index.ts';
 import { NextTokenObjective } from '../../../plugins/objectives/index.ts';
 import { ToyDataset, ToySgd } from '../../helpers/toy.ts';
+import { kernelsRunBy } from '../../helpers/kernelsRun.ts';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -244,21 +245,7 @@ test('only intercepted branches are reshaped to [B,T,D]: one interceptor, its br
   // Reshape kernels of a forward pass: the plain model's are those of the embedding, the head and
   // the features, none for its four branches; an identity interceptor on one branch adds that
   // branch's two.
-  const reshapes = (tr: Trainer): number => {
-    const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
-    const original = engine.runKernel;
-    let n = 0;
-    engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
-      if (name === 'Reshape') n++;
-      return original.call(this, name, ...rest);
-    };
-    try {
-      forwardLogits(tr, [[1, 2, 3]]);
-    } finally {
-      engine.runKernel = original;
-    }
-    return n;
-  };
+  const reshapes = (tr: Trainer): number => kernelsRunBy(() => forwardLogits(tr, [[1, 2, 3]])).filter((k) => k === 'Reshape').length;
   const base = reshapes(plain);
   t.is(reshapes(trainer), base + 2);
   t.deepEqual(seen, ['backbone.blocks.1.attn [1,3,8]']);
