@@ -51,6 +51,21 @@ test.serial('replaced batches, outputs, losses and gradients are freed by the tr
   tr.dispose();
 });
 
+test('transformBatch: with no tap the trainer skips the call, but a hook interceptor still sees every step; with a tap, every step calls it', async (t) => {
+  const calls: number[] = [];
+  const tr = trainer([]);
+  tr.hooks.transformBatch.intercept({ call: () => void calls.push(tr.state.step) });
+  await tr.fit();
+  t.deepEqual(calls, [0, 1, 2]);
+  let tapped = 0;
+  const counting: GraftPlugin = { meta: { name: 'callback:count', kind: 'callback' }, apply: (api) => api.tap('transformBatch', counting, (b) => (tapped++, b)) };
+  const tr2 = trainer([counting]);
+  await tr2.fit();
+  t.is(tapped, 3);
+  tr.dispose();
+  tr2.dispose();
+});
+
 test('state.step: the optimizer hooks see the old step, afterStep the new one; a skipped update keeps it and still runs afterOptimizerStep; a cancelled step runs neither', async (t) => {
   const log: string[] = [];
   let optimizerCalls = 0;
