@@ -13,7 +13,7 @@
  *
  * Four elements at a time with f32x4 (IEEE-exact like the scalar ops), the tail one at a time.
  */
-import { encodeModule, F32, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { encodeModule, F32, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
 import { perMemory } from './moduleOnMemory.ts';
 
 const P = { n: 0, p: 1, g: 2, m: 3, v: 4, po: 5, mo: 6, vo: 7, b1: 8, c1: 9, b2: 10, c2: 11, bc1: 12, bc2: 13, eps: 14, wd: 15, lr: 16 };
@@ -21,8 +21,7 @@ const PARAMS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32
 const SCALARS = ['b1', 'c1', 'b2', 'c2', 'bc1', 'bc2', 'eps', 'wd', 'lr'] as const;
 
 function buildAdamw(decay: boolean): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const locals: ValType[] = [];
-  const local = (t: ValType) => PARAMS.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(PARAMS);
   const off = local(I32);
   const end4 = local(I32);
   const end = local(I32);

@@ -20,7 +20,7 @@
  * polynomial for e^r (within ~2 ulp of float32 exp), times 2^n built in the exponent bits; inputs
  * below -87.3 (after the max shift) give exactly 0, as float32 exp would underflow them anyway.
  */
-import { F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { F32, I32, op, V128, type Bytes, type FuncDef, type ValType, localsAfter } from './wasmEncoder.ts';
 
 const f32 = op.f32Const;
 const splat = op.f32x4Const;
@@ -127,8 +127,7 @@ interface RowVars {
  */
 function rowLoop(params: ValType[], zeroed: number[], row: (v: RowVars, local: (t: ValType) => number) => Bytes): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const [heads, T] = [0, 1];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const g = op.get;
   const v: RowVars = { base: local(I32), i: local(I32), j: local(I32), end4: local(I32) };
   const h = local(I32);

@@ -7,7 +7,7 @@
  * A function of the module graft's GEMM threads instantiate (gemmModule.ts), so large tensors are
  * shared out in chunks (kernels/Exp.ts).
  */
-import { elementLoops, F64, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { elementLoops, F64, I32, op, uleb, V128, type Bytes, type FuncDef, type ValType, localsAfter } from './wasmEncoder.ts';
 
 export const EXP_LOG2E = 1.4426950408889634;
 export const EXP_LN2 = 0.6931471805599453;
@@ -28,8 +28,7 @@ const POW2_MAGIC = 2 ** 52 + 1023 - EXP_BIAS;
 function buildExp(): FuncDef {
   const params: ValType[] = [I32, I32, I32];
   const [N, XP, YP] = [0, 1, 2];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const off = local(I32);
   const end = local(I32);
   const g = op.get;

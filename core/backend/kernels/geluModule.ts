@@ -14,7 +14,7 @@
  * it); y is tfjs's Multiply. One pass that reads x and writes s and y, against three kernels that
  * each read and write the whole tensor. geluGrad is the derivative from the forward's s.
  */
-import { elementLoops, F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { elementLoops, F32, I32, op, V128, type Bytes, type FuncDef, type ValType, localsAfter } from './wasmEncoder.ts';
 
 export const GELU_K1 = Math.fround(0.044715);
 export const GELU_C = Math.fround(Math.sqrt(2 / Math.PI) * 2);
@@ -24,8 +24,7 @@ export const GELU_K3 = Math.fround(3 * 0.044715);
 /** A function over `arrays` flat float32 arrays (byte pointers after n), vector body then scalar tail. */
 function elementwise(arrays: number, step: (vec: boolean, at: (a: number) => Bytes, k: (v: number) => Bytes) => Bytes): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const params: ValType[] = [I32, ...new Array<ValType>(arrays).fill(I32)];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const off = local(I32);
   const end = local(I32);
   const g = op.get;
@@ -82,8 +81,7 @@ const UNROLL = 8;
 function buildGelu(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const params: ValType[] = [I32, I32, I32, I32];
   const [N, XP, SP, YP] = [0, 1, 2, 3];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const off = local(I32);
   const end = local(I32);
   const g = op.get;

@@ -26,7 +26,7 @@
  * then 1 at a time (scalar). Measured 17-25 GFLOP/s here, L1-resident or blocked; 6x8, 4x12, 5x8,
  * 3x12 and 2x16 tiles were within 10% of it, 8x4 30% slower (`GemmTiling` keeps them measurable).
  */
-import { encodeModule, F32, I32, op, V128, type Bytes, type FuncDef, type ValType } from './wasmEncoder.ts';
+import { encodeModule, F32, I32, op, V128, type Bytes, type FuncDef, type ValType, localsAfter } from './wasmEncoder.ts';
 import { perMemory, instantiateOn } from './moduleOnMemory.ts';
 import { relaxedSimd } from './relaxedSimd.ts';
 import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
@@ -47,8 +47,7 @@ export interface GemmTiling {
 }
 
 function buildGemm({ mr: MR, nvec: NV, fma = false }: GemmTiling): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const locals: ValType[] = [];
-  const local = (t: ValType) => PARAMS.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(PARAMS);
   const n0 = local(I32);
   const m0 = local(I32);
   const kk = local(I32);
@@ -175,8 +174,7 @@ export function defaultTiling(): GemmTiling {
 function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32];
   const [batch, rows, cols, src, dst, dstStride, srcStride] = [0, 1, 2, 3, 4, 5, 6];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const r = local(I32);
   const c = local(I32);
   const sp = local(I32);
@@ -251,8 +249,7 @@ function buildTranspose(): { params: ValType[]; locals: ValType[]; body: Bytes }
 function buildRowRanges(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const params: ValType[] = [I32, I32, I32, I32, I32, I32];
   const [M, K, a, sam, sak, out] = [0, 1, 2, 3, 4, 5];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const m = local(I32);
   const row = local(I32);
   const lo = local(I32);
@@ -315,8 +312,7 @@ function buildAllFinite(): { params: ValType[]; locals: ValType[]; body: Bytes; 
 function buildBiasRows(): FuncDef {
   const params: ValType[] = [I32, I32, I32, I32, I32];
   const [rows, n, bias, c, scm] = [0, 1, 2, 3, 4];
-  const locals: ValType[] = [];
-  const local = (t: ValType) => params.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(params);
   const r = local(I32);
   const j = local(I32);
   const end4 = local(I32);

@@ -14,7 +14,7 @@
  * [tokens, width] tensor with an output allocated. Row sums are float64 (widened f32x4 lanes),
  * so results differ from the ops path by float32 rounding (tested against it and float64).
  */
-import { encodeModule, F32, F64, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { encodeModule, F32, F64, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
 import { perMemory } from './moduleOnMemory.ts';
 
 const f64ConvertI32S: Bytes = [0xb7];
@@ -24,15 +24,6 @@ const f64x2ExtractLane = (lane: number): Bytes => [0xfd, 0x21, lane];
 const f32One: Bytes = [0x43, ...new Uint8Array(new Float32Array([1]).buffer)];
 const g = op.get;
 const set = op.set;
-
-/** Builds a function body with named locals after `params`. */
-class Fn {
-  readonly locals: ValType[] = [];
-  constructor(readonly params: ValType[]) {}
-  local(t: ValType): number {
-    return this.params.length + this.locals.push(t) - 1;
-  }
-}
 
 /** while (get(counter) < limit) { body; counter += step } (signed compare). */
 function whileLt(counter: number, limit: Bytes, step: number, body: Bytes): Bytes {
@@ -77,7 +68,8 @@ function rowAddressing(ro: number, j: number): { at: (base: number) => Bytes; co
 
 function buildForward(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const P = { rows: 0, d: 1, x: 2, gamma: 3, beta: 4, y: 5, xhat: 6, rstd: 7, eps: 8 };
-  const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, F32]);
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, F32];
+  const f = localsAfter(params);
   const r = f.local(I32);
   const ro = f.local(I32); // byte offset of the row
   const j = f.local(I32); // byte offset in the row
@@ -139,13 +131,14 @@ function buildForward(): { params: ValType[]; locals: ValType[]; body: Bytes } {
       ...g(ro), ...g(end), ...op.i32Add, ...set(ro),
     ]),
   ];
-  return { params: f.params, locals: f.locals, body };
+  return { params, locals: f.locals, body };
 }
 
 
 function buildBackward(): { params: ValType[]; locals: ValType[]; body: Bytes } {
   const P = { rows: 0, d: 1, dy: 2, xhat: 3, rstd: 4, gamma: 5, dx: 6, dgamma: 7, dbeta: 8, acc: 9 };
-  const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  const f = localsAfter(params);
   const r = f.local(I32);
   const ro = f.local(I32);
   const j = f.local(I32);
@@ -250,7 +243,7 @@ function buildBackward(): { params: ValType[]; locals: ValType[]; body: Bytes } 
       ...col(P.dbeta), ...acc64(g(dbAt)), ...op.f64Load(), ...op.f32DemoteF64, ...op.f32Store(),
     ]),
   ];
-  return { params: f.params, locals: f.locals, body };
+  return { params, locals: f.locals, body };
 }
 
 export type LnForwardFn = (rows: number, d: number, x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, eps: number) => void;

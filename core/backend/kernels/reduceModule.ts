@@ -10,15 +10,14 @@
  * `inner` float64s. The JS loop measured ~2 ns an element; the bias gradients of a reference-GPT
  * step sum ~30 M elements.
  */
-import { encodeModule, F64, I32, op, V128, type Bytes, type ValType } from './wasmEncoder.ts';
+import { encodeModule, F64, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
 import { perMemory } from './moduleOnMemory.ts';
 
 const P = { outer: 0, reduce: 1, inner: 2, x: 3, o: 4, acc: 5, scale: 6 };
 const PARAMS: ValType[] = [I32, I32, I32, I32, I32, I32, F64];
 
 function buildReduceRows(): { params: ValType[]; locals: ValType[]; body: Bytes } {
-  const locals: ValType[] = [];
-  const local = (t: ValType) => PARAMS.length + locals.push(t) - 1;
+  const { locals, local } = localsAfter(PARAMS);
   const p = local(I32);
   const r = local(I32);
   const i = local(I32);

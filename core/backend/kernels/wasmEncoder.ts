@@ -115,6 +115,15 @@ export interface FuncDef {
  * A module importing `env.memory` (shared when the host's memory is: the threaded wasm build) and
  * exporting `funcs`.
  */
+/**
+ * The locals of a function being built, numbered after its `params`: `local(type)` adds one and
+ * returns its index (what `local.get` / `local.set` take).
+ */
+export function localsAfter(params: readonly ValType[]): { locals: ValType[]; local: (t: ValType) => number } {
+  const locals: ValType[] = [];
+  return { locals, local: (t) => params.length + locals.push(t) - 1 };
+}
+
 export function encodeModule(funcs: FuncDef[], sharedMemory: boolean): Uint8Array {
   const types = funcs.map(f => [0x60, ...vec(f.params.map(p => [p])), ...vec((f.results ?? []).map(r => [r]))]);
   // Limits: shared memories must declare a maximum; 65536 pages (4 GiB) admits any host memory.
