@@ -53,6 +53,8 @@ export interface BenchReport {
     torch: TorchSection | Failed;
     /** Graft's step and PyTorch's one at a time in turn (sections/torchTurns.ts). */
     turns: TorchTurns | Failed | Skipped;
+    /** The same for the wasm rows measured in a child process (another thread count: 1 thread when the bench runs on 2). */
+    turnsInChild: { backend: string; turns: TorchTurns | Failed }[];
     lossCheck: { against: string; comparisons: ({ impl: string; backend: string } & LossComparison)[] } | Skipped;
   };
   profile: ({ backend: string; impl: string } & KernelProfile) | Skipped | Failed;
@@ -117,11 +119,12 @@ export function formatReport(rep: BenchReport): string {
   for (const f of t.skipped) out.push(`    ${f.impl}/${f.backend} skipped: ${f.reason}`);
   if (t.torch.status !== 'measured') out.push(`    torch: ${t.torch.status}: ${'reason' in t.torch ? t.torch.reason : t.torch.error}`);
   else if (t.torch.warning) out.push(`    torch: WARNING: ${t.torch.warning}`);
-  const tt = t.turns;
-  if ('status' in tt) out.push(`    taking turns with PyTorch: ${tt.status}: ${'reason' in tt ? tt.reason : tt.error}`);
-  else {
-    out.push(`    taking turns with PyTorch (ABBA, the second step of each turn timed, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
-      `PyTorch ${tt.torchMs.toFixed(1)} ms a step; Graft ${tt.ratio.toFixed(3)}x PyTorch (per-pair median, quartiles ${tt.ratioQuartiles.map((x) => x.toFixed(3)).join('-')})`);
+  for (const [where, tt] of [['', t.turns], ...t.turnsInChild.map((c) => [` (${c.backend}, its own process)`, c.turns] as const)] as const) {
+    if ('status' in tt) out.push(`    taking turns with PyTorch${where}: ${tt.status}: ${'reason' in tt ? tt.reason : tt.error}`);
+    else {
+      out.push(`    taking turns with PyTorch${where} (ABBA, the second step of each turn timed, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
+        `PyTorch ${tt.torchMs.toFixed(1)} ms a step; Graft ${tt.ratio.toFixed(3)}x PyTorch (per-pair median, quartiles ${tt.ratioQuartiles.map((x) => x.toFixed(3)).join('-')})`);
+    }
   }
   if ('status' in t.lossCheck) out.push(`    losses: ${t.lossCheck.reason}`);
   else {

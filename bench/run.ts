@@ -35,7 +35,7 @@ import { simdCeiling } from '../core/backend/index.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { torchReference } from './sections/torchReference.ts';
-import { torchTurns } from './sections/torchTurns.ts';
+import { torchTurns, type TorchTurns } from './sections/torchTurns.ts';
 import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
 
 /** gpt_torch.py's first losses as its README states them (5 decimals), for when torch is absent. */
@@ -125,10 +125,14 @@ const plans: Record<BenchBackend, StepPlan> = {
   // Its own process (threads are fixed when wasm starts), which pays ~2 s to start the pool.
   'wasm-2t': { warmup: q ? 1 : 2, allowanceMs: q ? 4_000 : 10_000, min: 2, max: 20 },
 };
+/** Turns with PyTorch of Graft on the wasm thread counts measured in a child process (1 thread when the bench runs on 2). */
+const childTurns: BenchReport['throughput']['turnsInChild'] = [];
 async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<void> {
-  const res = await attempt(`${impls.join(' + ')} step on ${backend}`, () =>
+  // The child takes turns with PyTorch too, for a wasm backend with Graft's kernels (after its row).
+  const pairs = torch.status === 'measured' && (backend === 'wasm' || backend === 'wasm-2t') ? (q ? 4 : 16) : 0;
+  const res = await attempt(`${impls.join(' + ')} step on ${backend}${inChild(backend) && pairs > 0 ? ', then turns with PyTorch' : ''}`, () =>
     inChild(backend)
-      ? rowInChildProcess(backend, plans[backend], budget.remainingMs())
+      ? rowInChildProcess(backend, plans[backend], budget.remainingMs(), pairs)
       : gptThroughput(backend, impls, plans[backend], budget, backend === main ? 'graft' : undefined));
   if ('status' in res) {
     for (const impl of impls) failures.push({ impl, backend, error: res.error });
@@ -136,6 +140,8 @@ async function throughputRows(backend: BenchBackend, impls: Impl[]): Promise<voi
   }
   rows.push(...res.rows);
   if (res.profile) profile = { backend, impl: 'graft', ...res.profile };
+  const inChildTurns = (res as { turns?: TorchTurns | Failed }).turns;
+  if (inChildTurns) childTurns.push({ backend, turns: inChildTurns });
 }
 if (want('throughput')) await throughputRows(main, ['graft', 'bare-tfjs']);
 
@@ -177,16 +183,16 @@ for (const backend of want('throughput') ? args.backends.slice(1) : []) {
   await throughputRows(backend, ['graft']);
 }
 
-/** A graft row measured by bench/row.ts in a child process (same JSON as gptThroughput). */
-async function rowInChildProcess(backend: BenchBackend, plan: StepPlan, budgetMs: number): Promise<Awaited<ReturnType<typeof gptThroughput>>> {
+/** A graft row measured by bench/row.ts in a child process (gptThroughput's JSON, and its turns with PyTorch when `pairs` > 0). */
+async function rowInChildProcess(backend: BenchBackend, plan: StepPlan, budgetMs: number, pairs: number): Promise<Awaited<ReturnType<typeof gptThroughput>> & { turns?: TorchTurns | Failed }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'row.ts');
-  const { stdout } = await execFileAsync(process.execPath, ['--import=tsx', script, backend, JSON.stringify(plan), String(budgetMs)], {
+  const { stdout } = await execFileAsync(process.execPath, ['--import=tsx', script, backend, JSON.stringify(plan), String(budgetMs), String(pairs)], {
     cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
     maxBuffer: 1 << 24,
     timeout: Math.round(Math.max(60_000, Number.isFinite(budgetMs) ? budgetMs + 60_000 : 3_600_000)),
   });
   const line = stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as Awaited<ReturnType<typeof gptThroughput>>;
+  return JSON.parse(line) as Awaited<ReturnType<typeof gptThroughput>> & { turns?: TorchTurns | Failed };
 }
 
 // (e)
@@ -240,6 +246,7 @@ const report: BenchReport = {
     skipped,
     torch,
     turns,
+    turnsInChild: childTurns,
     lossCheck: rows.length === 0
       ? { status: 'skipped', reason: 'no row was measured' }
       : {
