@@ -115,6 +115,11 @@ export function formatReport(rep: BenchReport): string {
     out.push(`    ${x.impl}/${x.backend}: the step's ${count} matrix products alone, warm: ${r(pa.ms)} ms (${r(pa.gflopsPerS)} GFLOP/s; best runs ${r(pa.bestMs)} ms) of its ${r(x.stepMs)} ms step` +
       (torch ? `; PyTorch's whole step ${r(torch.step_ms)} ms` : ''));
   }
+  for (const x of t.rows) {
+    if (x.pool == null) continue;
+    out.push(`    ${x.impl}/${x.backend}: ${r(x.pool.roundsPerStep)} rounds (${r(x.pool.tasksPerStep)} tasks) a step on the threads; the main thread waited ` +
+      `${r(x.pool.mainWaitMsPerStep)} ms a step for helpers (${r((100 * x.pool.mainWaitMsPerStep) / x.stepMs, 2)} % of the step)`);
+  }
   for (const f of t.failures) out.push(`    ${f.impl}/${f.backend} failed: ${f.error}`);
   for (const f of t.skipped) out.push(`    ${f.impl}/${f.backend} skipped: ${f.reason}`);
   if (t.torch.status !== 'measured') out.push(`    torch: ${t.torch.status}: ${'reason' in t.torch ? t.torch.reason : t.torch.error}`);

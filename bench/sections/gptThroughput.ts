@@ -9,6 +9,7 @@ import { mean, median } from '../lib/stats.ts';
 import { BareRunner, concatTimes, graftSteps, kernelProfile, useBackend, type StepTimes } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
 import { productsAlone, type ProductsAlone } from '../productsAlone.ts';
+import { threadPoolStats } from '../../core/backend/index.ts';
 import { gptParameterCount } from '../../plugins/index.ts';
 
 const c = REFERENCE_CONFIG;
@@ -53,6 +54,11 @@ export interface ThroughputRow {
    * this GEMM.
    */
   productsAlone: ProductsAlone | null;
+  /**
+   * Graft's thread pool over this row's timed steps (threadPoolStats, per step): rounds shared
+   * out, their tasks, and the ms the main thread waited for helpers; null on one thread.
+   */
+  pool: { roundsPerStep: number; tasksPerStep: number; mainWaitMsPerStep: number } | null;
 }
 
 export interface StepPlan {
@@ -124,9 +130,22 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
     const pace = paces.reduce((a, b) => a + b, 0);
     const steps = planSteps(budget.allowance(plan.allowanceMs) - (plan.warmup > 0 ? 0 : pace), pace, Math.max(0, plan.min - (plan.warmup > 0 ? 0 : 1)), Math.max(0, plan.max - (plan.warmup > 0 ? 0 : 1)));
     const times: StepTimes[][] = runners.map((_, i) => (firstTimed[i] === undefined ? [] : [firstTimed[i]!]));
+    // The pool's counters over each runner's timed steps (its steps are interleaved with the other's).
+    const pools = runners.map(() => ({ rounds: 0, tasks: 0, mainWaitMs: 0, seen: false }));
     for (let s = 0; s < steps; s++) {
       const order = s % 2 === 0 ? runners.map((_, i) => i) : runners.map((_, i) => runners.length - 1 - i);
-      for (const i of order) times[i]!.push(await runners[i]!.run(1));
+      for (const i of order) {
+        const before = threadPoolStats();
+        times[i]!.push(await runners[i]!.run(1));
+        const after = threadPoolStats();
+        if (after != null) {
+          const p = pools[i]!;
+          p.seen = true;
+          p.rounds += after.rounds - (before?.rounds ?? 0);
+          p.tasks += after.tasks - (before?.tasks ?? 0);
+          p.mainWaitMs += after.mainWaitMs - (before?.mainWaitMs ?? 0);
+        }
+      }
     }
     const tensorGrowth = plan.warmup > 0 ? tf.memory().numTensors - mid : null;
     const profRunner = runners.find((r) => r.impl === profileImpl);
@@ -155,6 +174,9 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
         tensorGrowth,
         leakedTensors: 0,
         productsAlone: r.impl === 'graft' ? products : null,
+        pool: !pools[i]!.seen || steps === 0 ? null : {
+          roundsPerStep: pools[i]!.rounds / steps, tasksPerStep: pools[i]!.tasks / steps, mainWaitMsPerStep: pools[i]!.mainWaitMs / steps,
+        },
       };
     });
     for (const r of runners.splice(0)) r.dispose();

@@ -38,3 +38,4 @@ export {
 } from './types.ts';
 export { simdCeiling, type SimdCeiling } from './simdCeiling.ts';
 export { readScalar } from './readScalar.ts';
+export { threadPoolStats, type ThreadPoolStats } from './threadPoolStats.ts';

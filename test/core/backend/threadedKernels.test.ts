@@ -7,7 +7,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import '../../../core/runtime/registerGradients.ts';
-import { selectBackend } from '../../../core/backend/index.ts';
+import { selectBackend, threadPoolStats, type ThreadPoolStats } from '../../../core/backend/index.ts';
 import { kernelDigests } from './fixtures/kernelDigests.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/threadedKernels.ts', import.meta.url));
@@ -23,8 +23,19 @@ test('2 threads: every output bit-identical to 1 thread', async t => {
   const one = kernelDigests();
   const two = await child;
   t.is(two.code, 0, two.err);
-  const got = JSON.parse(two.out.trim().split('\n').pop()!) as { threads: number; digests: Record<string, string> };
+  const got = JSON.parse(two.out.trim().split('\n').pop()!) as {
+    threads: number; digests: Record<string, string>; poolBefore: ThreadPoolStats | null; poolAfter: ThreadPoolStats | null;
+  };
   t.is(got.threads, 2);
   t.is(Object.keys(one).length, 6);
   t.deepEqual(got.digests, one);
+  // One thread has no pool; two: the pool starts with the first product shared out and counts
+  // what it ran (at least the two products, GELU's chunks and attention's heads each a round).
+  t.is(threadPoolStats(), null);
+  t.is(got.poolBefore, null);
+  const pool = got.poolAfter!;
+  t.is(pool.threads, 2);
+  t.true(pool.rounds >= 4, `rounds ${pool.rounds}`);
+  t.true(pool.tasks > pool.rounds, `${pool.tasks} tasks in ${pool.rounds} rounds`);
+  t.true(pool.mainWaitMs >= 0 && Number.isFinite(pool.mainWaitMs), `wait ${pool.mainWaitMs}`);
 });
