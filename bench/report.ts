@@ -117,7 +117,7 @@ export function formatReport(rep: BenchReport): string {
   }
   for (const x of t.rows) {
     if (x.pool == null) continue;
-    out.push(`    ${x.impl}/${x.backend}: ${r(x.pool.roundsPerStep)} rounds (${r(x.pool.tasksPerStep)} tasks) a step on the threads; the main thread waited ` +
+    out.push(`    ${x.impl}/${x.backend}: ${r(x.pool.roundsPerStep)} rounds (${r(x.pool.tasksPerStep)} tasks, ${r(x.pool.helperTasksPerStep)} run by helpers) a step on the threads; the main thread waited ` +
       `${r(x.pool.mainWaitMsPerStep)} ms a step for helpers (${r((100 * x.pool.mainWaitMsPerStep) / x.stepMs, 2)} % of the step)`);
   }
   for (const f of t.failures) out.push(`    ${f.impl}/${f.backend} failed: ${f.error}`);

@@ -56,9 +56,10 @@ export interface ThroughputRow {
   productsAlone: ProductsAlone | null;
   /**
    * Graft's thread pool over this row's timed steps (threadPoolStats, per step): rounds shared
-   * out, their tasks, and the ms the main thread waited for helpers; null on one thread.
+   * out, their tasks (and those the helpers ran), and the ms the main thread waited for helpers;
+   * null on one thread.
    */
-  pool: { roundsPerStep: number; tasksPerStep: number; mainWaitMsPerStep: number } | null;
+  pool: { roundsPerStep: number; tasksPerStep: number; helperTasksPerStep: number; mainWaitMsPerStep: number } | null;
 }
 
 export interface StepPlan {
@@ -131,7 +132,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
     const steps = planSteps(budget.allowance(plan.allowanceMs) - (plan.warmup > 0 ? 0 : pace), pace, Math.max(0, plan.min - (plan.warmup > 0 ? 0 : 1)), Math.max(0, plan.max - (plan.warmup > 0 ? 0 : 1)));
     const times: StepTimes[][] = runners.map((_, i) => (firstTimed[i] === undefined ? [] : [firstTimed[i]!]));
     // The pool's counters over each runner's timed steps (its steps are interleaved with the other's).
-    const pools = runners.map(() => ({ rounds: 0, tasks: 0, mainWaitMs: 0, seen: false }));
+    const pools = runners.map(() => ({ rounds: 0, tasks: 0, helperTasks: 0, mainWaitMs: 0, seen: false }));
     for (let s = 0; s < steps; s++) {
       const order = s % 2 === 0 ? runners.map((_, i) => i) : runners.map((_, i) => runners.length - 1 - i);
       for (const i of order) {
@@ -143,6 +144,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
           p.seen = true;
           p.rounds += after.rounds - (before?.rounds ?? 0);
           p.tasks += after.tasks - (before?.tasks ?? 0);
+          p.helperTasks += after.helperTasks - (before?.helperTasks ?? 0);
           p.mainWaitMs += after.mainWaitMs - (before?.mainWaitMs ?? 0);
         }
       }
@@ -175,7 +177,8 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
         leakedTensors: 0,
         productsAlone: r.impl === 'graft' ? products : null,
         pool: !pools[i]!.seen || steps === 0 ? null : {
-          roundsPerStep: pools[i]!.rounds / steps, tasksPerStep: pools[i]!.tasks / steps, mainWaitMsPerStep: pools[i]!.mainWaitMs / steps,
+          roundsPerStep: pools[i]!.rounds / steps, tasksPerStep: pools[i]!.tasks / steps, helperTasksPerStep: pools[i]!.helperTasks / steps,
+          mainWaitMsPerStep: pools[i]!.mainWaitMs / steps,
         },
       };
     });

@@ -4,11 +4,19 @@
  * memory. A product is planned as tasks (an output region each: a whole product, or a range of its
  * rows), each a list of raw `gemm` calls run in order by one thread (k-blocks accumulate).
  *
- * Tasks are claimed, not assigned: every thread, the main one included, takes the next unclaimed
- * task until none is left. On a shared machine a helper may wake late or not get a core at all;
- * the main thread then simply does the work itself, never slower than on its own (plus a wake-up).
- * A claim is a compare-and-swap on (generation, next task), so a helper still finishing an old
- * round can never claim tasks of a new one.
+ * Tasks are claimed, not assigned: the main thread takes unclaimed tasks from the front of the
+ * round, the helpers from the back, until the two ends meet. On a shared machine a helper may wake
+ * late or not get a core at all; the main thread then simply does the work itself, never slower
+ * than on its own (plus a wake-up). A claim is a compare-and-swap on one word holding the round's
+ * tag and both ends, so a helper still finishing an old round can never claim tasks of a new one.
+ *
+ * Why from both ends: tasks are planned in row order, so the main thread computes the first rows
+ * of every threaded kernel and the helpers the last ones, round after round: a [tokens, width]
+ * output stays in the cache of the core that wrote it for the next kernel over the same rows (a
+ * dense layer's output, then attention's heads over the same sequences, then the next product).
+ * With one shared counter the threads took alternate tasks, and a kernel read about half its rows
+ * from the other core's cache: the reference GPT's step ran 0.97x the time with both ends (paired
+ * steps in one process, 2 threads, 60 pairs twice; bench/README.md's pool figures).
  *
  * Results are bit-identical to one thread: every output element is still one running sum in
  * increasing k, computed by one thread.
@@ -23,11 +31,12 @@ import { backendError } from '../errors.ts';
 
 /**
  * Control words, then task starts (call index of each task, plus one past the last), then calls.
- * GEN: round number (bumped to wake helpers); NEXT: (round & 0x7fff) << 16 | next task;
- * FINISHED: tasks done this round; TASKS: tasks this round; ERROR: a helper that trapped.
+ * GEN: round number (bumped to wake helpers); NEXT: the claims, (round & 0x3ff) << 22 | front << 11
+ * | back (the main thread's next task from the front, and one past the helpers' next from the back);
+ * FINISHED: tasks done this round; ERROR: a helper that trapped.
  * A call is STRIDE int32 words: its function's arguments (a float32 as its bits), then its KIND.
  */
-const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, TASKS: 3, ERROR: 4, HEADER: 8, STRIDE: 13, KIND: 12 };
+const LAYOUT = { GEN: 0, NEXT: 1, FINISHED: 2, ERROR: 4, HEADER: 8, STRIDE: 13, KIND: 12 };
 
 /**
  * What a call runs, by KIND: a function of the module every thread instantiates
@@ -49,7 +58,7 @@ type PoolFunc = (typeof POOL_FUNCS)[number][0];
 for (const [name, types] of POOL_FUNCS) if (types.length > LAYOUT.KIND) throw backendError(`graft pool: ${name} takes more than ${LAYOUT.KIND} arguments`);
 const KIND_OF = Object.fromEntries(POOL_FUNCS.map(([name], kind) => [name, kind])) as Record<PoolFunc, number>;
 
-/** Tasks and calls per round; longer plans run in several rounds. */
+/** Tasks and calls per round; longer plans run in several rounds (tasks: at most 2047, the claim word's 11 bits an end). */
 const MAX_TASKS = 1024;
 const MAX_CALLS = 4096;
 const CALLS_AT = LAYOUT.HEADER + MAX_TASKS + 1;
@@ -143,17 +152,24 @@ function runCall(ctrl: Int32Array, ctrlF: Float32Array, i: number, fns: ((...arg
   fns[kind]!(...args);
 }
 
-/** Claims tasks of round `round` from `ctrl` and runs their calls until none is left (gemmWorker.cjs mirrors it). */
+/** The claim word of a new round: its tag, front 0 and back `tasks` (at most MAX_TASKS: 11 bits each end). */
+function claimWord(round: number, tasks: number): number {
+  return ((round & 0x3ff) << 22) | tasks;
+}
+
+/**
+ * Claims tasks of round `round` from the front and runs their calls until the ends meet (the main
+ * thread's side; gemmWorker.cjs claims from the back).
+ */
 function claimAndRun(ctrl: Int32Array, ctrlF: Float32Array, round: number, fns: ((...args: number[]) => void)[]): void {
-  const { NEXT, FINISHED, TASKS, HEADER } = LAYOUT;
-  const tag = (round & 0x7fff) << 16;
-  const tasks = ctrl[TASKS]!;
+  const { NEXT, FINISHED, HEADER } = LAYOUT;
+  const tag = round & 0x3ff;
   for (;;) {
     const cur = Atomics.load(ctrl, NEXT);
-    if ((cur & ~0xffff) !== tag) return;
-    const t = cur & 0xffff;
-    if (t >= tasks) return;
-    if (Atomics.compareExchange(ctrl, NEXT, cur, cur + 1) !== cur) continue;
+    if (cur >>> 22 !== tag) return;
+    const t = (cur >>> 11) & 0x7ff;
+    if (t >= (cur & 0x7ff)) return;
+    if (Atomics.compareExchange(ctrl, NEXT, cur, cur + (1 << 11)) !== cur) continue;
     const end = ctrl[HEADER + t + 1]!;
     for (let i = ctrl[HEADER + t]!; i < end; i++) runCall(ctrl, ctrlF, i, fns);
     Atomics.add(ctrl, FINISHED, 1);
@@ -171,11 +187,13 @@ function claimAndRun(ctrl: Int32Array, ctrlF: Float32Array, round: number, fns: 
 export interface PoolCounters {
   rounds: number;
   tasks: number;
+  /** Of `tasks`, those the helpers ran (claimed from the back). */
+  helperTasks: number;
   mainWaitMs: number;
 }
 
 export class GemmPool {
-  readonly counters: PoolCounters = { rounds: 0, tasks: 0, mainWaitMs: 0 };
+  readonly counters: PoolCounters = { rounds: 0, tasks: 0, helperTasks: 0, mainWaitMs: 0 };
   private readonly control = new SharedArrayBuffer((CALLS_AT + MAX_CALLS * LAYOUT.STRIDE) * 4);
   private readonly ctrl = new Int32Array(this.control);
   private readonly ctrlF = new Float32Array(this.control);
@@ -201,15 +219,14 @@ export class GemmPool {
   /** Runs `plan`'s tasks on this thread and any helper that wakes in time, and waits for all. */
   run(plan: GemmPlan): void {
     const { ctrl } = this;
-    const { GEN, NEXT, FINISHED, TASKS, ERROR, HEADER, STRIDE } = LAYOUT;
+    const { GEN, NEXT, FINISHED, ERROR, HEADER, STRIDE } = LAYOUT;
     const tasks = plan.tasks;
     plan.starts[tasks] = plan.count;
     ctrl.set(plan.starts.subarray(0, tasks + 1), HEADER);
     ctrl.set(plan.calls.subarray(0, plan.count * STRIDE), CALLS_AT);
-    ctrl[TASKS] = tasks;
     Atomics.store(ctrl, FINISHED, 0);
     const round = ++this.round;
-    Atomics.store(ctrl, NEXT, (round & 0x7fff) << 16);
+    Atomics.store(ctrl, NEXT, claimWord(round, tasks));
     Atomics.store(ctrl, GEN, round);
     if (tasks > 1) Atomics.notify(ctrl, GEN);
     claimAndRun(ctrl, this.ctrlF, round, this.fns);
@@ -224,6 +241,8 @@ export class GemmPool {
     c.rounds++;
     c.tasks += tasks;
     c.mainWaitMs += performance.now() - waitFrom;
+    // The ends met: tasks from the back end on were the helpers'.
+    c.helperTasks += tasks - (Atomics.load(ctrl, NEXT) & 0x7ff);
     plan.tasks = 0;
     plan.count = 0;
     const failed = Atomics.exchange(ctrl, ERROR, 0);

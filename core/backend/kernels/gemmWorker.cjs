@@ -2,8 +2,8 @@
  * A helper thread for graft's threaded wasm backend (gemmThreads.ts): instantiates the generated
  * module (the GEMM, causal attention's softmax, GELU: gemmModuleBytes) on the
  * backend's shared memory, then, each time the main thread bumps the round word, claims and runs
- * tasks of that round like the main thread does (`claimAndRun` in gemmThreads.ts; this loop
- * mirrors it). It sleeps in Atomics.wait between rounds, no spinning:
+ * tasks of that round from its back end, while the main thread claims from the front
+ * (`claimAndRun` in gemmThreads.ts; this loop mirrors it). It sleeps in Atomics.wait between rounds, no spinning:
  * the machine may have no core to spare. A task always counts as finished, even if it trapped
  * (then ERROR is set), so the main thread never waits forever.
  */
@@ -11,7 +11,7 @@
 const { workerData } = require('node:worker_threads');
 
 const { bytes, memory, control, layout } = workerData;
-const { GEN, NEXT, FINISHED, TASKS, ERROR, HEADER, STRIDE, KIND, CALLS_AT, funcs } = layout;
+const { GEN, NEXT, FINISHED, ERROR, HEADER, STRIDE, KIND, CALLS_AT, funcs } = layout;
 const ctrl = new Int32Array(control);
 const ctrlF = new Float32Array(control);
 const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
@@ -25,14 +25,15 @@ for (;;) {
   Atomics.wait(ctrl, GEN, seen);
   const round = Atomics.load(ctrl, GEN);
   seen = round;
-  const tag = (round & 0x7fff) << 16;
-  const tasks = ctrl[TASKS];
+  const tag = round & 0x3ff;
   for (;;) {
+    // The claim word: (round & 0x3ff) << 22 | front << 11 | back; helpers take tasks from the back.
     const cur = Atomics.load(ctrl, NEXT);
-    if ((cur & ~0xffff) !== tag) break;
-    const t = cur & 0xffff;
-    if (t >= tasks) break;
-    if (Atomics.compareExchange(ctrl, NEXT, cur, cur + 1) !== cur) continue;
+    if (cur >>> 22 !== tag) break;
+    const back = cur & 0x7ff;
+    if (((cur >>> 11) & 0x7ff) >= back) break;
+    if (Atomics.compareExchange(ctrl, NEXT, cur, cur - 1) !== cur) continue;
+    const t = back - 1;
     try {
       const end = ctrl[HEADER + t + 1];
       for (let i = ctrl[HEADER + t]; i < end; i++) {
