@@ -15,8 +15,8 @@
  * output stays in the cache of the core that wrote it for the next kernel over the same rows (a
  * dense layer's output, then attention's heads over the same sequences, then the next product).
  * With one shared counter the threads took alternate tasks, and a kernel read about half its rows
- * from the other core's cache: the reference GPT's step ran 0.97x the time with both ends (paired
- * steps in one process, 2 threads, 60 pairs twice; bench/README.md's pool figures).
+ * from the other core's cache: the reference GPT's step on 2 threads ran 0.96-0.98x the time with
+ * both ends (core/backend/README.md, "Threads", has the measurements).
  *
  * Results are bit-identical to one thread: every output element is still one running sum in
  * increasing k, computed by one thread.

@@ -3,8 +3,8 @@
  * module (the GEMM, causal attention's softmax, GELU: gemmModuleBytes) on the
  * backend's shared memory, then, each time the main thread bumps the round word, claims and runs
  * tasks of that round from its back end, while the main thread claims from the front
- * (`claimAndRun` in gemmThreads.ts; this loop mirrors it). It sleeps in Atomics.wait between rounds, no spinning:
- * the machine may have no core to spare. A task always counts as finished, even if it trapped
+ * (`claimAndRun` in gemmThreads.ts; this loop mirrors it). It sleeps in Atomics.wait between
+ * rounds, no spinning: the machine may have no core to spare. A task always counts as finished, even if it trapped
  * (then ERROR is set), so the main thread never waits forever.
  */
 'use strict';
