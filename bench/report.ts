@@ -14,6 +14,9 @@ import { formatTable } from './lib/formatTable.ts';
 export type Skipped = { status: 'skipped'; reason: string };
 export type Failed = { status: 'failed'; error: string };
 
+/** A section's failure as the report records it: the error's first line. */
+export const failed = (err: unknown): Failed => ({ status: 'failed', error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+
 /** The target for the hook machinery's fixed cost a step, in microseconds. */
 const DISPATCH_TARGET_US = 50;
 

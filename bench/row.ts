@@ -10,6 +10,7 @@ import { Budget } from './lib/budget.ts';
 import { benchThreads, parseArgs } from './lib/parseArgs.ts';
 import { gptThroughput, type StepPlan } from './sections/gptThroughput.ts';
 import { torchTurns } from './sections/torchTurns.ts';
+import { failed } from './report.ts';
 
 const [backendArg, planJson, budgetMs, pairsArg] = process.argv.slice(2);
 const backend = parseArgs(['--backends', backendArg ?? '']).backends[0]!;
@@ -17,6 +18,6 @@ const plan = JSON.parse(planJson ?? '{}') as StepPlan;
 const res = await gptThroughput(backend, ['graft'], plan, new Budget(Number(budgetMs)));
 const pairs = Number(pairsArg ?? 0);
 const turns = pairs > 0
-  ? await torchTurns(pairs, benchThreads(backend) ?? 1).catch((e: unknown) => ({ status: 'failed' as const, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) }))
+  ? await torchTurns(pairs, benchThreads(backend) ?? 1).catch(failed)
   : undefined;
 process.stdout.write(`${JSON.stringify(turns ? { ...res, turns } : res)}\n`);

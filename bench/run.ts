@@ -25,7 +25,7 @@ import { Budget } from './lib/budget.ts';
 import { compareLosses } from './lib/compareLosses.ts';
 import { parseArgs, processWasmThreads, benchThreads, type BenchBackend, type BenchSection } from './lib/parseArgs.ts';
 import { overheadPercent, sig } from './lib/stats.ts';
-import { formatReport, type BenchReport, type Failed } from './report.ts';
+import { failed, formatReport, type BenchReport, type Failed } from './report.ts';
 import { awdLstmThroughput } from './sections/awdLstm.ts';
 import { gptThroughput, REFERENCE_FLOPS_PER_TOKEN, REFERENCE_PARAMS, REFERENCE_TOKENS_PER_STEP, type Impl, type StepPlan, type ThroughputRow } from './sections/gptThroughput.ts';
 import { hookOverhead } from './sections/hookOverhead.ts';
@@ -69,7 +69,6 @@ const q = args.quick;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const t0 = performance.now();
 const loadavgStart = os.loadavg();
-const failed = (err: unknown): Failed => ({ status: 'failed', error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
 let anyFailed = false;
 async function attempt<T>(label: string, f: () => Promise<T>): Promise<T | Failed> {
   log(`bench: ${label} ...`);

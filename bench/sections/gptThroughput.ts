@@ -9,7 +9,10 @@ import { mean, median } from '../lib/stats.ts';
 import { BareRunner, concatTimes, graftSteps, kernelProfile, useBackend, type StepTimes } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
 import { productsAlone, type ProductsAlone } from '../productsAlone.ts';
-import { threadPoolStats } from '../../core/backend/index.ts';
+import { threadPoolStats, type ThreadPoolStats } from '../../core/backend/index.ts';
+
+type PoolCounters = Omit<ThreadPoolStats, 'threads'>;
+const POOL_COUNTERS = ['rounds', 'tasks', 'helperTasks', 'mainWaitMs'] as const satisfies readonly (keyof PoolCounters)[];
 import { gptParameterCount } from '../../plugins/index.ts';
 
 const c = REFERENCE_CONFIG;
@@ -132,7 +135,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
     const steps = planSteps(budget.allowance(plan.allowanceMs) - (plan.warmup > 0 ? 0 : pace), pace, Math.max(0, plan.min - (plan.warmup > 0 ? 0 : 1)), Math.max(0, plan.max - (plan.warmup > 0 ? 0 : 1)));
     const times: StepTimes[][] = runners.map((_, i) => (firstTimed[i] === undefined ? [] : [firstTimed[i]!]));
     // The pool's counters over each runner's timed steps (its steps are interleaved with the other's).
-    const pools = runners.map(() => ({ rounds: 0, tasks: 0, helperTasks: 0, mainWaitMs: 0, seen: false }));
+    const pools: (PoolCounters | null)[] = runners.map(() => null);
     for (let s = 0; s < steps; s++) {
       const order = s % 2 === 0 ? runners.map((_, i) => i) : runners.map((_, i) => runners.length - 1 - i);
       for (const i of order) {
@@ -140,12 +143,8 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
         times[i]!.push(await runners[i]!.run(1));
         const after = threadPoolStats();
         if (after != null) {
-          const p = pools[i]!;
-          p.seen = true;
-          p.rounds += after.rounds - (before?.rounds ?? 0);
-          p.tasks += after.tasks - (before?.tasks ?? 0);
-          p.helperTasks += after.helperTasks - (before?.helperTasks ?? 0);
-          p.mainWaitMs += after.mainWaitMs - (before?.mainWaitMs ?? 0);
+          const p = (pools[i] ??= { rounds: 0, tasks: 0, helperTasks: 0, mainWaitMs: 0 });
+          for (const k of POOL_COUNTERS) p[k] += after[k] - (before?.[k] ?? 0);
         }
       }
     }
@@ -176,7 +175,7 @@ export async function gptThroughput(backend: BenchBackend, impls: Impl[], plan: 
         tensorGrowth,
         leakedTensors: 0,
         productsAlone: r.impl === 'graft' ? products : null,
-        pool: !pools[i]!.seen || steps === 0 ? null : {
+        pool: pools[i] == null || steps === 0 ? null : {
           roundsPerStep: pools[i]!.rounds / steps, tasksPerStep: pools[i]!.tasks / steps, helperTasksPerStep: pools[i]!.helperTasks / steps,
           mainWaitMsPerStep: pools[i]!.mainWaitMs / steps,
         },

@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWasmBackend } from './kernels/heap.ts';
-import { poolCountersOf, type PoolCounters } from './kernels/gemmThreads.ts';
+import { poolCountersOf, type PoolStats } from './kernels/gemmThreads.ts';
 
 /** What graft's wasm thread pool has done since it started (see PoolCounters in kernels/gemmThreads.ts). */
-export interface ThreadPoolStats extends PoolCounters {
-  /** Threads of the pool, the calling one included. */
-  threads: number;
-}
+export type ThreadPoolStats = PoolStats;
 
 /**
  * Counters of graft's thread pool on the active wasm backend: rounds shared out, their tasks, and

@@ -262,8 +262,13 @@ export function gemmPoolOn(memory: WasmMemoryLike, threads: number): GemmPool {
   return pool;
 }
 
+/** A pool's counters with its thread count (the calling thread included). */
+export interface PoolStats extends PoolCounters {
+  threads: number;
+}
+
 /** The counters of the pool on `backend`'s memory (a copy), with its thread count; null if it has none (one thread, not wasm, or nothing shared out yet). */
-export function poolCountersOf(backend: WasmBackendLike): (PoolCounters & { threads: number }) | null {
+export function poolCountersOf(backend: WasmBackendLike): PoolStats | null {
   const pool = pools.get(wasmMemoryOf(backend));
   return pool == null ? null : { threads: pool.threads, ...pool.counters };
 }
