@@ -3,10 +3,12 @@
 `turns` section: Graft's step and PyTorch's take turns, so both see the same machine.
 
 /usr/bin/python3 gpt_torch_turns.py --script PATH [--threads 2] [--warmup 2]
+    [--layers L --width C --heads H --context T --batch B --vocab V]
 
 Loads the reference script as a module and runs its training step (its data, initial weights,
 model, loss and AdamW, as its main() does) after each line "step" on stdin, printing the step's
-milliseconds; "exit" ends it. Prints "ready" after the warm-up steps.
+milliseconds; "exit" ends it. Prints "ready" after the warm-up steps. The size options set the
+reference's size constants, as gpt_torch_sized.py does (the scaling section's turns); all or none.
 """
 import argparse, sys, time
 from torch_reference import load_reference
@@ -15,8 +17,16 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--script", required=True)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--warmup", type=int, default=2)
+SIZES = ("layers", "width", "heads", "context", "batch", "vocab")
+for name in SIZES:
+    ap.add_argument(f"--{name}", type=int)
 args = ap.parse_args()
+given = [getattr(args, n) is not None for n in SIZES]
+if any(given) and not all(given):
+    ap.error("the size options go together: --" + " --".join(SIZES))
 ref = load_reference(args.script)
+if all(given):
+    ref.L, ref.C, ref.H, ref.T, ref.B, ref.V = args.layers, args.width, args.heads, args.context, args.batch, args.vocab
 torch = ref.torch
 torch.set_num_threads(args.threads)
 

@@ -130,7 +130,7 @@ export function formatReport(rep: BenchReport): string {
   for (const [where, tt] of [['', t.turns], ...t.turnsInChild.map((c) => [` (${c.backend}, its own process)`, c.turns] as const)] as const) {
     if ('status' in tt) out.push(`    taking turns with PyTorch${where}: ${tt.status}: ${'reason' in tt ? tt.reason : tt.error}`);
     else {
-      out.push(`    taking turns with PyTorch${where} (ABBA, the second step of each turn timed, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
+      out.push(`    taking turns with PyTorch${where} (ABBA, step ${tt.stepsPerTurn} of each turn timed, ${tt.pairs} pairs; ${tt.graftThreads} and ${tt.torchThreads} threads): Graft ${tt.graftMs.toFixed(1)} ms, ` +
         `PyTorch ${tt.torchMs.toFixed(1)} ms a step; Graft ${tt.ratio.toFixed(3)}x PyTorch (per-pair median, quartiles ${tt.ratioQuartiles.map((x) => x.toFixed(3)).join('-')})`);
     }
   }
@@ -171,9 +171,10 @@ export function formatReport(rep: BenchReport): string {
   if ('status' in sc) out.push(`scaling: ${sc.status}: ${'reason' in sc ? sc.reason : sc.error}`);
   else {
     out.push(`scaling: GPT training step, Graft (${sc[0]?.graft.threads ?? '?'} wasm thread(s), the bench process's) and PyTorch (2 threads) at each size`);
-    out.push(formatTable(['size', 'params', 'layers', 'width', 'context', 'steps', 'graft tokens/s', 'GFLOP/s', 'torch tokens/s', 'x torch', 'loss diff', 'wasm heap MB', 'torch RSS MB'],
+    out.push(formatTable(['size', 'params', 'layers', 'width', 'context', 'steps', 'graft tokens/s', 'GFLOP/s', 'torch tokens/s', 'x torch', 'turns x torch', 'loss diff', 'wasm heap MB', 'torch RSS MB'],
       sc.map((x) => [x.name, x.params, x.layers, x.width, x.context, x.steps, r(x.graft.tokensPerS), r(x.graft.gflopsPerS),
         'tokensPerS' in x.torch ? r(x.torch.tokensPerS) : '-', x.ratioToTorch === null ? '-' : x.ratioToTorch.toFixed(3),
+        'ratio' in x.turns ? `${x.turns.ratio.toFixed(3)} (${x.turns.ratioQuartiles.map((q) => q.toFixed(2)).join('-')}, ${x.turns.pairs} pairs)` : '-',
         x.lossDiff === null ? '-' : x.lossDiff.toExponential(1), x.graft.heapMB === null ? '-' : r(x.graft.heapMB), 'maxRssMB' in x.torch ? r(x.torch.maxRssMB) : '-'])));
   }
   out.push('');

@@ -10,6 +10,7 @@ import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
 import { graftSteps } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
 import { PYTHON, run, torchScriptPath } from './torchReference.ts';
+import { torchTurns, type TorchTurns } from './torchTurns.ts';
 
 const SIZED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_sized.py');
 
@@ -18,12 +19,17 @@ const SIZED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt
  * and AdamW; `steps`: timed steps (after one warm-up) on each side, more for the small sizes so
  * that each takes a few seconds: a median of 3 steps of 0.2 s moves with the VM by more than the
  * ratio's last digit (0.765x at 3 steps where the throughput section's 20 gave 0.91x).
+ * `turns`: then Graft and PyTorch take turns at that size (sections/torchTurns.ts), `pairs` ABBA
+ * pairs of `stepsPerTurn` steps, the last timed: the ratio the VM's drift between the two separate
+ * runs above does not move (25M's moved 0.76-0.93x between runs of the same code). One step a turn
+ * from 6.4M on: a step is 1-5 s there, so waking the threads is lost in it.
  */
-export const SCALING_CONFIGS: { name: string; config: GptBenchConfig; steps: number }[] = [
-  { name: '0.8M', config: REFERENCE_CONFIG, steps: 20 },
-  { name: '6.4M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256 }, steps: 6 },
-  { name: '6.4M, context 256', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256, contextLength: 256, batchSize: 8 }, steps: 6 },
-  { name: '25M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 512 }, steps: 3 },
+export const SCALING_CONFIGS: { name: string; config: GptBenchConfig; steps: number; turns: { pairs: number; stepsPerTurn: number } }[] = [
+  { name: '0.8M', config: REFERENCE_CONFIG, steps: 20, turns: { pairs: 8, stepsPerTurn: 2 } },
+  { name: '6.4M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256 }, steps: 6, turns: { pairs: 6, stepsPerTurn: 1 } },
+  { name: '6.4M, context 256', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 256, contextLength: 256, batchSize: 8 }, steps: 6,
+    turns: { pairs: 6, stepsPerTurn: 1 } },
+  { name: '25M', config: { ...REFERENCE_CONFIG, nLayers: 8, nHeads: 8, dModel: 512 }, steps: 3, turns: { pairs: 6, stepsPerTurn: 1 } },
 ];
 
 export interface ScalingRow {
@@ -39,6 +45,8 @@ export interface ScalingRow {
   graft: { stepMs: number; tokensPerS: number; gflopsPerS: number; losses: number[]; heapMB: number | null; rssMB: number; threads: number };
   torch: { stepMs: number; tokensPerS: number; losses: number[]; maxRssMB: number } | { skipped: string };
   ratioToTorch: number | null;
+  /** Graft and PyTorch taking turns at this size; `ratio` is the per-pair median (torch step / graft step). */
+  turns: TorchTurns | { skipped: string };
   /** Largest |graft - torch| over the first losses; null without torch. */
   lossDiff: number | null;
 }
@@ -48,12 +56,12 @@ export interface ScalingRow {
  * `--backends wasm-2t,...` for 2) and the PyTorch
  * reference at each size, one after the other (never at once): median step of the size's `steps`
  * (one with `quick`) after one warm-up step, first losses compared, the wasm heap (its peak so
- * far) and RSS.
+ * far) and RSS; then the two taking turns at that size (one pair with `quick`).
  */
 export async function scalingBench(quick = false, threads = 1): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   const torchOk = existsSync(torchScriptPath()) && spawnSync(PYTHON, ['-c', 'import torch'], { timeout: 60_000 }).status === 0;
-  for (const { name, config: c, steps: fullSteps } of SCALING_CONFIGS) {
+  for (const { name, config: c, steps: fullSteps, turns: turnPlan } of SCALING_CONFIGS) {
     const steps = quick ? 1 : fullSteps;
     const probe = new StepProbe({ maxLosses: steps + 1 });
     const trainer = graftGptTrainer(c, [probe]);
@@ -85,8 +93,11 @@ export async function scalingBench(quick = false, threads = 1): Promise<ScalingR
       }
     }
     const t = 'stepMs' in torch ? torch : undefined;
+    const turns: ScalingRow['turns'] = 'skipped' in torch ? { skipped: torch.skipped }
+      : await torchTurns(quick ? 1 : turnPlan.pairs, threads, 2, { config: c, stepsPerTurn: turnPlan.stepsPerTurn, warmup: 1 })
+        .catch((e: Error) => ({ skipped: `taking turns: ${e.message}` }));
     rows.push({
-      name, params, layers: c.nLayers, width: c.dModel, context: c.contextLength, batch: c.batchSize, steps, graft, torch,
+      name, params, layers: c.nLayers, width: c.dModel, context: c.contextLength, batch: c.batchSize, steps, graft, torch, turns,
       ratioToTorch: t ? graft.tokensPerS / t.tokensPerS : null,
       lossDiff: t ? Math.max(...graft.losses.map((l, i) => Math.abs(l - (t.losses[i] ?? NaN)))) : null,
     });

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { REFERENCE_CONFIG } from '../config.ts';
+import { REFERENCE_CONFIG, type GptBenchConfig } from '../config.ts';
 import { graftGptTrainer } from '../graftGpt.ts';
 import { median, quantile } from '../lib/stats.ts';
 import { graftSteps } from '../measure.ts';
@@ -24,8 +24,9 @@ import { PYTHON, torchScriptPath } from './torchReference.ts';
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_turns.py');
 
 export interface TorchTurns {
-  /** Turns of each side (after 2 warm-up steps each); a turn is two steps, the second timed. */
+  /** Turns of each side (after the warm-up steps); a turn is `stepsPerTurn` steps, the last timed. */
   pairs: number;
+  stepsPerTurn: number;
   /** Threads of Graft's backend (the bench process's) and PyTorch's. */
   graftThreads: number;
   torchThreads: number;
@@ -37,10 +38,24 @@ export interface TorchTurns {
   ratioQuartiles: [number, number];
 }
 
-export async function torchTurns(pairs: number, graftThreads: number, torchThreads = 2): Promise<TorchTurns> {
+export interface TurnsOptions {
+  /** The model and batch (default the reference size); PyTorch's side runs the reference at this size. */
+  config?: GptBenchConfig;
+  /** Steps a turn, the last timed (default 2). One is enough where a step is seconds long: waking the
+   * threads (~ms) is then lost in it, and a pair of two-step turns would take four such steps. */
+  stepsPerTurn?: number;
+  /** Untimed steps on each side before the turns (default 2). */
+  warmup?: number;
+}
+
+export async function torchTurns(pairs: number, graftThreads: number, torchThreads = 2, opts: TurnsOptions = {}): Promise<TorchTurns> {
+  const { config = REFERENCE_CONFIG, stepsPerTurn = 2, warmup = 2 } = opts;
   const script = torchScriptPath();
   if (!existsSync(script)) throw new Error(`reference script not found at ${script} (set GRAFT_TORCH_BENCH)`);
-  const py = spawn(PYTHON, [DRIVER, '--script', script, '--threads', String(torchThreads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const size = config === REFERENCE_CONFIG ? [] : ['--layers', config.nLayers, '--width', config.dModel, '--heads', config.nHeads,
+    '--context', config.contextLength, '--batch', config.batchSize, '--vocab', config.vocab].map(String);
+  const py = spawn(PYTHON, [DRIVER, '--script', script, '--threads', String(torchThreads), '--warmup', String(warmup), ...size],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   py.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
@@ -50,19 +65,19 @@ export async function torchTurns(pairs: number, graftThreads: number, torchThrea
     return r.value;
   };
   const probe = new StepProbe({ maxLosses: 4 });
-  const trainer = graftGptTrainer(REFERENCE_CONFIG, [probe]);
+  const trainer = graftGptTrainer(config, [probe]);
   try {
     await trainer.setup();
-    await graftSteps(trainer, probe, 2);
+    await graftSteps(trainer, probe, warmup);
     if ((await nextLine()) !== 'ready') throw new Error('gpt_torch_turns.py did not start');
     const graft: number[] = [];
     const torch: number[] = [];
     const torchStep = async (): Promise<number> => {
-      py.stdin.write('step\nstep\n');
-      await nextLine();
+      py.stdin.write('step\n'.repeat(stepsPerTurn));
+      for (let s = 1; s < stepsPerTurn; s++) await nextLine();
       return Number(await nextLine());
     };
-    const graftStep = async (): Promise<number> => (await graftSteps(trainer, probe, 2)).wall[1]!;
+    const graftStep = async (): Promise<number> => (await graftSteps(trainer, probe, stepsPerTurn)).wall[stepsPerTurn - 1]!;
     for (let i = 0; i < pairs; i++) {
       // ABBA: which side goes first alternates, so neither always follows the other.
       if (i % 2 === 0) {
@@ -75,7 +90,7 @@ export async function torchTurns(pairs: number, graftThreads: number, torchThrea
     }
     const ratios = graft.map((g, i) => torch[i]! / g);
     return {
-      pairs, graftThreads, torchThreads, graftMs: median(graft), torchMs: median(torch),
+      pairs, stepsPerTurn, graftThreads, torchThreads, graftMs: median(graft), torchMs: median(torch),
       ratio: median(ratios), ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
     };
   } finally {
