@@ -10,6 +10,7 @@ import type { TorchTurns } from './sections/torchTurns.ts';
 import type { LongRunResult } from './sections/longRun.ts';
 import type { LossComparison } from './lib/compareLosses.ts';
 import { formatTable } from './lib/formatTable.ts';
+import type { TargetRow } from './lib/targets.ts';
 
 export type Skipped = { status: 'skipped'; reason: string };
 export type Failed = { status: 'failed'; error: string };
@@ -68,6 +69,8 @@ export interface BenchReport {
   scaling: ScalingRow[] | Failed | { status: 'skipped'; reason: string };
   checkpointing: CheckpointingRow[] | Failed | { status: 'skipped'; reason: string };
   long: LongRunResult | Skipped | Failed;
+  /** Issue #14's targets judged by this run's figures (lib/targets.ts). */
+  targets: TargetRow[];
 }
 
 const r = (x: number, d = 3) => Number(x.toPrecision(d));
@@ -191,8 +194,12 @@ export function formatReport(rep: BenchReport): string {
   const l = rep.long;
   if ('status' in l) out.push(`(e) long run: ${l.status}: ${'reason' in l ? l.reason : l.error}`);
   else {
-    out.push(`(e) ${l.steps} steps on ${l.backend} in ${r(l.wallS)} s (${r(l.tokensPerS)} tokens/s): RSS +${l.rssGrowthPercent.toFixed(2)}% from step 100, tensors ${l.tensorsFlat ? 'flat' : 'GROWING'}: ${l.meetsTarget ? 'target met' : 'target NOT met'}`);
+    out.push(`(e) ${l.steps} steps on ${l.backend} in ${r(l.wallS)} s (${r(l.tokensPerS)} tokens/s): RSS ${l.rssGrowthPercent >= 0 ? '+' : ''}${l.rssGrowthPercent.toFixed(2)}% from step 100, tensors ${l.tensorsFlat ? 'flat' : 'GROWING'}: ${l.meetsTarget ? 'target met' : 'target NOT met'}`);
     out.push(formatTable(['step', 'tensors', 'RSS MB'], l.memory.map((s) => [s.step, s.numTensors, s.rssMB])));
   }
+  out.push('');
+  out.push("targets (issue #14), by this run's figures:");
+  out.push(formatTable(['target', 'goal', 'this run', 'met', 'from'], rep.targets.map((t) => [t.target, t.goal,
+    t.value == null ? '-' : t.value.toFixed(3), t.met == null ? 'not measured' : t.met ? 'met' : 'NOT met', t.source])));
   return out.join('\n');
 }

@@ -34,6 +34,7 @@ import { checkpointingBench } from './sections/checkpointing.ts';
 import { simdCeiling } from '../core/backend/index.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
+import { targetsOf } from './lib/targets.ts';
 import { torchReference } from './sections/torchReference.ts';
 import { torchTurns, type TorchTurns } from './sections/torchTurns.ts';
 import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
@@ -260,7 +261,9 @@ const report: BenchReport = {
   scaling,
   checkpointing,
   long,
+  targets: [],
 };
+report.targets = targetsOf(report);
 
 /** Graft's step time over the bare loop's at the reference size (interleaved rows on `backend`), in percent. */
 function graftVsBare(list: ThroughputRow[], backend: BenchBackend): number | null {
