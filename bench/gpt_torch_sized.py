@@ -7,14 +7,13 @@ Loads the reference script as a module, sets its size constants (it reads them w
 runs its main(): the same data, initial weights (lowbias32), model and AdamW at that size.
 """
 import argparse, sys
-from torch_reference import load_reference
+from torch_reference import add_size_options, load_reference, set_size
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--script", required=True)
-for name in ("layers", "width", "heads", "context", "batch", "vocab"):
-    ap.add_argument(f"--{name}", type=int, required=True)
+add_size_options(ap, required=True)
 args, rest = ap.parse_known_args()
 ref = load_reference(args.script)
-ref.L, ref.C, ref.H, ref.T, ref.B, ref.V = args.layers, args.width, args.heads, args.context, args.batch, args.vocab
+set_size(ref, args)
 sys.argv = [args.script] + rest
 ref.main()

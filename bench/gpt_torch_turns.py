@@ -11,22 +11,18 @@ milliseconds; "exit" ends it. Prints "ready" after the warm-up steps. The size o
 reference's size constants, as gpt_torch_sized.py does (the scaling section's turns); all or none.
 """
 import argparse, sys, time
-from torch_reference import load_reference
+from torch_reference import add_size_options, load_reference, set_size, size_given
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--script", required=True)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--warmup", type=int, default=2)
-SIZES = ("layers", "width", "heads", "context", "batch", "vocab")
-for name in SIZES:
-    ap.add_argument(f"--{name}", type=int)
+add_size_options(ap, required=False)
 args = ap.parse_args()
-given = [getattr(args, n) is not None for n in SIZES]
-if any(given) and not all(given):
-    ap.error("the size options go together: --" + " --".join(SIZES))
+sized = size_given(ap, args)
 ref = load_reference(args.script)
-if all(given):
-    ref.L, ref.C, ref.H, ref.T, ref.B, ref.V = args.layers, args.width, args.heads, args.context, args.batch, args.vocab
+if sized:
+    set_size(ref, args)
 torch = ref.torch
 torch.set_num_threads(args.threads)
 

@@ -208,7 +208,7 @@ const long = !args.long
 const torchTokens = torch.status === 'measured' ? torch.result.tokens_per_s : null;
 const referenceLosses = torch.status === 'measured' && torch.result.losses ? torch.result.losses : README_TORCH_LOSSES;
 const durationS = (performance.now() - t0) / 1000;
-const report: BenchReport = {
+const sections: Omit<BenchReport, 'targets'> = {
   meta: {
     date: new Date().toISOString(),
     command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
@@ -261,9 +261,8 @@ const report: BenchReport = {
   scaling,
   checkpointing,
   long,
-  targets: [],
 };
-report.targets = targetsOf(report);
+const report: BenchReport = { ...sections, targets: targetsOf(sections) };
 
 /** Graft's step time over the bare loop's at the reference size (interleaved rows on `backend`), in percent. */
 function graftVsBare(list: ThroughputRow[], backend: BenchBackend): number | null {

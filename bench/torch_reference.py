@@ -1,7 +1,10 @@
 """The PyTorch reference script (gpt_torch.py) loaded as a module, for the bench's Python drivers
 (gpt_torch_sized.py, gpt_torch_turns.py, gen_torch.py, awd_lstm_torch.py): its data, weights,
-model and constants, without running its main()."""
+model and constants, without running its main(); and the size options that set those constants
+(gpt_torch_sized.py, gpt_torch_turns.py)."""
 import importlib.util
+
+SIZES = ("layers", "width", "heads", "context", "batch", "vocab")
 
 
 def load_reference(script):
@@ -9,3 +12,22 @@ def load_reference(script):
     ref = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ref)
     return ref
+
+
+def add_size_options(ap, required):
+    """--layers --width --heads --context --batch --vocab (ints)."""
+    for name in SIZES:
+        ap.add_argument(f"--{name}", type=int, required=required)
+
+
+def size_given(ap, args):
+    """Whether the size options were given; all or none, else a usage error (exit 2)."""
+    given = [getattr(args, n) is not None for n in SIZES]
+    if any(given) and not all(given):
+        ap.error("the size options go together: --" + " --".join(SIZES))
+    return all(given)
+
+
+def set_size(ref, args):
+    """The reference's size constants (it reads them when it runs) from the size options."""
+    ref.L, ref.C, ref.H, ref.T, ref.B, ref.V = args.layers, args.width, args.heads, args.context, args.batch, args.vocab

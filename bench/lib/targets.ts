@@ -22,7 +22,7 @@ export interface TargetRow {
 const why = (x: { reason: string } | { error: string }): string => ('reason' in x ? x.reason : x.error);
 
 /** The turns measured with `threads` Graft threads (in the bench's process or a child's), if any. */
-function turnsWith(rep: BenchReport, threads: number): { turns: TorchTurns; where: string } | null {
+function turnsWith(rep: Omit<BenchReport, 'targets'>, threads: number): { turns: TorchTurns; where: string } | null {
   const t = rep.throughput.turns;
   if ('ratio' in t && t.graftThreads === threads) return { turns: t, where: 'throughput.turns' };
   for (const c of rep.throughput.turnsInChild) {
@@ -34,7 +34,7 @@ function turnsWith(rep: BenchReport, threads: number): { turns: TorchTurns; wher
 const atLeast = (target: string, goal: number, value: number | null, source: string): TargetRow =>
   ({ target, goal: `>= ${goal.toFixed(1)}x PyTorch`, value, met: value == null ? null : value >= goal, source });
 
-export function targetsOf(rep: BenchReport): TargetRow[] {
+export function targetsOf(rep: Omit<BenchReport, 'targets'>): TargetRow[] {
   const rows: TargetRow[] = [];
   for (const [threads, goal] of [[2, 1.0], [1, 0.6]] as const) {
     const t = turnsWith(rep, threads);

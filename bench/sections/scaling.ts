@@ -9,7 +9,7 @@ import { gptFlopsPerToken } from '../lib/gptFlopsPerToken.ts';
 import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
 import { graftSteps } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
-import { PYTHON, run, torchScriptPath } from './torchReference.ts';
+import { PYTHON, run, torchScriptPath, torchSizeArgs } from './torchReference.ts';
 import { torchTurns, type TorchTurns } from './torchTurns.ts';
 
 const SIZED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_sized.py');
@@ -82,8 +82,7 @@ export async function scalingBench(quick = false, threads = 1): Promise<ScalingR
     };
     let torch: ScalingRow['torch'] = { skipped: torchOk ? 'failed' : 'torch or the reference script is missing (as in CI)' };
     if (torchOk) {
-      const args = [SIZED, '--script', torchScriptPath(), '--layers', String(c.nLayers), '--width', String(c.dModel), '--heads', String(c.nHeads),
-        '--context', String(c.contextLength), '--batch', String(c.batchSize), '--vocab', String(c.vocab), '--steps', String(steps), '--warmup', '1', '--losses'];
+      const args = [SIZED, '--script', torchScriptPath(), ...torchSizeArgs(c), '--steps', String(steps), '--warmup', '1', '--losses'];
       const { stdout: out } = await run(PYTHON, args, 600_000);
       try {
         const r: TorchResult = parseTorchOutput(out);

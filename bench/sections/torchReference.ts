@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTorchOutput, type TorchResult } from '../lib/parseTorchOutput.ts';
+import type { GptBenchConfig } from '../config.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,6 +25,11 @@ export type TorchSection =
       result: TorchResult;
     }
   | { status: 'skipped'; reason: string };
+
+/** The size options of gpt_torch_sized.py and gpt_torch_turns.py (torch_reference.py's `add_size_options`) for a config. */
+export function torchSizeArgs(c: GptBenchConfig): string[] {
+  return ['--layers', c.nLayers, '--width', c.dModel, '--heads', c.nHeads, '--context', c.contextLength, '--batch', c.batchSize, '--vocab', c.vocab].map(String);
+}
 
 /** The reference script: env GRAFT_TORCH_BENCH, else ../shared/bench/gpt_torch.py next to the repo. */
 export function torchScriptPath(): string {

@@ -19,7 +19,7 @@ import { graftGptTrainer } from '../graftGpt.ts';
 import { median, quantile } from '../lib/stats.ts';
 import { graftSteps } from '../measure.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
-import { PYTHON, torchScriptPath } from './torchReference.ts';
+import { PYTHON, torchScriptPath, torchSizeArgs } from './torchReference.ts';
 
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gpt_torch_turns.py');
 
@@ -52,8 +52,7 @@ export async function torchTurns(pairs: number, graftThreads: number, torchThrea
   const { config = REFERENCE_CONFIG, stepsPerTurn = 2, warmup = 2 } = opts;
   const script = torchScriptPath();
   if (!existsSync(script)) throw new Error(`reference script not found at ${script} (set GRAFT_TORCH_BENCH)`);
-  const size = config === REFERENCE_CONFIG ? [] : ['--layers', config.nLayers, '--width', config.dModel, '--heads', config.nHeads,
-    '--context', config.contextLength, '--batch', config.batchSize, '--vocab', config.vocab].map(String);
+  const size = config === REFERENCE_CONFIG ? [] : torchSizeArgs(config);
   const py = spawn(PYTHON, [DRIVER, '--script', script, '--threads', String(torchThreads), '--warmup', String(warmup), ...size],
     { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
