@@ -8,7 +8,8 @@
  * weight gradient [128, 2048] x [2048, 512] packing cost as much as the product, and attention's
  * 64 per-head products each created and packed an operator. The generated GEMM reads A with any
  * strides (a transposed A is free) and B in place; only a transposed B is first materialised
- * (by the module's SIMD transpose). Results equal XNNPACK's bit for bit (same summation order).
+ * (by the module's SIMD transpose). Same summation order as XNNPACK: bit for bit its results where
+ * the GEMM rounds twice (GRAFT_WASM_FMA=0), one rounding per product where it fuses (relaxedSimd.ts).
  *
  *  - b shared by all batches and a not transposed: the batches are stacked as rows, one product;
  *  - otherwise: one product per output batch on heap slices, with numpy broadcasting of the
@@ -18,6 +19,7 @@ import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmBlocked, gemmModuleOn, KC } from './gemmModule.ts';
 import { gemmPoolOn, gemmThreadsOf } from './gemmThreads.ts';
+import { relaxedSimd } from './relaxedSimd.ts';
 import { copyRunsOn } from './copyModule.ts';
 import {
   heapOffset, isWasmBackend, registerTempId, releaseTempId, wasmFunction, wasmMemoryOf, wasmTensorId,
@@ -121,7 +123,7 @@ function broadcastBatchIndices(outer: number[], outerA: number[], outerB: number
  * out = a x b (+ bias broadcast over rows) on the GEMM, for float32 a and b on wasm. `bias`, when
  * given, has n elements (shape [n] or [1, ..., 1, n]): the output starts as bias rows (`biasRows`,
  * written by the task that computes those rows) and the products accumulate onto it, which is
- * XNNPACK's order for a fused bias (bit-identical results).
+ * XNNPACK's order for a fused bias (bit-identical results where the GEMM rounds twice).
  */
 export function matMulOnGemm(
   backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
@@ -284,11 +286,13 @@ export const XNNPACK_MAX_ROWS = 3;
  * the reference GPT's 1-thread step, `npm run -s bench -- --backends wasm --only throughput
  * --no-torch` twice each way, alternated, with the old rule behind a temporary switch: 330-334 ms
  * with everything on the GEMM, 435-496 ms when products of 1,024 rows or more went to XNNPACK).
- * XNNPACK and the GEMM sum in the same order, so the choice never changes a result.
+ * XNNPACK and the GEMM sum in the same order, so the choice never changes a result; with the GEMM's
+ * fused multiply-add on (relaxedSimd.ts) they round differently, so then nothing goes to XNNPACK
+ * and a product's bits never depend on whether its weights were used before.
  */
 export function xnnpackTakes(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
   if (transposeA || transposeB || util.sizeFromShape(b.shape.slice(0, -2)) !== 1 || gemmThreadsOf(backend) > 1) return false;
-  if (util.sizeFromShape(a.shape.slice(0, -1)) > XNNPACK_MAX_ROWS) return false;
+  if (util.sizeFromShape(a.shape.slice(0, -1)) > XNNPACK_MAX_ROWS || relaxedSimd().fma) return false;
   if (seenRightOperands.has(b.dataId)) return true;
   seenRightOperands.add(b.dataId);
   return false;

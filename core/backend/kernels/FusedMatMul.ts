@@ -4,7 +4,8 @@
  * tfjs-backend-wasm 4.22 runs it on XNNPACK only without transposes and batches, repacking the
  * weights each time they are a new tensor (every training step). Here each output's running sum
  * starts from its bias (the GEMM reads the bias row in place) and the product accumulates onto it:
- * XNNPACK's own order, so results are bit-identical.
+ * XNNPACK's own order, so results are bit-identical to it where the GEMM rounds twice
+ * (`GRAFT_WASM_FMA=0`, or a CPU without FMA; see relaxedSimd.ts).
  * Activations other than linear, PReLU weights and biases that are not one row go to stock.
  */
 import { _FusedMatMul, util } from '@tensorflow/tfjs-core';
@@ -26,7 +27,7 @@ function fusedMatMul(args: KernelArgs, stock: KernelConfig | undefined): TensorI
     preluActivationWeights != null || (activation != null && activation !== 'linear')) {
     return runStock(stock, args);
   }
-  // A row or three against fixed weights used again: stock's XNNPACK (same sums; see xnnpackTakes).
+  // A row or three against fixed weights used again: stock's XNNPACK (same sums; never with FMA on: see xnnpackTakes).
   // (Stock runs XNNPACK only for untransposed operands without batches.)
   const plain = !transposeA && !transposeB && util.sizeFromShape(a.shape.slice(0, -2)) === 1;
   if (plain && (bias == null || bias.shape.length === 1) && xnnpackTakes(backend, a, b, false, false)) return runStock(stock, args);

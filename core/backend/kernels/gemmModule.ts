@@ -16,10 +16,10 @@
  *
  * Numerics: each output is one running sum in increasing k, started from 0, or from C when
  * accumulating; blocking over k (the caller passes `accumulate` for later blocks) does not change
- * it. By default acc = acc + a*b rounds twice, which is the order and rounding of XNNPACK's f32
- * GEMM micro-kernels (bit-identical to them, which exact resume relies on: see relaxedSimd.ts).
- * With GRAFT_WASM_FMA=1 the vector tiles add a*b with one rounding (`f32x4.relaxed_madd`, fused on
- * CPUs with FMA); scalar column tails always round twice.
+ * it. Where the CPU fuses a multiply-add (the default there, see relaxedSimd.ts) the vector tiles
+ * add a*b with one rounding (`f32x4.relaxed_madd`); scalar column tails always round twice. Without
+ * it (GRAFT_WASM_FMA=0, or a CPU without FMA) acc = acc + a*b rounds twice, which is the order and
+ * rounding of XNNPACK's f32 GEMM micro-kernels (bit-identical to them).
  *
  * Tiles: 4 rows x 8 columns (8 f32x4 accumulators; V8 keeps them all in registers and the inner
  * loop is 28 instructions for 64 flops), then 1-row tiles for the remaining rows; columns go 8, 4,
@@ -159,7 +159,7 @@ function buildGemm({ mr: MR, nvec: NV, fma = false }: GemmTiling): { params: Val
 
 const TILING: GemmTiling = { mr: 4, nvec: 2 };
 
-/** The default tiling, with FMA only under GRAFT_WASM_FMA=1 (decided once, before the first compile). */
+/** The default tiling, with FMA as relaxedSimd() decides (once, before the first compile). */
 export function defaultTiling(): GemmTiling {
   return { ...TILING, fma: relaxedSimd().fma };
 }

@@ -5,14 +5,20 @@
  * process-wide, so worker threads compiling the same bytes see it too. V8 12.x (Node 22 and
  * later) ships relaxed SIMD on by default (Chrome 114 shipped it), where the flag is a no-op.
  *
- * Off by default, `GRAFT_WASM_FMA=1` turns it on (and fails loudly without relaxed SIMD). Measured
- * here, the GPT reference step took 7% less CPU with it (the 512x512x512 product alone gained
- * nothing: that loop is bound by loads and broadcasts). But it rounds each product once instead of
- * twice, so the GEMM is no longer bit-identical to XNNPACK's kernels, and the wasm kernels route
- * some products to XNNPACK by history (weights used again, packed once): a run resumed from a
- * checkpoint then takes other routes than the run it continues and drifts in the last bits
- * (measured: a validation loss 2.4e-7 apart after a resume, test/faults/resume.test.ts). Exact
- * resume comes first; with FMA on, it holds to float rounding only.
+ * On by default where the multiply-add is fused (a CPU with FMA: one instruction for a*b + c
+ * instead of two, so the GEMM's k loop is 20 instructions for 64 flops instead of 28); off where
+ * relaxed SIMD is missing or rounds twice (no gain there, and the plain form is bit-identical to
+ * XNNPACK). `GRAFT_WASM_FMA=0` turns it off, `GRAFT_WASM_FMA=1` demands it (and fails loudly
+ * without relaxed SIMD). Measured on this machine's Zen 5 (2026-12-06, processes taking turns
+ * step by step, `bench/MEASURED.md`): the reference GPT step 0.959x the time on 2 threads and
+ * 0.973x on 1, the 25M GPT's 0.89-0.97x; the peak is the same (16 flops a cycle either way), the
+ * gain is the instructions the loop no longer issues.
+ *
+ * Numerics: one rounding per multiply-add instead of two (closer to the exact sums, tested against
+ * float64 in test/core/backend/gemm.test.ts). Every product of a run takes the same form: with FMA
+ * on, no product is routed to XNNPACK (whose kernels round twice; see xnnpackTakes), so results
+ * still do not depend on a kernel's history, a thread count or a resume. Results differ in the last
+ * bits between machines that fuse and machines that do not, as they do between backends.
  */
 import v8 from 'node:v8';
 import { ErrorCodes, GraftError } from '../../errors/index.ts';
@@ -65,16 +71,24 @@ export function relaxedSimdSupport(): { available: boolean; fused?: boolean } {
   return (support = { available: true, fused: madd(x, x, -(1 + 2 ** -11)) !== 0 });
 }
 
-/** Decide once per process (before the first GEMM module is compiled): on only with GRAFT_WASM_FMA=1. */
+/**
+ * Decide once per process (before the first GEMM module is compiled): GRAFT_WASM_FMA=0 off, =1 on
+ * (an error without relaxed SIMD), unset (or empty) on where relaxed SIMD compiles and fuses.
+ */
 export function relaxedSimd(): RelaxedSimdFacts {
   if (facts) return facts;
   const env = process.env.GRAFT_WASM_FMA;
   if (env !== undefined && env !== '' && env !== '0' && env !== '1') {
-    throw new GraftError(ErrorCodes.BAD_OPTION, `GRAFT_WASM_FMA: expected 0 or 1, got '${env}'`, { option: 'GRAFT_WASM_FMA', expected: '0 (separate multiply and add) or 1 (relaxed SIMD fused multiply-add)', received: env });
+    throw new GraftError(ErrorCodes.BAD_OPTION, `GRAFT_WASM_FMA: expected 0 or 1, got '${env}'`, { option: 'GRAFT_WASM_FMA', expected: '0 (separate multiply and add), 1 (relaxed SIMD fused multiply-add) or unset (fused where the CPU fuses)', received: env });
   }
   // Off: nothing probed, no V8 flag touched.
-  if (env !== '1') return (facts = { fma: false, reason: 'off (GRAFT_WASM_FMA=1 turns it on)' });
+  if (env === '0') return (facts = { fma: false, reason: 'off (GRAFT_WASM_FMA=0)' });
   const s = relaxedSimdSupport();
-  if (!s.available) throw new GraftError(ErrorCodes.BACKEND, 'GRAFT_WASM_FMA=1 but this runtime has no WebAssembly relaxed SIMD', { hint: 'Use Node 20 or later, or unset GRAFT_WASM_FMA' });
-  return (facts = { fma: true, fused: s.fused, reason: `on (GRAFT_WASM_FMA=1): relaxed SIMD, ${s.fused ? 'fused on this CPU' : 'not fused on this CPU (multiply then add)'}` });
+  if (env === '1') {
+    if (!s.available) throw new GraftError(ErrorCodes.BACKEND, 'GRAFT_WASM_FMA=1 but this runtime has no WebAssembly relaxed SIMD', { hint: 'Use Node 20 or later, or unset GRAFT_WASM_FMA' });
+    return (facts = { fma: true, fused: s.fused, reason: `on (GRAFT_WASM_FMA=1): relaxed SIMD, ${s.fused ? 'fused on this CPU' : 'not fused on this CPU (multiply then add)'}` });
+  }
+  if (!s.available) return (facts = { fma: false, reason: 'off: this runtime has no WebAssembly relaxed SIMD' });
+  if (!s.fused) return (facts = { fma: false, fused: false, reason: 'off: relaxed SIMD rounds twice on this CPU (no fused multiply-add to gain)' });
+  return (facts = { fma: true, fused: true, reason: 'on: relaxed SIMD, fused on this CPU (GRAFT_WASM_FMA=0 turns it off)' });
 }

@@ -13,7 +13,7 @@ import { kernelDigests } from './fixtures/kernelDigests.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/threadedKernels.ts', import.meta.url));
 
-interface ChildResult { threads: number; digests: Record<string, string>; poolBefore: ThreadPoolStats | null; poolAfter: ThreadPoolStats | null }
+interface ChildResult { threads: number; digests: Record<string, string>; poolBefore: ThreadPoolStats | null; poolAfter: ThreadPoolStats | null; repeats: number; stable: boolean }
 
 function runChild(threads: number): Promise<{ code: number; out: string; err: string }> {
   const { GRAFT_WASM_THREADS: _unset, ...rest } = process.env;
@@ -38,6 +38,7 @@ test('2 and 3 threads: every output bit-identical to 1 thread; the pool counts i
     const got = JSON.parse(child.out.trim().split('\n').pop()!) as ChildResult;
     t.is(got.threads, threads);
     t.deepEqual(got.digests, one, `${threads} threads`);
+    t.true(got.stable, `${threads} threads: the kernels run again gave other bits`);
     // The pool starts with the first product shared out and counts what it ran (at least the two
     // products, GELU's chunks and attention's heads each a round).
     t.is(got.poolBefore, null);
