@@ -36,6 +36,8 @@ export interface BenchReport {
     budgetS: number | null;
     /** Wasm threads of the bench process (rows with another count were measured in a child process). */
     wasmThreadsInProcess: number;
+    /** The wasm GEMM's multiply-add as the backend chose it (the backend info's `fma`; GRAFT_WASM_FMA), null off wasm. */
+    gemmFma: string | null;
   };
   hookOverhead: {
     targetPercent: number;
@@ -86,6 +88,7 @@ export function formatReport(rep: BenchReport): string {
   const out: string[] = [];
   const m = rep.meta;
   out.push(`graft bench  ${m.date}  node ${m.node}  tfjs ${m.tfjs}  ${m.cpus} cpus  load ${m.loadavgStart.map((x) => x.toFixed(1)).join('/')} -> ${m.loadavgEnd.map((x) => x.toFixed(1)).join('/')}  ${m.durationS.toFixed(0)} s`);
+  if (m.gemmFma != null) out.push(`wasm GEMM multiply-add: ${m.gemmFma}`);
   out.push('');
   const ho = rep.hookOverhead;
   const met = (b: boolean) => (b ? 'met' : 'NOT met');

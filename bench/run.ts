@@ -35,6 +35,7 @@ import { simdCeiling } from '../core/backend/index.ts';
 import { scalingBench } from './sections/scaling.ts';
 import { longRun } from './sections/longRun.ts';
 import { targetsOf } from './lib/targets.ts';
+import { useBackend } from './measure.ts';
 import { torchReference } from './sections/torchReference.ts';
 import { torchTurns, type TorchTurns } from './sections/torchTurns.ts';
 import { parseTokenShardsArgs, tokenShardsBench } from './sections/tokenShards.ts';
@@ -103,6 +104,9 @@ const main: BenchBackend = args.backends[0]!;
 // a child process (bench/row.ts), so every row computes with the threads its name says.
 const ownThreads = processWasmThreads(args.backends);
 const inChild = (b: BenchBackend) => b !== main && benchThreads(b) != null && benchThreads(b) !== ownThreads;
+// The GEMM's multiply-add (fused or not changes every product's last bits and its speed), as the
+// main backend chose it; child processes choose the same under the same environment.
+const gemmFma = benchThreads(main) != null ? (await useBackend(main)).fma ?? null : null;
 
 // (a) on the tiny model (the target), then on a micro model (the fixed cost in ms)
 const overheadTiny = !want('overhead') ? notAsked : await attempt(`hook overhead, tiny GPT on ${main}`, () =>
@@ -221,6 +225,7 @@ const sections: Omit<BenchReport, 'targets'> = {
     durationS,
     budgetS: args.long ? null : BUDGET_S,
     wasmThreadsInProcess: ownThreads,
+    gemmFma,
   },
   hookOverhead: {
     targetPercent: OVERHEAD_TARGET_PERCENT,
