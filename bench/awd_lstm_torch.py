@@ -4,7 +4,7 @@
 /usr/bin/python3 awd_lstm_torch.py --script gpt_torch.py --weights params.safetensors
     --emb 64 --hidden 128 --layers 3 --bptt 70 --batch 16 --vocab 96
     [--embed-dropout .02 --input-dropout .25 --hidden-dropout .15 --output-dropout .1
-     --weight-dropout .2 --alpha 2 --beta 1] [--steps N --warmup W --threads 2 --losses]
+     --weight-dropout .2 --alpha 2 --beta 1] [--steps N --warmup W --threads 2 --losses | --turns]
 
 The same data as the GPT reference (its module's make_data/batch_at, lowbias32, at --bptt and
 --batch), the same initial weights (Graft's model:awd-lstm after setup, saved as safetensors by
@@ -19,8 +19,12 @@ i, f, g, o (PyTorch's order), so PyTorch's weight_ih = wih^T, bias_ih = bias, bi
 Prints one JSON line (gpt_torch.py's fields), plus loss_eval0: the next-token cross-entropy of
 training batch 0 at the initial weights with dropout off and no AR/TAR, which Graft's bench
 computes too (same weights, data and model math: equal to float32 rounding).
+
+With --turns (the bench's turns with Graft, as gpt_torch_turns.py does for the GPT): after the
+warm-up steps it prints "ready", then runs one training step after each line "step" on stdin,
+printing the step's milliseconds; "exit" ends it.
 """
-import argparse, json, os, resource, statistics, time
+import argparse, json, os, resource, statistics, sys, time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import torch
@@ -62,6 +66,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--losses", action="store_true")
+    ap.add_argument("--turns", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -120,19 +125,31 @@ def main():
     nodecay = [p for n, p in P.items() if n.startswith("bias")]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": ref.WD}, {"params": nodecay, "weight_decay": 0.0}], lr=ref.LR, betas=(ref.B1, ref.B2), eps=ref.EPS)
     torch.manual_seed(0)
-    losses, times = [], []
-    for step in range(args.warmup + args.steps):
+    losses = []
+    step = 0
+
+    def train_step():
+        nonlocal step
         x, y = ref.batch_at(toks, step)
         t0 = time.perf_counter()
         loss = forward(x, y, True)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        lv = loss.item()
-        dt = time.perf_counter() - t0
-        losses.append(lv)
-        if step >= args.warmup:
-            times.append(dt)
+        losses.append(loss.item())
+        step += 1
+        return time.perf_counter() - t0
+
+    if args.turns:
+        for _ in range(args.warmup):
+            train_step()
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() == "exit":
+                break
+            print(f"{train_step() * 1000:.3f}", flush=True)
+        return
+    times = [dt for i, dt in ((i, train_step()) for i in range(args.warmup + args.steps)) if i >= args.warmup]
     step_s = statistics.median(times)
     tok = args.batch * args.bptt
     nparams = sum(p.numel() for p in P.values())

@@ -166,6 +166,10 @@ export function formatReport(rep: BenchReport): string {
     const t = a.torch;
     if ('skipped' in t) out.push(`    PyTorch AWD-LSTM: skipped: ${t.skipped}`);
     else out.push(`    PyTorch AWD-LSTM (awd_lstm_torch.py, ${t.threads} threads): ${r(t.stepMs)} ms/step, ${r(t.tokensPerS)} tokens/s; Graft ${a.ratioToTorch!.toFixed(3)}x; eval loss at the initial weights ${a.lossEval0.toFixed(6)} vs ${t.lossEval0.toFixed(6)} (|diff| ${a.lossEval0Diff!.toExponential(1)})`);
+    if (a.turns) {
+      const tt = a.turns;
+      out.push(`    taking turns with PyTorch (ABBA, step ${tt.stepsPerTurn} of each turn timed, ${tt.pairs} pairs): Graft ${r(tt.graftMs)} ms, PyTorch ${r(tt.torchMs)} ms a step; Graft ${tt.ratio.toFixed(3)}x PyTorch (per-pair median, quartiles ${tt.ratioQuartiles[0].toFixed(3)}-${tt.ratioQuartiles[1].toFixed(3)})`);
+    }
   }
   else out.push(`(c) AWD-LSTM: ${a.status}: ${'reason' in a ? a.reason : a.error}`);
   out.push('');

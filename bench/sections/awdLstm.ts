@@ -18,6 +18,7 @@ import { markovTokens, REFERENCE_MARKOV } from '../lib/markovData.ts';
 import { PYTHON, run, torchScriptPath } from './torchReference.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
 import { timedSteps, type StepPlan } from './gptThroughput.ts';
+import { alternate, turnsDriver, type TorchTurns } from './torchTurns.ts';
 
 const TORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'awd_lstm_torch.py');
 
@@ -50,10 +51,22 @@ export type AwdLstmResult =
       lossEval0: number;
       torch: AwdLstmTorch;
       ratioToTorch: number | null;
+      /** Graft's step and PyTorch's taking turns (ABBA, the second step of each two-step turn timed), after the separate runs: the ratio the VM's drift does not move; null without PyTorch. */
+      turns: AwdLstmTurns | null;
       /** |Graft − PyTorch| of lossEval0; null without torch. */
       lossEval0Diff: number | null;
     }
   | { status: 'skipped'; reason: string };
+
+export type AwdLstmTurns = Pick<TorchTurns, 'pairs' | 'stepsPerTurn' | 'graftMs' | 'torchMs' | 'ratio' | 'ratioQuartiles'>;
+
+/**
+ * Pairs of turns and steps a turn (a step is ~60-120 ms), the last step of a turn timed: with two
+ * steps a turn, Graft's timed step still ran ~35 % slower than alone (116 vs 87 ms; PyTorch's 87 vs 80),
+ * something of PyTorch's turn lasting ~0.1-0.2 s; with four, 79 vs 84 alone (2026-12-06).
+ */
+const TURN_PAIRS = 8;
+const STEPS_PER_TURN = 4;
 
 /**
  * (c) `model:awd-lstm` at its default size (with its default dropouts and AR/TAR) under a tied
@@ -91,11 +104,23 @@ export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, b
     const hidden = Array.from({ length: o.nLayers }, (_, i) => (i === o.nLayers - 1 ? o.embSize : o.hiddenSize));
     const flops = lstmFlopsPerToken({ vocab: REFERENCE_CONFIG.vocab, embSize: o.embSize, hiddenSizes: hidden });
     const params = trainer.params.count();
+    // After Graft's steps, never beside them: PyTorch's threads and ours would share the cores.
+    const torchArgs = torchOpts.run ? await awdLstmTorchArgs(path.join(weightsDir, 'params.safetensors'), o) : { skipped: '--no-torch' };
+    const torch = 'skipped' in torchArgs ? torchArgs : await awdLstmTorch(torchArgs, torchOpts.threads ?? 2, plan);
+    let turns: AwdLstmTurns | null = null;
+    if ('tokensPerS' in torch && !('skipped' in torchArgs)) {
+      const py = turnsDriver([...torchArgs, '--warmup', String(plan.warmup), '--threads', String(torchOpts.threads ?? 2), '--turns']);
+      try {
+        await py.ready();
+        const times = await alternate(TURN_PAIRS, async () => (await graftSteps(trainer!, probe, STEPS_PER_TURN)).wall[STEPS_PER_TURN - 1]!, () => py.turn(STEPS_PER_TURN));
+        turns = { pairs: TURN_PAIRS, stepsPerTurn: STEPS_PER_TURN, ...times };
+      } finally {
+        py.close();
+      }
+    }
     trainer.dispose();
     trainer = undefined;
     const leakedTensors = tf.memory().numTensors - before;
-    // After Graft's steps, never beside them: PyTorch's threads and ours would share the cores.
-    const torch = torchOpts.run ? await awdLstmTorch(path.join(weightsDir, 'params.safetensors'), o, torchOpts.threads ?? 2, plan) : { skipped: '--no-torch' };
     rmSync(weightsDir, { recursive: true, force: true });
     const tokensPerS = (BATCH * BPTT * 1000) / stepMs;
     return {
@@ -116,6 +141,7 @@ export async function awdLstmThroughput(backend: BenchBackend, plan: StepPlan, b
       lossEval0,
       torch,
       ratioToTorch: 'tokensPerS' in torch ? tokensPerS / torch.tokensPerS : null,
+      turns,
       lossEval0Diff: 'lossEval0' in torch ? Math.abs(lossEval0 - torch.lossEval0) : null,
     };
   } catch (err) {
@@ -137,17 +163,20 @@ function evalLoss(trainer: ReturnType<typeof createTrainer>, batch: { inputs?: t
   return sum / y.length;
 }
 
-/** bench/awd_lstm_torch.py on the saved initial weights and the same data, model and AdamW; skipped without torch (CI). */
-async function awdLstmTorch(weights: string, o: { embSize: number; hiddenSize: number; nLayers: number }, threads: number, plan: StepPlan): Promise<AwdLstmTorch> {
+/** awd_lstm_torch.py's arguments for the saved initial weights, the same data, model and AdamW; skipped without torch (CI). */
+async function awdLstmTorchArgs(weights: string, o: { embSize: number; hiddenSize: number; nLayers: number }): Promise<string[] | { skipped: string }> {
   if (!existsSync(torchScriptPath())) return { skipped: `the GPT reference script (its data) is not at ${torchScriptPath()}` };
   if (spawnSync(PYTHON, ['-c', 'import torch'], { timeout: 60_000 }).status !== 0) return { skipped: `torch is not importable by ${PYTHON} (as in CI)` };
   const m = o as unknown as Record<string, number>;
-  const args = [TORCH_SCRIPT, '--script', torchScriptPath(), '--weights', weights, '--emb', String(o.embSize), '--hidden', String(o.hiddenSize), '--layers', String(o.nLayers),
+  return [TORCH_SCRIPT, '--script', torchScriptPath(), '--weights', weights, '--emb', String(o.embSize), '--hidden', String(o.hiddenSize), '--layers', String(o.nLayers),
     '--bptt', String(BPTT), '--batch', String(BATCH), '--vocab', String(REFERENCE_CONFIG.vocab),
     '--embed-dropout', String(m.embedDropout), '--input-dropout', String(m.inputDropout), '--hidden-dropout', String(m.hiddenDropout), '--output-dropout', String(m.outputDropout),
-    '--weight-dropout', String(m.weightDropout), '--alpha', String(m.alpha), '--beta', String(m.beta),
-    '--steps', String(Math.max(plan.min, 10)), '--warmup', String(plan.warmup), '--threads', String(threads), '--losses'];
-  const { code, stdout, stderr } = await run(PYTHON, args, 600_000);
+    '--weight-dropout', String(m.weightDropout), '--alpha', String(m.alpha), '--beta', String(m.beta)];
+}
+
+/** The separate PyTorch run: its step time, losses and the loss at the initial weights. */
+async function awdLstmTorch(args: string[], threads: number, plan: StepPlan): Promise<AwdLstmTorch> {
+  const { code, stdout, stderr } = await run(PYTHON, [...args, '--steps', String(Math.max(plan.min, 10)), '--warmup', String(plan.warmup), '--threads', String(threads), '--losses'], 600_000);
   if (code !== 0) return { skipped: `awd_lstm_torch.py failed (${code}): ${stderr.trim().split('\n').at(-1)?.slice(0, 300)}` };
   try {
     const r = parseTorchOutput(stdout) as ReturnType<typeof parseTorchOutput> & { loss_eval0: number; max_rss_mb: number };

@@ -53,47 +53,76 @@ export async function torchTurns(pairs: number, graftThreads: number, torchThrea
   const script = torchScriptPath();
   if (!existsSync(script)) throw new Error(`reference script not found at ${script} (set GRAFT_TORCH_BENCH)`);
   const size = config === REFERENCE_CONFIG ? [] : torchSizeArgs(config);
-  const py = spawn(PYTHON, [DRIVER, '--script', script, '--threads', String(torchThreads), '--warmup', String(warmup), ...size],
-    { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  py.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
-  const nextLine = async (): Promise<string> => {
-    const r = await lines.next();
-    if (r.done) throw new Error(`gpt_torch_turns.py ended: ${stderr.trim().split('\n').pop() ?? ''}`);
-    return r.value;
-  };
+  const py = turnsDriver([DRIVER, '--script', script, '--threads', String(torchThreads), '--warmup', String(warmup), ...size]);
   const probe = new StepProbe({ maxLosses: 4 });
   const trainer = graftGptTrainer(config, [probe]);
   try {
     await trainer.setup();
     await graftSteps(trainer, probe, warmup);
-    if ((await nextLine()) !== 'ready') throw new Error('gpt_torch_turns.py did not start');
-    const graft: number[] = [];
-    const torch: number[] = [];
-    const torchStep = async (): Promise<number> => {
-      py.stdin.write('step\n'.repeat(stepsPerTurn));
-      for (let s = 1; s < stepsPerTurn; s++) await nextLine();
-      return Number(await nextLine());
-    };
-    const graftStep = async (): Promise<number> => (await graftSteps(trainer, probe, stepsPerTurn)).wall[stepsPerTurn - 1]!;
-    for (let i = 0; i < pairs; i++) {
-      // ABBA: which side goes first alternates, so neither always follows the other.
-      if (i % 2 === 0) {
-        graft.push(await graftStep());
-        torch.push(await torchStep());
-      } else {
-        torch.push(await torchStep());
-        graft.push(await graftStep());
-      }
-    }
-    const ratios = graft.map((g, i) => torch[i]! / g);
-    return {
-      pairs, stepsPerTurn, graftThreads, torchThreads, graftMs: median(graft), torchMs: median(torch),
-      ratio: median(ratios), ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
-    };
+    await py.ready();
+    const times = await alternate(pairs, async () => (await graftSteps(trainer, probe, stepsPerTurn)).wall[stepsPerTurn - 1]!, () => py.turn(stepsPerTurn));
+    return { pairs, stepsPerTurn, graftThreads, torchThreads, ...times };
   } finally {
     trainer.dispose();
-    py.stdin.end('exit\n');
+    py.close();
   }
+}
+
+/** A Python process that trains on request: "ready" after its warm-up, then a step's ms for each "step" line; "exit" ends it. */
+export interface TurnsDriver {
+  /** Resolves at its "ready" line. */
+  ready(): Promise<void>;
+  /** `steps` steps; the last one's ms. */
+  turn(steps: number): Promise<number>;
+  close(): void;
+}
+
+/** Starts `PYTHON args` as a turns driver (gpt_torch_turns.py, awd_lstm_torch.py --turns); its errors name the script and its last stderr line. */
+export function turnsDriver(args: string[]): TurnsDriver {
+  const name = path.basename(args[0]!);
+  const py = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  py.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`${name} ended: ${stderr.trim().split('\n').pop() ?? ''}`);
+    return r.value;
+  };
+  return {
+    async ready() {
+      const line = await nextLine();
+      if (line !== 'ready') throw new Error(`${name} did not start: ${line}`);
+    },
+    async turn(steps) {
+      py.stdin.write('step\n'.repeat(steps));
+      for (let s = 1; s < steps; s++) await nextLine();
+      return Number(await nextLine());
+    },
+    close() {
+      py.stdin.end('exit\n');
+    },
+  };
+}
+
+/**
+ * `pairs` turns of each side, ABBA (which side goes first alternates, so neither always follows
+ * the other); each turn returns its timed step's ms. The ratio is Graft's speed over PyTorch's
+ * (torch ms / graft ms) per pair.
+ */
+export async function alternate(pairs: number, graftTurn: () => Promise<number>, torchTurn: () => Promise<number>):
+  Promise<Pick<TorchTurns, 'graftMs' | 'torchMs' | 'ratio' | 'ratioQuartiles'>> {
+  const graft: number[] = [];
+  const torch: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      graft.push(await graftTurn());
+      torch.push(await torchTurn());
+    } else {
+      torch.push(await torchTurn());
+      graft.push(await graftTurn());
+    }
+  }
+  const ratios = graft.map((g, i) => torch[i]! / g);
+  return { graftMs: median(graft), torchMs: median(torch), ratio: median(ratios), ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
 }

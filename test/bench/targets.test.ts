@@ -54,6 +54,14 @@ test('a ratio exactly at the goal meets it; the thread counts are found wherever
   t.is(row(rows, 'GPT reference size, 2 threads').source, 'throughput.turnsInChild (wasm-2t): per-pair median of 16 pairs');
 });
 
+test('AWD-LSTM: its turns when they ran, before the separate runs\' ratio', (t) => {
+  const separate = row(targetsOf(report()), 'AWD-LSTM language model');
+  t.is(separate.source, 'awdLstm: separate runs (no turns)');
+  const rows = targetsOf(report({ awdLstm: { status: 'measured', ratioToTorch: 0.85, turns: { pairs: 12, stepsPerTurn: 2, ratio: 0.66 } } }));
+  const awd = row(rows, 'AWD-LSTM language model');
+  t.deepEqual([awd.value, awd.met, awd.source], [0.66, false, 'awdLstm turns: per-pair median of 12 pairs']);
+});
+
 test('a failed or missing section is "not measured" with its reason, never a pass', (t) => {
   const rows = targetsOf(report({
     throughput: { turns: { status: 'failed', error: 'gpt_torch_turns.py ended' }, turnsInChild: [] },
