@@ -24,12 +24,12 @@ With --turns (the bench's turns with Graft, as gpt_torch_turns.py does for the G
 warm-up steps it prints "ready", then runs one training step after each line "step" on stdin,
 printing the step's milliseconds; "exit" ends it.
 """
-import argparse, json, os, resource, statistics, sys, time
+import argparse, json, os, resource, statistics, time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch_reference import load_reference
+from torch_reference import load_reference, serve_turns
 
 
 def read_safetensors(path):
@@ -141,13 +141,7 @@ def main():
         return time.perf_counter() - t0
 
     if args.turns:
-        for _ in range(args.warmup):
-            train_step()
-        print("ready", flush=True)
-        for line in sys.stdin:
-            if line.strip() == "exit":
-                break
-            print(f"{train_step() * 1000:.3f}", flush=True)
+        serve_turns(lambda: train_step() * 1000, args.warmup)
         return
     times = [dt for i, dt in ((i, train_step()) for i in range(args.warmup + args.steps)) if i >= args.warmup]
     step_s = statistics.median(times)

@@ -10,8 +10,8 @@ model, loss and AdamW, as its main() does) after each line "step" on stdin, prin
 milliseconds; "exit" ends it. Prints "ready" after the warm-up steps. The size options set the
 reference's size constants, as gpt_torch_sized.py does (the scaling section's turns); all or none.
 """
-import argparse, sys, time
-from torch_reference import add_size_options, load_reference, set_size, size_given
+import argparse, time
+from torch_reference import add_size_options, load_reference, serve_turns, set_size, size_given
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--script", required=True)
@@ -50,10 +50,4 @@ def train_step():
     return (time.perf_counter() - t0) * 1000
 
 
-for _ in range(args.warmup):
-    train_step()
-print("ready", flush=True)
-for line in sys.stdin:
-    if line.strip() == "exit":
-        break
-    print(f"{train_step():.3f}", flush=True)
+serve_turns(train_step, args.warmup)

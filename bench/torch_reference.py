@@ -1,8 +1,10 @@
 """The PyTorch reference script (gpt_torch.py) loaded as a module, for the bench's Python drivers
 (gpt_torch_sized.py, gpt_torch_turns.py, gen_torch.py, awd_lstm_torch.py): its data, weights,
 model and constants, without running its main(); and the size options that set those constants
-(gpt_torch_sized.py, gpt_torch_turns.py)."""
+(gpt_torch_sized.py, gpt_torch_turns.py); and the turns protocol both turns drivers serve
+(gpt_torch_turns.py, awd_lstm_torch.py --turns)."""
 import importlib.util
+import sys
 
 SIZES = ("layers", "width", "heads", "context", "batch", "vocab")
 
@@ -31,3 +33,16 @@ def size_given(ap, args):
 def set_size(ref, args):
     """The reference's size constants (it reads them when it runs) from the size options."""
     ref.L, ref.C, ref.H, ref.T, ref.B, ref.V = args.layers, args.width, args.heads, args.context, args.batch, args.vocab
+
+
+def serve_turns(train_step, warmup):
+    """The bench's turns (bench/sections/torchTurns.ts): `warmup` steps, "ready", then one step per
+    "step" line on stdin, printing its milliseconds; "exit" (or the end of stdin) ends it.
+    train_step() returns its step's milliseconds."""
+    for _ in range(warmup):
+        train_step()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() == "exit":
+            break
+        print(f"{train_step():.3f}", flush=True)
