@@ -51,7 +51,7 @@ export type AwdLstmResult =
       lossEval0: number;
       torch: AwdLstmTorch;
       ratioToTorch: number | null;
-      /** Graft's step and PyTorch's taking turns (ABBA, the second step of each two-step turn timed), after the separate runs: the ratio the VM's drift does not move; null without PyTorch. */
+      /** Graft's step and PyTorch's taking turns (ABBA, the last step of each turn timed: see STEPS_PER_TURN), after the separate runs: the ratio the VM's drift does not move; null without PyTorch. */
       turns: AwdLstmTurns | null;
       /** |Graft − PyTorch| of lossEval0; null without torch. */
       lossEval0Diff: number | null;
