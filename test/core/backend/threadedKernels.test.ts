@@ -39,6 +39,7 @@ test('2 and 3 threads: every output bit-identical to 1 thread; the pool counts i
     t.is(got.threads, threads);
     t.deepEqual(got.digests, one, `${threads} threads`);
     t.true(got.stable, `${threads} threads: the kernels run again gave other bits`);
+    if (got.repeats > 0) t.log(`${threads} threads: helpers took part only after ${got.repeats} more run(s) of the kernels`);
     // The pool starts with the first product shared out and counts what it ran (at least the two
     // products, GELU's chunks and attention's heads each a round).
     t.is(got.poolBefore, null);
