@@ -32,6 +32,7 @@ import { relaxedSimd } from './relaxedSimd.ts';
 import { causalSoftmaxFuncs, type SoftmaxCausalFn, type SoftmaxCausalGradFn } from './causalSoftmaxModule.ts';
 import { geluFuncs, type GeluFn, type GeluGradFn } from './geluModule.ts';
 import { expFuncs, type ExpFn } from './expModule.ts';
+import { lstmFuncs, type LstmCellFn, type LstmCellGradFn } from './lstmModule.ts';
 
 /** Parameter indices of `gemm`. */
 const P = { M: 0, N: 1, K: 2, a: 3, sam: 4, sak: 5, b: 6, sbk: 7, c: 8, scm: 9, acc: 10, ranges: 11 };
@@ -355,7 +356,7 @@ export function gemmModuleBytes(sharedMemory: boolean, tiling: GemmTiling = defa
   return encodeModule([
     { name: 'gemm', ...buildGemm(tiling) }, { name: 'transpose', ...buildTranspose() },
     { name: 'rowRanges', ...buildRowRanges() }, { name: 'allFinite', ...buildAllFinite() }, buildBiasRows(),
-    ...causalSoftmaxFuncs(), ...geluFuncs(), ...expFuncs(),
+    ...causalSoftmaxFuncs(), ...geluFuncs(), ...expFuncs(), ...lstmFuncs(),
   ], sharedMemory);
 }
 
@@ -370,6 +371,8 @@ export interface GemmModule {
   gelu: GeluFn;
   geluGrad: GeluGradFn;
   exp: ExpFn;
+  lstmCell: LstmCellFn;
+  lstmCellGrad: LstmCellGradFn;
   /** All of them by name (the thread pool's table, gemmThreads.ts). */
   exports: Record<string, unknown>;
 }
@@ -379,7 +382,8 @@ function pickGemm(exports: Record<string, unknown>): GemmModule {
     gemm: exports['gemm'] as GemmFn, transpose: exports['transpose'] as TransposeFn,
     rowRanges: exports['rowRanges'] as RowRangesFn, allFinite: exports['allFinite'] as AllFiniteFn, biasRows: exports['biasRows'] as BiasRowsFn,
     softmaxCausal: exports['softmaxCausal'] as SoftmaxCausalFn, softmaxCausalGrad: exports['softmaxCausalGrad'] as SoftmaxCausalGradFn,
-    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn, exp: exports['exp'] as ExpFn, exports,
+    gelu: exports['gelu'] as GeluFn, geluGrad: exports['geluGrad'] as GeluGradFn, exp: exports['exp'] as ExpFn,
+    lstmCell: exports['lstmCell'] as LstmCellFn, lstmCellGrad: exports['lstmCellGrad'] as LstmCellGradFn, exports,
   };
 }
 
