@@ -20,7 +20,7 @@
  * ±Infinity gives the limits). σ(x) = 1 / (1 + e^{-x}); tanh(x) = m / (2 + m), m = e^{2x} - 1
  * (`expm1`: no cancellation near 0, so no series is needed; tanh(-0) is +0). Before the rounding
  * σ is off by < 7.3e-9 relative, tanh by < 2.1e-8 (< 0.13 and < 0.36 float32 ulp), so both are
- * within 1 ulp of the exact value (measured worst 0.58 and 0.72 ulp: lstmMath.test.ts). c is
+ * within 1 ulp of the exact value (measured worst 0.58 and 0.72 ulp: lstmModule.test.ts). c is
  * computed from the unrounded gates, h from the stored (float32) c, so the gradient's tanh(c) is
  * the forward's. The gradient is the float64 formulas on the stored float32 values.
  */
