@@ -48,7 +48,8 @@ export class Trainer implements TrainerApi {
   private readonly dropoutRng: Rng;
   private setupDone = false;
   private disposed = false;
-  private varToParam = new Map<string, string>();
+  /** The trainable parameters' names, in `trainableVars`' order. */
+  private trainableNames: string[] = [];
   private trainableVersion = -1;
   private trainableVars: tf.Variable[] = [];
   private readonly stepCtx: StepContext;
@@ -228,7 +229,7 @@ export class Trainer implements TrainerApi {
     if (this.params.version === this.trainableVersion) return;
     const entries: readonly ParamEntry[] = this.params.trainable();
     this.trainableVars = entries.map((e) => e.variable);
-    this.varToParam = new Map(entries.map((e) => [e.variable.name, e.name]));
+    this.trainableNames = entries.map((e) => e.name);
     this.trainableVersion = this.params.version;
   }
 
@@ -274,7 +275,11 @@ export class Trainer implements TrainerApi {
       rawGrads = grads;
       tf.tidy(() => {
         const named: GradMap = {};
-        for (const k of Object.keys(grads)) named[this.varToParam.get(k)!] = grads[k]!;
+        const vars = this.trainableVars;
+        for (let i = 0; i < vars.length; i++) {
+          const g = grads[vars[i]!.name];
+          if (g !== undefined) named[this.trainableNames[i]!] = g;
+        }
         ctx.grads = hooks.afterBackward.call(named, ctx);
         hooks.beforeOptimizerStep.call(ctx);
         if (!control.optimizerSkipped) this.roles.optimizer!.step(ctx.grads, ctx);
