@@ -170,6 +170,7 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
     const names = Object.keys(grads);
     const records = this.recordsFor(ctx.trainer.params, names);
     const lr = this.learningRate;
+    const base = this.baseWeightDecay();
     for (let i = 0; i < names.length; i++) {
       const grad = grads[names[i]!];
       const r = records[i];
@@ -178,7 +179,9 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
       r.slots ??= this.slotsOf(r.name, r.variable);
       r.count ??= this.countOf(r.name);
       const t = r.count.t + 1;
-      const hp: ParamHyper = { lr: lr * r.lrScale, weightDecay: r.weightDecay, t };
+      // The group read every step: a spec changed in place (not through `groups`) still applies.
+      const g = r.group;
+      const hp: ParamHyper = { lr: lr * (g?.lrScale ?? 1), weightDecay: r.decay ? (g?.weightDecay ?? base) : 0, t };
       // No scope per parameter when the update leaves nothing behind (a few microseconds each, a
       // visible share of a small model's step): only its outputs, once assigned, are freed.
       if (this.updateFreesItsTemporaries) this.assignUpdate(r.variable, grad, r.slots, hp, true);
@@ -188,7 +191,7 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
   }
 
   /**
-   * A record a gradient (null: not a parameter), in the gradients' order. Built again when the
+   * One record for each gradient (null: not a parameter), in the gradients' order, built again when the
    * names, the parameter set (store.version), the groups or the state change; otherwise a step
    * looks nothing up (a Map lookup or two per parameter, and the group, every step cost the
    * micro GPT's step a few microseconds: bench's hook overhead).
@@ -197,17 +200,15 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
     const p = this.plan;
     if (p && p.store === store && p.version === store.version && sameNames(p.names, names)) return p.records;
     this.ensureResolved(store);
-    const base = this.baseWeightDecay();
     const records = names.map((name): StepRecord | null => {
       const entry = store.entry(name);
       if (entry.role !== 'param') return null;
       const gi = this.owner.get(name) ?? -1;
-      const group = gi < 0 ? undefined : this.groupList[gi];
       return {
         name,
         variable: entry.variable,
-        lrScale: group?.lrScale ?? 1,
-        weightDecay: entry.decay ? (group?.weightDecay ?? base) : 0,
+        group: gi < 0 ? undefined : this.groupList[gi],
+        decay: entry.decay,
         slots: this.slots.get(name),
         count: this.steps.get(name),
       };
@@ -314,8 +315,10 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
 interface StepRecord {
   name: string;
   variable: tf.Variable;
-  lrScale: number;
-  weightDecay: number;
+  /** Its group (undefined: the default group's rate and the optimizer's decay). */
+  group: ParamGroupSpec | undefined;
+  /** Whether it was created with `decay: true`. */
+  decay: boolean;
   slots: tf.Variable[] | undefined;
   count: { t: number } | undefined;
 }

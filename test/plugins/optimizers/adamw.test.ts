@@ -85,6 +85,27 @@ test('group lrScale and weightDecay override are honoured; first matching group 
   store.dispose();
 });
 
+test('each step reads the groups as they are: replaced through `groups`, or a spec changed in place', (t) => {
+  const { store, ctx } = makeStore({ 'backbone.w': { values: [1, 1], decay: true }, 'head.w': { values: [1, 1], decay: true } });
+  const opt = new AdamwOptimizer({ lr: 0.1, weightDecay: 0, groups: [{ name: 'head', pattern: 'head.**', lrScale: 1 }] });
+  const step = () => tf.tidy(() => opt.step(grads({ 'backbone.w': [1, -1], 'head.w': [1, -1] }), ctx));
+  step();
+  const head1 = values(store, 'head.w');
+  const body1 = values(store, 'backbone.w');
+  // In place: a rate of 0 leaves the head where it is; the rest still moves.
+  opt.groups[0]!.lrScale = 0;
+  step();
+  t.deepEqual(values(store, 'head.w'), head1);
+  t.notDeepEqual(values(store, 'backbone.w'), body1);
+  // Through the setter: the head moves again, at twice the base rate (first-step-like sign(g) steps).
+  opt.groups = [{ name: 'head', pattern: 'head.**', lrScale: 2 }];
+  step();
+  const moved = values(store, 'head.w').map((v, i) => v - head1[i]!);
+  t.true(moved[0]! < -0.1 && moved[1]! > 0.1, `head moved ${moved}`);
+  opt.dispose();
+  store.dispose();
+});
+
 test('only parameters with a gradient are updated (no decay on frozen ones), and no tensor leaks', (t) => {
   const { store, ctx } = makeStore({ 'a.w': { values: [1, 2], decay: true }, 'b.w': { values: [3, 4], decay: true } });
   const opt = new AdamwOptimizer({ lr: 0.1, weightDecay: 0.5 });
