@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ParameterStore, Rng, type Batch, type ForwardContext } from '../core/index.ts';
-import { fusedAdamw } from '../core/backend/index.ts';
+import { adamwInPlace, fusedAdamw } from '../core/backend/index.ts';
 import { causalMask, createGptParameters, gptBackbone, lmLogits, tokenCrossEntropy } from '../plugins/index.ts';
 import type { GptBenchConfig } from './config.ts';
 import { applyReferenceWeights } from './plugins/applyReferenceWeights.ts';
@@ -8,8 +8,8 @@ import { applyReferenceWeights } from './plugins/applyReferenceWeights.ts';
 /**
  * The same GPT training step without Graft's trainer: tf.variableGrads over the same model
  * functions (`gptBackbone`, tied `lmLogits`, `tokenCrossEntropy` with the objective's default
- * ignore index -1) and AdamW as `adamwUpdate` runs it: graft's fused kernel where the backend has
- * it, else written inline with the same ops, in the same order. From the same weights and batches it gives the same losses as the trainer, so the
+ * ignore index -1) and AdamW as `optimizer:adamw` runs it: in place (`adamwInPlace`) or graft's fused
+ * kernel where the backend has it, else written inline with the same ops, in the same order. From the same weights and batches it gives the same losses as the trainer, so the
  * time difference between the two is the trainer's machinery.
  */
 export class BareGptLoop {
@@ -51,8 +51,11 @@ export class BareGptLoop {
       for (let i = 0; i < this.vars.length; i++) {
         const p = this.vars[i]!;
         const g = grads[p.name]!;
-        // The trainer's adamwUpdate runs graft's fused kernel where the backend has it: so does this loop.
-        const fused = fusedAdamw(p, g, this.m[i]!, this.v[i]!, { lr, beta1, beta2, eps, weightDecay: this.decays[i] ? weightDecay : 0, t });
+        // The trainer's AdamW writes in place where it can, else runs graft's fused kernel where the
+        // backend has it: so does this loop.
+        const h = { lr, beta1, beta2, eps, weightDecay: this.decays[i] ? weightDecay : 0, t };
+        if (adamwInPlace(p, g, this.m[i]!, this.v[i]!, h)) continue;
+        const fused = fusedAdamw(p, g, this.m[i]!, this.v[i]!, h);
         if (fused != null) {
           p.assign(fused.param);
           this.m[i]!.assign(fused.m);

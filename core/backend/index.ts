@@ -18,7 +18,7 @@ export {
   type GraftKernelInfo,
 } from './kernels/registry.ts';
 export { CPU_BRIDGED_KERNELS } from './kernels/cpuFallback.ts';
-export { fusedAdamw, type AdamwAttrs } from './fusedAdamw.ts';
+export { adamwInPlace, fusedAdamw, type AdamwAttrs } from './fusedAdamw.ts';
 export { fusedGelu } from './fusedGelu.ts';
 export { fusedLayerNorm } from './fusedLayerNorm.ts';
 export { denseMatMul } from './denseMatMul.ts';

@@ -3,10 +3,11 @@
  * Identity and both backends' Reshape do: incRef the dataId and return it with the same shape.
  *
  * The engine clones every tensor a gradient saves through Identity (engine.clone), hundreds per
- * training step, each a full copy on stock wasm. Sharing is safe because tensor data is never
- * written in place: kernels write only outputs they allocate, and Variable.assign swaps the
- * variable's dataId (disposing its reference to the old one) rather than overwriting memory, so a
- * clone taken before an assign keeps the old values. Memory is freed when the last sharer is
+ * training step, each a full copy on stock wasm. Sharing is safe because shared tensor data is
+ * never written in place: kernels write only outputs they allocate, Variable.assign swaps the
+ * variable's dataId (disposing its reference to the old one) rather than overwriting memory, and
+ * the one writer in place (`adamwInPlace`) writes only memory no other tensor holds (refCount 1),
+ * so a clone taken before an update keeps the old values. Memory is freed when the last sharer is
  * disposed (BackendWasm.disposeData counts references). Strings stay on the stock kernel.
  */
 import { Identity } from '@tensorflow/tfjs-core';

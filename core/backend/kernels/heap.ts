@@ -101,6 +101,20 @@ export function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
   return data.memoryOffset;
 }
 
+/**
+ * After writing a tensor's memory in place (graft's kernels otherwise write only new outputs):
+ * the backend's C++ side keeps XNNPACK operators packed from a tensor's values, keyed by its id
+ * (a convolution's filter; a few-row product's right operand, BatchMatMul.ts), and drops them only
+ * when the id is disposed. Disposing and registering the id again, at the same memory, drops them
+ * without freeing anything, so the next use packs the new values.
+ */
+export function rewroteInPlace(backend: WasmBackendLike, info: TensorInfo): void {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data == null) throw backendError('graft kernels: tensor is not on the wasm backend');
+  backend.wasm.tfjs.disposeData(data.id);
+  backend.wasm.tfjs.registerTensor(data.id, util.sizeFromShape(info.shape), data.memoryOffset);
+}
+
 /** The WebAssembly.Memory holding a wasm backend's heap, for graft's own wasm kernels. */
 export function wasmMemoryOf(backend: WasmBackendLike): WasmMemoryLike {
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;

@@ -9,6 +9,7 @@ import {
 } from '../../../core/index.ts';
 import { GroupedOptimizer, PARAM_GROUPS_OPTION, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
 import { adamwUpdate } from './adamwUpdate.ts';
+import { adamwInPlace } from '../../../core/backend/index.ts';
 
 export const ADAMW_OPTIONS = {
   lr: { type: 'number', default: 1e-3, min: 0, doc: 'Base learning rate (schedulers scale it, groups multiply it).' },
@@ -57,6 +58,11 @@ export class AdamwOptimizer extends GroupedOptimizer {
     // costs 1-3 µs (a new map each time), 16 parameters a step of the micro GPT (bench/README).
     const out = adamwUpdate(param, grad, slots[0]!, slots[1]!, { lr: hp.lr, weightDecay: hp.weightDecay, t: hp.t, beta1, beta2, eps });
     return { param: out.param, slots: [out.m, out.v] };
+  }
+
+  protected override updateInPlace(param: tf.Variable, grad: tf.Tensor, slots: readonly tf.Variable[], hp: ParamHyper): boolean {
+    const { beta1, beta2, eps } = this.options;
+    return adamwInPlace(param, grad, slots[0]!, slots[1]!, { lr: hp.lr, weightDecay: hp.weightDecay, t: hp.t, beta1, beta2, eps });
   }
 }
 

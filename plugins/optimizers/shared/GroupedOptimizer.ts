@@ -45,8 +45,8 @@ export interface SlotUpdate {
  * optimizer: tfjs optimizers have no groups, so Graft keeps its own. A subclass names its slots
  * and gives the math as a pure function of tensors.
  *
- * Slots live in non-trainable tf.Variables updated with `assign`, so a step allocates nothing that
- * outlives it. They are created (zeros) the first time a parameter has a gradient, which covers
+ * Slots live in non-trainable tf.Variables updated with `assign` (or written in place where the
+ * subclass's `updateInPlace` can), so a step allocates nothing that outlives it. They are created (zeros) the first time a parameter has a gradient, which covers
  * parameters unfrozen or added (LoRA) mid-run.
  */
 export abstract class GroupedOptimizer implements OptimizerPlugin {
@@ -100,6 +100,15 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
 
   /** One parameter's update: new value and new slots (same order as `slotNames`). Pure. */
   protected abstract update(param: tf.Tensor, grad: tf.Tensor, slots: readonly tf.Tensor[], hp: ParamHyper): SlotUpdate;
+
+  /**
+   * The same update written into the parameter and its slots, where the backend can do so unseen
+   * (no new tensors: the allocations are a visible share of a small model's step); false, having
+   * changed nothing, to have `update` run and its results assigned. By default always false.
+   */
+  protected updateInPlace(_param: tf.Variable, _grad: tf.Tensor, _slots: readonly tf.Variable[], _hp: ParamHyper): boolean {
+    return false;
+  }
 
   get groups(): ParamGroupSpec[] {
     return this.groupList;
@@ -184,7 +193,9 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
       const hp: ParamHyper = { lr: lr * (g?.lrScale ?? 1), weightDecay: r.decay ? (g?.weightDecay ?? base) : 0, t };
       // No scope per parameter when the update leaves nothing behind (a few microseconds each, a
       // visible share of a small model's step): only its outputs, once assigned, are freed.
-      if (this.updateFreesItsTemporaries) this.assignUpdate(r.variable, grad, r.slots, hp, true);
+      if (this.updateInPlace(r.variable, grad, r.slots, hp)) {
+        // written into the parameter and its slots: nothing to assign or free
+      } else if (this.updateFreesItsTemporaries) this.assignUpdate(r.variable, grad, r.slots, hp, true);
       else tf.tidy(() => this.assignUpdate(r.variable, grad, r.slots!, hp, false));
       r.count.t = t;
     }
