@@ -1,6 +1,6 @@
 /**
  * A training loop whose steps do no I/O still lets the event loop run (Trainer.fit yields every
- * 50 ms): a timer, or a signal handler asking the run to stop after the current step, fires during
+ * 200 ms): a timer, or a signal handler asking the run to stop after the current step, fires during
  * the run, not after its last step.
  */
 import test from 'ava';
