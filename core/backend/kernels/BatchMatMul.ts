@@ -282,10 +282,11 @@ export const XNNPACK_MAX_ROWS = 3;
  * True when XNNPACK should take a plain product (no transposed a, one right matrix, one thread):
  * a few rows against a right operand used before (inference with fixed weights: XNNPACK keeps its
  * packed copy, keyed by tensor). Everything else stays on the GEMM, which reads b in place: in
- * training every weight is a new tensor each step, which XNNPACK would pack again (measured on
- * the reference GPT's 1-thread step, `npm run -s bench -- --backends wasm --only throughput
- * --no-torch` twice each way, alternated, with the old rule behind a temporary switch: 330-334 ms
- * with everything on the GEMM, 435-496 ms when products of 1,024 rows or more went to XNNPACK).
+ * training every weight is a new tensor each step or rewritten in place (`adamwInPlace`, which
+ * drops the packed copy), and XNNPACK would pack it again (measured on the reference GPT's 1-thread
+ * step, `npm run -s bench -- --backends wasm --only throughput --no-torch` twice each way,
+ * alternated, with the old rule behind a temporary switch: 330-334 ms with everything on the GEMM,
+ * 435-496 ms when products of 1,024 rows or more went to XNNPACK).
  * XNNPACK and the GEMM sum in the same order, so the choice never changes a result; with the GEMM's
  * fused multiply-add on (relaxedSimd.ts) they round differently, so then nothing goes to XNNPACK
  * and a product's bits never depend on whether its weights were used before.

@@ -46,8 +46,9 @@ export interface SlotUpdate {
  * and gives the math as a pure function of tensors.
  *
  * Slots live in non-trainable tf.Variables updated with `assign` (or written in place where the
- * subclass's `updateInPlace` can), so a step allocates nothing that outlives it. They are created (zeros) the first time a parameter has a gradient, which covers
- * parameters unfrozen or added (LoRA) mid-run.
+ * subclass's `updateInPlace` can), so a step allocates nothing that outlives it. They are created
+ * (zeros) the first time a parameter has a gradient, which covers parameters unfrozen or added
+ * (LoRA) mid-run.
  */
 export abstract class GroupedOptimizer implements OptimizerPlugin {
   abstract readonly meta: PluginMeta;
@@ -191,12 +192,13 @@ export abstract class GroupedOptimizer implements OptimizerPlugin {
       // The group read every step: a spec changed in place (not through `groups`) still applies.
       const g = r.group;
       const hp: ParamHyper = { lr: lr * (g?.lrScale ?? 1), weightDecay: r.decay ? (g?.weightDecay ?? base) : 0, t };
-      // No scope per parameter when the update leaves nothing behind (a few microseconds each, a
+      // Written into the parameter and its slots where it can be: nothing to assign or free. Else
+      // no scope per parameter when the update leaves nothing behind (a few microseconds each, a
       // visible share of a small model's step): only its outputs, once assigned, are freed.
-      if (this.updateInPlace(r.variable, grad, r.slots, hp)) {
-        // written into the parameter and its slots: nothing to assign or free
-      } else if (this.updateFreesItsTemporaries) this.assignUpdate(r.variable, grad, r.slots, hp, true);
-      else tf.tidy(() => this.assignUpdate(r.variable, grad, r.slots!, hp, false));
+      if (!this.updateInPlace(r.variable, grad, r.slots, hp)) {
+        if (this.updateFreesItsTemporaries) this.assignUpdate(r.variable, grad, r.slots, hp, true);
+        else tf.tidy(() => this.assignUpdate(r.variable, grad, r.slots!, hp, false));
+      }
       r.count.t = t;
     }
   }
