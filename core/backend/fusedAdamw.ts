@@ -14,8 +14,7 @@ export function fusedAdamw(
   param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, h: AdamwAttrs,
 ): { param: tf.Tensor; m: tf.Tensor; v: tf.Tensor } | null {
   if (tf.getKernel(ADAMW_KERNEL, tf.getBackend()) == null) return null;
-  const tensors = [param, grad, m, v];
-  if (tensors.some(x => x.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, param.shape))) return null;
+  if (!float32OfOneShape(param, grad, m, v)) return null;
   const attrs: AdamwAttrs = { lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weightDecay: h.weightDecay, t: h.t };
   const [p1, m1, v1] = tf.engine().runKernel(ADAMW_KERNEL, { param, grad, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
   return { param: p1!, m: m1!, v: v1! };
@@ -34,9 +33,7 @@ export function fusedAdamw(
 export function adamwInPlace(param: tf.Variable, grad: tf.Tensor, m: tf.Variable, v: tf.Variable, h: AdamwAttrs): boolean {
   const backend = tf.backend();
   if (!isWasmBackend(backend) || tf.getKernel(ADAMW_KERNEL, 'wasm') == null) return false;
-  if (param.dtype !== 'float32' || grad.dtype !== 'float32' || m.dtype !== 'float32' || v.dtype !== 'float32') return false;
-  const shape = param.shape;
-  if (!tf.util.arraysEqual(grad.shape, shape) || !tf.util.arraysEqual(m.shape, shape) || !tf.util.arraysEqual(v.shape, shape)) return false;
+  if (!float32OfOneShape(param, grad, m, v)) return false;
   const p = param.dataId, g = grad.dataId, md = m.dataId, vd = v.dataId;
   if (p === md || p === vd || md === vd || g === p || g === md || g === vd) return false;
   if (backend.refCount(p) !== 1 || backend.refCount(md) !== 1 || backend.refCount(vd) !== 1) return false;
@@ -49,5 +46,12 @@ export function adamwInPlace(param: tf.Variable, grad: tf.Tensor, m: tf.Variable
   rewroteInPlace(backend, param);
   rewroteInPlace(backend, m);
   rewroteInPlace(backend, v);
+  return true;
+}
+
+/** What graft's AdamW kernel takes: param, grad, m and v float32 of one shape. */
+function float32OfOneShape(param: tf.Tensor, ...others: tf.Tensor[]): boolean {
+  if (param.dtype !== 'float32') return false;
+  for (const x of others) if (x.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, param.shape)) return false;
   return true;
 }
