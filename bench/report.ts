@@ -92,19 +92,20 @@ export function formatReport(rep: BenchReport): string {
   out.push('');
   const ho = rep.hookOverhead;
   const met = (b: boolean) => (b ? 'met' : 'NOT met');
-  out.push(`(a) hook machinery per step, Graft's trainer vs a bare tfjs loop (same math), interleaved; target < ${ho.targetPercent}% on the tiny model: ` +
+  out.push(`(a) hook machinery per step, Graft's trainers vs bare tfjs loops (same math; two of each, taking turns); target < ${ho.targetPercent}% on the tiny model: ` +
     (ho.meetsTarget == null ? 'not measured' : `${met(ho.meetsTarget.cpu)} by CPU time, ${met(ho.meetsTarget.wall)} by wall time`));
   for (const [label, h] of [['tiny', ho.tiny], ['micro', ho.micro]] as const) {
     if ('status' in h) {
       out.push(`    ${label}: ${h.status}: ${'reason' in h ? h.reason : h.error}`);
       continue;
     }
-    out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} pairs x ${h.stepsPerBlock} steps; same losses: ${h.sameLosses})`);
+    out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} rounds of 4 blocks x ${h.stepsPerBlock} steps; same losses: ${h.sameLosses})`);
     out.push(`      hook dispatch alone (${h.tapsPerStep - 2} no-op taps, the nine step hooks): ${h.dispatchUsPerStep.toFixed(2)} µs/step (target for the fixed cost < ${DISPATCH_TARGET_US} µs: ${met(h.dispatchUsPerStep < DISPATCH_TARGET_US)})`);
     for (const clock of ['cpu', 'wall'] as const) {
       const o = h[clock];
       out.push(`      ${clock.padEnd(4)}  bare ${r(o.bareMs)} ms, graft ${r(o.graftMs)} ms: ${o.overheadPercent.toFixed(2)}% (${r(o.overheadMsPerStep, 2)} ms/step); ` +
-        `per pair median ${o.pairedOverheadPercent.toFixed(2)}%, quartiles ${o.pairedQuartilesPercent.map((x) => x.toFixed(1)).join('/')}%`);
+        `per round median ${o.pairedOverheadPercent.toFixed(2)}%, quartiles ${o.pairedQuartilesPercent.map((x) => x.toFixed(1)).join('/')}%; ` +
+        `A/A: trainer 2 vs 1 ${o.aaPercent.trainers.toFixed(2)}%, bare 2 vs 1 ${o.aaPercent.bareLoops.toFixed(2)}%`);
     }
   }
   out.push('');

@@ -31,6 +31,10 @@ function turnsWith(rep: Omit<BenchReport, 'targets'>, threads: number): { turns:
   return null;
 }
 
+/** The instrument's own reading next to a machinery figure: what two identical loops differed by in the same run. */
+const aa = (o: { aaPercent?: { trainers: number; bareLoops: number } }): string =>
+  o.aaPercent ? ` (A/A: trainers ${o.aaPercent.trainers.toFixed(2)} %, bare loops ${o.aaPercent.bareLoops.toFixed(2)} %)` : '';
+
 const atLeast = (target: string, goal: number, value: number | null, source: string): TargetRow =>
   ({ target, goal: `>= ${goal.toFixed(1)}x PyTorch`, value, met: value == null ? null : value >= goal, source });
 
@@ -58,10 +62,10 @@ export function targetsOf(rep: Omit<BenchReport, 'targets'>): TargetRow[] {
   const { tiny, micro } = rep.hookOverhead;
   const tinyCpu = 'cpu' in tiny ? tiny.cpu.overheadPercent : null;
   rows.push({ target: 'trainer machinery, tiny GPT', goal: '< 1 % of the step (CPU time)', value: tinyCpu, met: tinyCpu == null ? null : tinyCpu < 1,
-    source: 'cpu' in tiny ? 'hookOverhead.tiny.cpu.overheadPercent' : `hookOverhead.tiny: ${why(tiny)}` });
+    source: 'cpu' in tiny ? `hookOverhead.tiny.cpu.overheadPercent${aa(tiny.cpu)}` : `hookOverhead.tiny: ${why(tiny)}` });
   const microMs = 'wall' in micro ? micro.wall.overheadMsPerStep : null;
   rows.push({ target: 'trainer machinery, micro GPT', goal: '< 0.05 ms a step (wall)', value: microMs, met: microMs == null ? null : microMs < 0.05,
-    source: 'wall' in micro ? 'hookOverhead.micro.wall.overheadMsPerStep' : `hookOverhead.micro: ${why(micro)}` });
+    source: 'wall' in micro ? `hookOverhead.micro.wall.overheadMsPerStep${aa(micro.wall)}` : `hookOverhead.micro: ${why(micro)}` });
   const long = rep.long;
   const goal = 'tensors flat, RSS growth < 5 % from step 100 (%)';
   rows.push('meetsTarget' in long

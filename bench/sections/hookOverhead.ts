@@ -4,24 +4,11 @@ import type { Budget } from '../lib/budget.ts';
 import type { BenchBackend } from '../lib/parseArgs.ts';
 import { hookDispatchUs } from '../lib/hookDispatch.ts';
 import { planSteps } from '../lib/planSteps.ts';
-import { median, overheadPercent, quantile } from '../lib/stats.ts';
+import { overheadOfRounds, type Overhead } from '../lib/overheadOfRounds.ts';
+import { median } from '../lib/stats.ts';
 import { BareRunner, graftSteps, useBackend, type StepTimes } from '../measure.ts';
 import { NoopTaps } from '../plugins/NoopTaps.ts';
 import { StepProbe } from '../plugins/StepProbe.ts';
-
-/** Graft's step time against the bare loop's, by one clock. */
-export interface Overhead {
-  bareMs: number;
-  graftMs: number;
-  /** Median graft step minus median bare step. */
-  overheadMsPerStep: number;
-  /** (graft - bare) / bare of the median step times, in percent. */
-  overheadPercent: number;
-  /** Median over pairs of each pair's overhead (robust to drift between pairs)... */
-  pairedOverheadPercent: number;
-  /** ...and the quartiles of the per-pair overheads: how much load moves one pair. */
-  pairedQuartilesPercent: [number, number];
-}
 
 export interface HookOverheadResult {
   backend: BenchBackend;
@@ -30,9 +17,10 @@ export interface HookOverheadResult {
   noopPlugins: number;
   /** Taps called per step: the no-op plugins' plus the probe's. */
   tapsPerStep: number;
+  /** Rounds: a block of each of the four loops. */
   pairs: number;
   stepsPerBlock: number;
-  /** Timed steps of each loop. */
+  /** Timed intervals of each kind of loop (both trainers', both bare loops'). */
   samples: number;
   /** Wall-clock time: what a user waits, but inflated by whatever else runs on the machine. */
   wall: Overhead;
@@ -51,19 +39,10 @@ export interface HookOverheadResult {
 
 const NOOP_PLUGINS = 8;
 
-function overhead(g: StepTimes[], b: StepTimes[], clock: 'wall' | 'cpu'): Overhead {
-  const gm = median(g.flatMap((t) => t[clock]));
-  const bm = median(b.flatMap((t) => t[clock]));
-  const paired = g.map((t, i) => overheadPercent(median(t[clock]), median(b[i]![clock])));
-  return {
-    bareMs: bm,
-    graftMs: gm,
-    overheadMsPerStep: gm - bm,
-    overheadPercent: overheadPercent(gm, bm),
-    pairedOverheadPercent: median(paired),
-    pairedQuartilesPercent: [quantile(paired, 0.25), quantile(paired, 0.75)],
-  };
-}
+/** Block orders of the four loops (trainer 1, bare 1, bare 2, trainer 2), a round each in turn: every loop in every position once. */
+const ORDERS = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]] as const;
+/** One turn of the event loop (its check phase: what the trainer's yield clock counts). */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** The per-step hooks of a trainer with only the no-op plugins tapped (not set up: no step runs). */
 function dispatchOf(c: GptBenchConfig): number {
@@ -78,7 +57,15 @@ function dispatchOf(c: GptBenchConfig): number {
 /**
  * (a) What the trainer's machinery costs per step: a GPT trained by Graft's trainer (the real
  * plugins plus NOOP_PLUGINS callbacks tapping every step hook) and by a bare tfjs loop doing the
- * same math, in interleaved blocks; alternating which goes first (AB BA AB ...) cancels drift in load.
+ * same math, in blocks taking turns in one process. Two of each, created trainer, bare, bare,
+ * trainer: where a model's tensors land in the heap moves a tiny GPT's step by about the target's
+ * size (the one created later ran slower), so the two trainers are compared with the two bare
+ * loops, which sit in the middle, and each pair of twins gives the instrument's own reading (A/A).
+ * The order of the blocks in a round cycles so every loop takes every position. Before each block
+ * the event loop gets a turn, as the trainer's own yields give it in a run: the trainer's yield
+ * clock then counts its own time only (without the turn it counted the other loops' blocks too and
+ * yielded in a block twice as often as in a run); a 4-step block then never yields, so the yield
+ * (~0.17 % of a tiny GPT's run: bench/README) is not in this figure.
  */
 export async function hookOverhead(
   backend: BenchBackend,
@@ -93,48 +80,60 @@ export async function hookOverhead(
   // a block's last interval and are a run's cost, not a step's (~0.4 ms; 1 interval in 10 moved the
   // median by a few µs).
   const closeLast = false;
-  const probe = new StepProbe({ maxLosses: 3 });
-  const noops = Array.from({ length: NOOP_PLUGINS }, (_, i) => new NoopTaps(i));
-  const trainer = graftGptTrainer(c, [probe, ...noops]);
-  const bare = new BareRunner(c, 3);
-  try {
+  const newTrainer = async () => {
+    const probe = new StepProbe({ maxLosses: 3 });
+    const trainer = graftGptTrainer(c, [probe, ...Array.from({ length: NOOP_PLUGINS }, (_, i) => new NoopTaps(i))]);
+    // The parameters are made here (a bare loop makes its own in its constructor).
     await trainer.setup();
+    return { trainer, probe, steps: (k: number) => graftSteps(trainer, probe, k, closeLast), losses: () => probe.losses, dispose: () => trainer.dispose() };
+  };
+  const newBare = () => {
+    const bare = new BareRunner(c, 3);
+    return { steps: (k: number) => bare.steps(k, closeLast), losses: () => bare.losses, dispose: () => bare.dispose() };
+  };
+  const loops: { steps(k: number): Promise<StepTimes>; losses(): number[]; dispose(): void }[] = [];
+  try {
+    const first = await newTrainer();
+    loops.push(first);
+    loops.push(newBare(), newBare());
+    loops.push(await newTrainer());
     // Warm-up (JIT: a small model's step is mostly JS, which V8 optimises over many calls; XNNPACK
     // operator caches) and the same-math check on the first three losses.
-    await graftSteps(trainer, probe, Math.max(3, o.warmupSteps));
-    await bare.steps(Math.max(3, o.warmupSteps));
-    const sameLosses = probe.losses.length === 3 && probe.losses.every((l, i) => l === bare.losses[i]);
+    for (const l of loops) await l.steps(Math.max(3, o.warmupSteps));
+    const ref = loops[0]!.losses();
+    const sameLosses = ref.length === 3 && loops.every((l) => l.losses().length === 3 && l.losses().every((x, i) => x === ref[i]));
     // One block each to size the run.
-    const blockMs = median([...(await graftSteps(trainer, probe, K)).wall, ...(await bare.steps(K)).wall]) * K;
-    const pairs = planSteps(budget.allowance(o.allowanceMs), 2 * blockMs, o.minPairs, o.maxPairs);
-    const g: StepTimes[] = [];
-    const b: StepTimes[] = [];
+    let roundMs = 0;
+    for (const l of loops) {
+      await turn();
+      roundMs += median((await l.steps(K)).wall) * K;
+    }
+    const pairs = planSteps(budget.allowance(o.allowanceMs), roundMs, o.minPairs, o.maxPairs);
+    const rounds: StepTimes[][] = [];
     for (let p = 0; p < pairs; p++) {
-      if (p % 2 === 0) {
-        b.push(await bare.steps(K, closeLast));
-        g.push(await graftSteps(trainer, probe, K, closeLast));
-      } else {
-        g.push(await graftSteps(trainer, probe, K, closeLast));
-        b.push(await bare.steps(K, closeLast));
+      const got: StepTimes[] = [];
+      for (const i of ORDERS[p % ORDERS.length]!) {
+        await turn();
+        got[i] = await loops[i]!.steps(K);
       }
+      rounds.push(got);
     }
     return {
       backend,
       model: `GPT ${c.nLayers} layers, ${c.nHeads} heads, width ${c.dModel}, context ${c.contextLength}, batch ${c.batchSize}, vocab ${c.vocab}`,
-      params: trainer.params.count(),
+      params: first.trainer.params.count(),
       noopPlugins: NOOP_PLUGINS,
       tapsPerStep: NOOP_PLUGINS * NoopTaps.TAPS_PER_STEP + 2,
       pairs,
       stepsPerBlock: K,
-      samples: pairs * K,
-      wall: overhead(g, b, 'wall'),
-      cpu: overhead(g, b, 'cpu'),
+      samples: 2 * pairs * (K - 1),
+      wall: overheadOfRounds(rounds, 'wall'),
+      cpu: overheadOfRounds(rounds, 'cpu'),
       sameLosses,
-      losses: { graft: probe.losses.slice(0, 3), bare: bare.losses.slice(0, 3) },
+      losses: { graft: ref.slice(0, 3), bare: loops[1]!.losses().slice(0, 3) },
       dispatchUsPerStep: dispatchOf(c),
     };
   } finally {
-    trainer.dispose();
-    bare.dispose();
+    for (const l of loops) l.dispose();
   }
 }

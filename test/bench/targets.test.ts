@@ -4,7 +4,9 @@ import { targetsOf, type TargetRow } from '../../bench/lib/targets.ts';
 
 const turns = (graftThreads: number, ratio: number) =>
   ({ pairs: 16, stepsPerTurn: 2, graftThreads, torchThreads: 2, graftMs: 100, torchMs: 100 * ratio, ratio, ratioQuartiles: [ratio - 0.05, ratio + 0.05] });
-const overhead = (cpuPercent: number, wallMs: number) => ({ cpu: { overheadPercent: cpuPercent, overheadMsPerStep: 0 }, wall: { overheadPercent: 0, overheadMsPerStep: wallMs } });
+const aaPercent = { trainers: 0.3, bareLoops: -0.5 };
+const overhead = (cpuPercent: number, wallMs: number) =>
+  ({ cpu: { overheadPercent: cpuPercent, overheadMsPerStep: 0, aaPercent }, wall: { overheadPercent: 0, overheadMsPerStep: wallMs, aaPercent } });
 const skipped = (reason: string) => ({ status: 'skipped', reason });
 
 /** The sections targetsOf reads; the rest of a report is not looked at. */
@@ -45,6 +47,8 @@ test('each target is judged by its own figure: turns by thread count, scaling by
   t.is(row(rows, 'GPT reference size, 1 thread').source, 'throughput.turnsInChild (wasm): per-pair median of 16 pairs');
   t.is(row(rows, 'GPT 6.4M').source, 'scaling: torch or the reference script is missing (as in CI)');
   t.is(row(rows, 'memory over 1,000 steps').source, 'long: run with --long');
+  // The machinery's figures carry what two identical loops differed by in the same run.
+  t.is(row(rows, 'trainer machinery, tiny GPT').source, 'hookOverhead.tiny.cpu.overheadPercent (A/A: trainers 0.30 %, bare loops -0.50 %)');
 });
 
 test('a ratio exactly at the goal meets it; the thread counts are found wherever they were measured', (t) => {
