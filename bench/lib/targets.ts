@@ -5,6 +5,7 @@
  * rows' ratios, which compare runs a minute apart on a VM whose speed drifts.
  */
 import type { BenchReport } from '../report.ts';
+import type { Overhead } from './overheadOfRounds.ts';
 import type { TorchTurns } from '../sections/torchTurns.ts';
 
 export interface TargetRow {
@@ -32,8 +33,7 @@ function turnsWith(rep: Omit<BenchReport, 'targets'>, threads: number): { turns:
 }
 
 /** The instrument's own reading next to a machinery figure: what two identical loops differed by in the same run. */
-const aa = (o: { aaPercent?: { trainers: number; bareLoops: number } }): string =>
-  o.aaPercent ? ` (A/A: trainers ${o.aaPercent.trainers.toFixed(2)} %, bare loops ${o.aaPercent.bareLoops.toFixed(2)} %)` : '';
+const aa = ({ aaPercent: a }: Pick<Overhead, 'aaPercent'>): string => ` (A/A: trainers ${a.trainers.toFixed(2)} %, bare loops ${a.bareLoops.toFixed(2)} %)`;
 
 const atLeast = (target: string, goal: number, value: number | null, source: string): TargetRow =>
   ({ target, goal: `>= ${goal.toFixed(1)}x PyTorch`, value, met: value == null ? null : value >= goal, source });

@@ -84,7 +84,10 @@ export async function hookOverhead(
     const probe = new StepProbe({ maxLosses: 3 });
     const trainer = graftGptTrainer(c, [probe, ...Array.from({ length: NOOP_PLUGINS }, (_, i) => new NoopTaps(i))]);
     // The parameters are made here (a bare loop makes its own in its constructor).
-    await trainer.setup();
+    await trainer.setup().catch((e: unknown) => {
+      trainer.dispose();
+      throw e;
+    });
     return { trainer, probe, steps: (k: number) => graftSteps(trainer, probe, k, closeLast), losses: () => probe.losses, dispose: () => trainer.dispose() };
   };
   const newBare = () => {
