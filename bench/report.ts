@@ -99,7 +99,7 @@ export function formatReport(rep: BenchReport): string {
       out.push(`    ${label}: ${h.status}: ${'reason' in h ? h.reason : h.error}`);
       continue;
     }
-    out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} rounds of 4 blocks x ${h.stepsPerBlock} steps; same losses: ${h.sameLosses})`);
+    out.push(`    ${label} on ${h.backend} (${h.model}; ${h.tapsPerStep} taps/step, ${h.pairs} rounds of 4 blocks x ${h.stepsPerBlock} steps${h.warmupRounds > 0 ? ` after ${h.warmupRounds} untimed` : ''}; same losses: ${h.sameLosses})`);
     out.push(`      hook dispatch alone (${h.tapsPerStep - 2} no-op taps, the nine step hooks): ${h.dispatchUsPerStep.toFixed(2)} µs/step (target for the fixed cost < ${DISPATCH_TARGET_US} µs: ${met(h.dispatchUsPerStep < DISPATCH_TARGET_US)})`);
     for (const clock of ['cpu', 'wall'] as const) {
       const o = h[clock];

@@ -110,9 +110,9 @@ const gemmFma = benchThreads(main) != null ? (await useBackend(main)).fma ?? nul
 
 // (a) on the tiny model (the target), then on a micro model (the fixed cost in ms)
 const overheadTiny = !want('overhead') ? notAsked : await attempt(`hook overhead, tiny GPT on ${main}`, () =>
-  hookOverhead(main, TINY_CONFIG, { allowanceMs: q ? 6_000 : 18_000, minPairs: q ? 4 : 10, maxPairs: 120, stepsPerBlock: 4, warmupSteps: 5 }, budget));
+  hookOverhead(main, TINY_CONFIG, { allowanceMs: q ? 6_000 : 18_000, minPairs: q ? 4 : 10, maxPairs: 120, stepsPerBlock: 4, warmupSteps: 5, warmupRounds: 0 }, budget));
 const overheadMicro = !want('overhead') ? notAsked : await attempt(`hook overhead, micro GPT on ${main}`, () =>
-  hookOverhead(main, MICRO_CONFIG, { allowanceMs: q ? 2_000 : 6_000, minPairs: q ? 4 : 10, maxPairs: 400, stepsPerBlock: 10, warmupSteps: 100 }, budget));
+  hookOverhead(main, MICRO_CONFIG, { allowanceMs: q ? 2_000 : 6_000, minPairs: q ? 4 : 10, maxPairs: 400, stepsPerBlock: 10, warmupSteps: 100, warmupRounds: q ? 10 : 150 }, budget));
 
 // (b), main backend first, (c) after it, then the other backends (cpu, the slowest, last).
 const rows: ThroughputRow[] = [];

@@ -20,6 +20,8 @@ export interface HookOverheadResult {
   /** Rounds: a block of each of the four loops. */
   pairs: number;
   stepsPerBlock: number;
+  /** Untimed rounds run first, as the timed ones run (V8 optimising the trainer's step: see the section). */
+  warmupRounds: number;
   /** Timed intervals of each kind of loop (both trainers', both bare loops'). */
   samples: number;
   /** Wall-clock time: what a user waits, but inflated by whatever else runs on the machine. */
@@ -70,7 +72,7 @@ function dispatchOf(c: GptBenchConfig): number {
 export async function hookOverhead(
   backend: BenchBackend,
   c: GptBenchConfig,
-  o: { allowanceMs: number; minPairs: number; maxPairs: number; stepsPerBlock: number; warmupSteps: number },
+  o: { allowanceMs: number; minPairs: number; maxPairs: number; stepsPerBlock: number; warmupSteps: number; warmupRounds: number },
   budget: Budget,
 ): Promise<HookOverheadResult> {
   await useBackend(backend);
@@ -105,6 +107,17 @@ export async function hookOverhead(
     for (const l of loops) await l.steps(Math.max(3, o.warmupSteps));
     const ref = loops[0]!.losses();
     const sameLosses = ref.length === 3 && loops.every((l) => l.losses().length === 3 && l.losses().every((x, i) => x === ref[i]));
+    // Then untimed rounds as the timed ones run: V8 optimises a function once it has run enough
+    // bytecode, so the trainer's per-step functions (called once a step, not hundreds of times as
+    // tfjs's are) stay in baseline code for the first ~1,000-1,500 steps of a run (stepThrough,
+    // fit: measured with %GetOptimizationStatus); timed before that, the micro GPT's fixed cost
+    // read 0.04-0.07 ms, after it 0.03-0.04.
+    for (let r = 0; r < o.warmupRounds; r++) {
+      for (const i of ORDERS[r % ORDERS.length]!) {
+        await turn();
+        await loops[i]!.steps(K);
+      }
+    }
     // One block each to size the run.
     let roundMs = 0;
     for (const l of loops) {
@@ -129,6 +142,7 @@ export async function hookOverhead(
       tapsPerStep: NOOP_PLUGINS * NoopTaps.TAPS_PER_STEP + 2,
       pairs,
       stepsPerBlock: K,
+      warmupRounds: o.warmupRounds,
       samples: 2 * pairs * (K - 1),
       wall: overheadOfRounds(rounds, 'wall'),
       cpu: overheadOfRounds(rounds, 'cpu'),
