@@ -19,6 +19,7 @@ export {
 } from './kernels/registry.ts';
 export { CPU_BRIDGED_KERNELS } from './kernels/cpuFallback.ts';
 export { adamwInPlace, fusedAdamw, type AdamwAttrs } from './fusedAdamw.ts';
+export { sgdInPlace, type SgdAttrs } from './sgdInPlace.ts';
 export { fusedGelu } from './fusedGelu.ts';
 export { fusedLayerNorm } from './fusedLayerNorm.ts';
 export { denseMatMul } from './denseMatMul.ts';

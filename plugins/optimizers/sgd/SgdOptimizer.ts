@@ -8,7 +8,8 @@ import {
   type OptionSchema,
 } from '../../../core/index.ts';
 import { GroupedOptimizer, PARAM_GROUPS_OPTION, type ParamHyper, type SlotUpdate } from '../shared/GroupedOptimizer.ts';
-import { sgdUpdate } from './sgdUpdate.ts';
+import { sgdUpdate, type SgdHyper } from './sgdUpdate.ts';
+import { sgdInPlace } from '../../../core/backend/index.ts';
 
 export const SGD_OPTIONS = {
   lr: { type: 'number', default: 0.01, min: 0, doc: 'Base learning rate (schedulers scale it, groups multiply it).' },
@@ -51,9 +52,18 @@ export class SgdOptimizer extends GroupedOptimizer {
   }
 
   protected update(param: tf.Tensor, grad: tf.Tensor, slots: readonly tf.Tensor[], hp: ParamHyper): SlotUpdate {
-    const { momentum, nesterov } = this.options;
-    const out = sgdUpdate(param, grad, slots[0], { lr: hp.lr, weightDecay: hp.weightDecay, momentum, nesterov });
+    const out = sgdUpdate(param, grad, slots[0], this.hyper(hp));
     return { param: out.param, slots: out.buf ? [out.buf] : [] };
+  }
+
+  protected override updateInPlace(param: tf.Variable, grad: tf.Tensor, slots: readonly tf.Variable[], hp: ParamHyper): boolean {
+    return sgdInPlace(param, grad, slots[0], this.hyper(hp));
+  }
+
+  /** One parameter's step constants (a literal: see AdamwOptimizer's `hyper`). */
+  private hyper(hp: ParamHyper): SgdHyper {
+    const { momentum, nesterov } = this.options;
+    return { lr: hp.lr, weightDecay: hp.weightDecay, momentum, nesterov };
   }
 }
 
