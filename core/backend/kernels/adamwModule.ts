@@ -13,7 +13,7 @@
  *
  * Four elements at a time with f32x4 (IEEE-exact like the scalar ops), the tail one at a time.
  */
-import { encodeModule, F32, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
+import { encodeModule, f32Lanes, F32, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
 import { perMemory } from './moduleOnMemory.ts';
 
 const P = { n: 0, p: 1, g: 2, m: 3, v: 4, po: 5, mo: 6, vo: 7, b1: 8, c1: 9, b2: 10, c2: 11, bc1: 12, bc2: 13, eps: 14, wd: 15, lr: 16 };
@@ -33,13 +33,7 @@ function buildAdamw(decay: boolean): { params: ValType[]; locals: ValType[]; bod
   const at = (base: number): Bytes => [...g(base), ...g(off), ...op.i32Add];
 
   function step(vec: boolean): Bytes {
-    const load = vec ? op.v128Load() : op.f32Load();
-    const store = vec ? op.v128Store() : op.f32Store();
-    const mul = vec ? op.f32x4Mul : op.f32Mul;
-    const add = vec ? op.f32x4Add : op.f32Add;
-    const sub = vec ? op.f32x4Sub : op.f32Sub;
-    const div = vec ? op.f32x4Div : op.f32Div;
-    const sqrt = vec ? op.f32x4Sqrt : op.f32Sqrt;
+    const { load, store, mul, add, sub, div, sqrt } = f32Lanes(vec);
     const k = (name: (typeof SCALARS)[number]) => g(vec ? splat[name] : P[name]);
     const [p_, g_, m1_, v1_, dir_] = vec ? [pv, gv, m1, v1, dir] : [ps, gs, m1s, v1s, dirs];
     return [

@@ -15,7 +15,7 @@
  * Four elements at a time with f32x4 (IEEE-exact like the scalar ops), the tail one at a time.
  * Each element is read before it is written, so pOut = p and bOut = b (in place) are allowed.
  */
-import { elementLoops, encodeModule, F32, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
+import { elementLoops, encodeModule, f32Lanes, F32, I32, op, V128, type Bytes, type ValType, localsAfter } from './wasmEncoder.ts';
 import { perMemory } from './moduleOnMemory.ts';
 
 export type SgdMomentum = 'plain' | 'momentum' | 'nesterov';
@@ -38,11 +38,7 @@ function buildSgd(decay: boolean, momentum: SgdMomentum): { params: ValType[]; l
   const at = (base: number): Bytes => [...g(base), ...g(off), ...op.i32Add];
 
   function step(vec: boolean): Bytes {
-    const load = vec ? op.v128Load() : op.f32Load();
-    const store = vec ? op.v128Store() : op.f32Store();
-    const mul = vec ? op.f32x4Mul : op.f32Mul;
-    const add = vec ? op.f32x4Add : op.f32Add;
-    const sub = vec ? op.f32x4Sub : op.f32Sub;
+    const { load, store, mul, add, sub } = f32Lanes(vec);
     const k = (name: (typeof SCALARS)[number]) => g(vec ? splat[name] : P[name]);
     const [p_, g_, b_] = vec ? [pv, gv, bv] : [ps, gs, bs];
     // The direction d, left on the stack (plain: g; momentum: b1; nesterov: g + b1*mu).

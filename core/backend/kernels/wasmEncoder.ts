@@ -144,6 +144,13 @@ export function encodeModule(funcs: FuncDef[], sharedMemory: boolean): Uint8Arra
   ]);
 }
 
+/** An element-wise body's memory and arithmetic ops, on four lanes (f32x4) or one (f32). */
+export function f32Lanes(vec: boolean): { load: Bytes; store: Bytes; mul: Bytes; add: Bytes; sub: Bytes; div: Bytes; sqrt: Bytes } {
+  return vec
+    ? { load: op.v128Load(), store: op.v128Store(), mul: op.f32x4Mul, add: op.f32x4Add, sub: op.f32x4Sub, div: op.f32x4Div, sqrt: op.f32x4Sqrt }
+    : { load: op.f32Load(), store: op.f32Store(), mul: op.f32Mul, add: op.f32Add, sub: op.f32Sub, div: op.f32Div, sqrt: op.f32Sqrt };
+}
+
 /**
  * The loops of an element-wise function: `off` (an i32 local, bytes) from 0, then for each stage in
  * order `while (off + 4 * elements <= end) { body; off += 4 * elements }`, `end` (an i32 local)
