@@ -107,17 +107,21 @@ export async function hookOverhead(
     for (const l of loops) await l.steps(Math.max(3, o.warmupSteps));
     const ref = loops[0]!.losses();
     const sameLosses = ref.length === 3 && loops.every((l) => l.losses().length === 3 && l.losses().every((x, i) => x === ref[i]));
-    // Then untimed rounds as the timed ones run: V8 optimises a function once it has run enough
-    // bytecode, so the trainer's per-step functions (called once a step, not hundreds of times as
-    // tfjs's are) stay in baseline code for the first ~1,000-1,500 steps of a run (stepThrough,
-    // fit: measured with %GetOptimizationStatus); timed before that, the micro GPT's fixed cost
-    // read 0.04-0.07 ms, after it 0.03-0.04.
-    for (let r = 0; r < o.warmupRounds; r++) {
-      for (const i of ORDERS[r % ORDERS.length]!) {
+    /** Round p: a block of each loop in the p-th order, the event loop given a turn before each. */
+    const round = async (p: number): Promise<StepTimes[]> => {
+      const got: StepTimes[] = [];
+      for (const i of ORDERS[p % ORDERS.length]!) {
         await turn();
-        await loops[i]!.steps(K);
+        got[i] = await loops[i]!.steps(K);
       }
-    }
+      return got;
+    };
+    // Then untimed rounds: V8 optimises a function once it has run enough bytecode, so the
+    // trainer's per-step functions (called once a step, not hundreds of times as tfjs's are) stay
+    // in baseline code for a run's first ~800-1,600 steps (stepThrough, fit: measured with
+    // %GetOptimizationStatus); timed before that, the micro GPT's fixed cost read 0.04-0.07 ms,
+    // after it 0.02-0.04.
+    for (let r = 0; r < o.warmupRounds; r++) await round(r);
     // One block each to size the run.
     let roundMs = 0;
     for (const l of loops) {
@@ -126,14 +130,7 @@ export async function hookOverhead(
     }
     const pairs = planSteps(budget.allowance(o.allowanceMs), roundMs, o.minPairs, o.maxPairs);
     const rounds: StepTimes[][] = [];
-    for (let p = 0; p < pairs; p++) {
-      const got: StepTimes[] = [];
-      for (const i of ORDERS[p % ORDERS.length]!) {
-        await turn();
-        got[i] = await loops[i]!.steps(K);
-      }
-      rounds.push(got);
-    }
+    for (let p = 0; p < pairs; p++) rounds.push(await round(p));
     return {
       backend,
       model: `GPT ${c.nLayers} layers, ${c.nHeads} heads, width ${c.dModel}, context ${c.contextLength}, batch ${c.batchSize}, vocab ${c.vocab}`,
