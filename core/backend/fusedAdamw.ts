@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_KERNEL, adamwConstants, type AdamwAttrs } from './kernels/Adamw.ts';
 import { adamwOn } from './kernels/adamwModule.ts';
-import { heapOffset, isWasmBackend, rewroteInPlace, wasmMemoryOf } from './kernels/heap.ts';
+import { heapOffset, rewroteInPlace, wasmMemoryOf } from './kernels/heap.ts';
+import { inPlaceBackend } from './inPlaceBackend.ts';
 
 export type { AdamwAttrs };
 
@@ -31,8 +32,8 @@ export function fusedAdamw(
  * then runs `fusedAdamw` (or the ops) and assigns. Bit-identical to `fusedAdamw`.
  */
 export function adamwInPlace(param: tf.Variable, grad: tf.Tensor, m: tf.Variable, v: tf.Variable, h: AdamwAttrs): boolean {
-  const backend = tf.backend();
-  if (!isWasmBackend(backend) || tf.getKernel(ADAMW_KERNEL, 'wasm') == null) return false;
+  const backend = inPlaceBackend();
+  if (!backend) return false;
   if (!float32OfOneShape(param, grad, m, v)) return false;
   const p = param.dataId, g = grad.dataId, md = m.dataId, vd = v.dataId;
   if (p === md || p === vd || md === vd || g === p || g === md || g === vd) return false;

@@ -5,8 +5,8 @@
  * temporaries a parameter each step, each a malloc, the engine's bookkeeping and a free.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAMW_KERNEL } from './kernels/Adamw.ts';
-import { heapOffset, isWasmBackend, rewroteInPlace, wasmMemoryOf } from './kernels/heap.ts';
+import { heapOffset, rewroteInPlace, wasmMemoryOf } from './kernels/heap.ts';
+import { inPlaceBackend } from './inPlaceBackend.ts';
 import { sgdOn, sgdVariant, type SgdMomentum } from './kernels/sgdModule.ts';
 
 export interface SgdAttrs {
@@ -39,10 +39,8 @@ export function sgdMomentum(h: SgdAttrs, hasBuffer: boolean): SgdMomentum {
  * Bit-identical to the ops on wasm.
  */
 export function sgdInPlace(param: tf.Variable, grad: tf.Tensor, buf: tf.Variable | undefined, h: SgdAttrs): boolean {
-  const backend = tf.backend();
-  // SGD has no kernel of its own: graft's AdamW kernel, a 'fast' one, is registered exactly when
-  // graft's fast kernels are on, the switch adamwInPlace obeys.
-  if (!isWasmBackend(backend) || tf.getKernel(ADAMW_KERNEL, 'wasm') == null) return false;
+  const backend = inPlaceBackend();
+  if (!backend) return false;
   const momentum = sgdMomentum(h, buf !== undefined);
   const b = momentum === 'plain' ? undefined : buf;
   if (!float32Like(param, grad) || (b !== undefined && !float32Like(param, b))) return false;

@@ -36,6 +36,8 @@ export class SgdOptimizer extends GroupedOptimizer {
   static readonly options = SGD_OPTIONS;
   readonly meta = SgdOptimizer.meta;
   readonly options: Readonly<Omit<ReturnType<typeof resolveSgd>, 'groups'> & { groups: ParamGroupSpec[] }>;
+  // sgdUpdate runs in its own tf.tidy: it leaves only its outputs, which the base class frees once assigned.
+  protected override readonly updateFreesItsTemporaries = true;
   /** Plain SGD keeps no state; with momentum, one buffer per parameter. */
   protected readonly slotNames: readonly string[];
 

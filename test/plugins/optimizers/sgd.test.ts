@@ -72,6 +72,26 @@ test('momentum buffers do not leak across steps', (t) => {
   store.dispose();
 });
 
+test('a step outside any scope leaves only its state behind, for every form (cpu: the ops path)', (t) => {
+  // No tf.tidy around the steps: the optimizer itself must free sgdUpdate's outputs once assigned.
+  for (const o of [{ momentum: 0 }, { momentum: 0.9 }, { momentum: 0.9, nesterov: true, weightDecay: 0.01 }]) {
+    const { store, ctx } = makeStore({ 'a.w': { values: [1, -2], decay: true }, 'b.w': { values: [3], decay: false } });
+    const opt = new SgdOptimizer({ lr: 0.1, ...o });
+    const step = (i: number) => {
+      const g = grads({ 'a.w': [i, 1], 'b.w': [2] });
+      opt.step(g, ctx);
+      tf.dispose(Object.values(g));
+    };
+    step(0); // makes the momentum buffers, if any
+    const n0 = tf.memory().numTensors;
+    for (let i = 1; i < 5; i++) step(i);
+    t.is(tf.memory().numTensors, n0, JSON.stringify(o));
+    t.is(n0, store.names().length * (o.momentum > 0 ? 2 : 1), JSON.stringify(o));
+    opt.dispose();
+    store.dispose();
+  }
+});
+
 test('bad options name the option', (t) => {
   const bad = (o: object, option: string) => {
     const e = t.throws(() => new SgdOptimizer(o as never), { instanceOf: GraftError });
