@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { ExecutionContext } from 'ava';
-import type { ParameterStore } from '../../../core/index.ts';
+import { ParameterStore, type OptimizerPlugin, type StepContext } from '../../../core/index.ts';
 import { registerGraftKernels, selectBackend, unregisterGraftKernels, wrapWasmFactory } from '../../../core/backend/index.ts';
 
 export type Variant = 'wasm-graft' | 'wasm-stock' | 'cpu-graft' | 'cpu-stock';
@@ -123,4 +123,68 @@ export function storeOf(tensors: Record<string, tf.Tensor>): ParameterStore {
 /** Live tensors on the engine and data ids on the active backend (catches leaks in kernels). */
 export function liveCounts(): { tensors: number; dataIds: number } {
   return { tensors: tf.memory().numTensors, dataIds: tf.engine().backend.numDataIds() };
+}
+
+/**
+ * An in-place writer must drop XNNPACK's packed copy of what it rewrote: the stock wasm Conv2D keeps
+ * an operator with the filter packed, keyed by the filter's id. `rewrite(filter, grad)` steps the
+ * [3, 3, 3, 4] filter in place and returns whether it did; the convolution after it must see the
+ * new values.
+ */
+export function assertPackedFilterDropped(t: ExecutionContext, rewrite: (filter: tf.Variable, grad: tf.Tensor) => boolean): void {
+  const read = (x: tf.Tensor) => Array.from(x.dataSync());
+  const rand = prng(3);
+  const x = tf.tensor4d(randomValues(rand, 1 * 6 * 6 * 3), [1, 6, 6, 3]);
+  const w = tf.tidy(() => tf.variable(tf.tensor4d(randomValues(rand, 3 * 3 * 3 * 4), [3, 3, 3, 4]), false));
+  const conv = (f: tf.Tensor4D) => tf.tidy(() => read(tf.conv2d(x, f, 1, 'same')));
+  const first = conv(w as tf.Tensor4D);
+  t.deepEqual(conv(w as tf.Tensor4D), first, 'cached operator reused');
+  const g = tf.tidy(() => tf.tensor4d(randomValues(rand, 3 * 3 * 3 * 4), [3, 3, 3, 4]));
+  t.true(rewrite(w, g));
+  // A copy of the new filter (a new id, so a freshly packed operator) is the reference.
+  const fresh = tf.tidy(() => tf.add(w, 0) as tf.Tensor4D);
+  const expected = conv(fresh);
+  t.notDeepEqual(expected, first, 'the step changed the result');
+  t.deepEqual(conv(w as tf.Tensor4D), expected, 'the filter variable gives the new result');
+  tf.dispose([x, w, g, fresh]);
+}
+
+/**
+ * Four steps of a fresh optimizer over a store of three parameters (one without decay), with
+ * random gradients from a fixed seed. `hold`: a clone of every parameter is held over each step
+ * (it must keep its values: checked), which forces an in-place optimizer onto its allocating path.
+ * Returns the final parameters and optimizer state, numTensors after each step, kernels plus new
+ * tensors each step made (`tf.profile`), and how many parameter-steps kept their memory.
+ */
+export async function optimizerSteps(t: ExecutionContext, opt: OptimizerPlugin & { dispose(): void }, hold: boolean) {
+  const read = (x: tf.Tensor) => Array.from(x.dataSync());
+  const store = new ParameterStore();
+  const seeded = prng(11);
+  store.create('a.w', [4, 5], randomValues(seeded, 20, 1), { decay: true, owner: 'test' });
+  store.create('a.b', [5], randomValues(seeded, 5, 1), { decay: false, owner: 'test' });
+  store.create('c.w', [33], randomValues(seeded, 33, 1), { decay: true, owner: 'test' });
+  const ctx = { trainer: { params: store } } as unknown as StepContext;
+  const orig = store.names().map((n) => store.get(n).dataId);
+  const rand = prng(5);
+  const counts: number[] = [];
+  const kernels: number[] = [];
+  let kept = 0;
+  for (let s = 0; s < 4; s++) {
+    const held = hold ? store.names().map((n) => tf.clone(store.get(n))) : [];
+    const heldBefore = held.map(read);
+    const grads: Record<string, tf.Tensor> = {};
+    for (const n of store.names()) grads[n] = tf.tensor(randomValues(rand, store.get(n).size, 0.1), store.get(n).shape);
+    const profile = await tf.profile(() => opt.step(grads, ctx));
+    kernels.push(profile.kernels.length + profile.newTensors);
+    tf.dispose(Object.values(grads));
+    held.forEach((x, i) => t.deepEqual(read(x), heldBefore[i], 'a held snapshot keeps its values'));
+    kept += store.names().filter((n, i) => store.get(n).dataId === orig[i]).length;
+    tf.dispose(held);
+    counts.push(tf.memory().numTensors);
+  }
+  const params = store.names().map((n) => read(store.get(n)));
+  const state = Object.fromEntries(Object.entries(opt.getState?.()?.tensors ?? {}).map(([k, x]) => [k, read(x)]));
+  opt.dispose();
+  store.dispose();
+  return { params, state, counts, kernels, kept };
 }

@@ -8,10 +8,9 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGraftKernels, sgdInPlace } from '../../../core/backend/index.ts';
-import { ParameterStore, type StepContext } from '../../../core/index.ts';
 import { SgdOptimizer } from '../../../plugins/optimizers/index.ts';
 import { sgdUpdate } from '../../../plugins/optimizers/sgd/sgdUpdate.ts';
-import { initBackends, prng, randomValues } from './helpers.ts';
+import { assertPackedFilterDropped, initBackends, optimizerSteps, prng, randomValues } from './helpers.ts';
 
 test.before(async () => {
   await initBackends();
@@ -149,64 +148,14 @@ test.serial('refused, with nothing changed, where the old values could be seen, 
 });
 
 test.serial("XNNPACK's packed copy of a rewritten filter is dropped: the next convolution sees the new values", (t) => {
-  // The stock wasm Conv2D keeps an XNNPACK operator with the filter packed, keyed by the filter's id.
-  const rand = prng(3);
-  const x = tf.tensor4d(randomValues(rand, 1 * 6 * 6 * 3), [1, 6, 6, 3]);
-  const w = tf.tidy(() => tf.variable(tf.tensor4d(randomValues(rand, 3 * 3 * 3 * 4), [3, 3, 3, 4]), false));
   const b = tf.tidy(() => tf.variable(tf.zeros([3, 3, 3, 4]), false));
-  const conv = (f: tf.Tensor4D) => tf.tidy(() => read(tf.conv2d(x, f, 1, 'same')));
-  const first = conv(w as tf.Tensor4D);
-  t.deepEqual(conv(w as tf.Tensor4D), first, 'cached operator reused');
-  const g = tf.tidy(() => tf.tensor4d(randomValues(rand, 3 * 3 * 3 * 4), [3, 3, 3, 4]));
-  t.true(sgdInPlace(w, g, b, { lr: 0.5, momentum: 0.9, nesterov: false, weightDecay: 0 }));
-  // A copy of the new filter (a new id, so a freshly packed operator) is the reference.
-  const fresh = tf.tidy(() => tf.add(w, 0) as tf.Tensor4D);
-  const expected = conv(fresh);
-  t.notDeepEqual(expected, first, 'the step changed the result');
-  t.deepEqual(conv(w as tf.Tensor4D), expected, 'the filter variable gives the new result');
-  tf.dispose([x, w, b, g, fresh]);
+  assertPackedFilterDropped(t, (w, g) => sgdInPlace(w, g, b, { lr: 0.5, momentum: 0.9, nesterov: false, weightDecay: 0 }));
+  b.dispose();
 });
-
-/** A store of three parameters (one without decay) and the context `step` reads. */
-function model(): { store: ParameterStore; ctx: StepContext } {
-  const store = new ParameterStore();
-  const rand = prng(11);
-  store.create('a.w', [4, 5], randomValues(rand, 20, 1), { decay: true, owner: 'test' });
-  store.create('a.b', [5], randomValues(rand, 5, 1), { decay: false, owner: 'test' });
-  store.create('c.w', [33], randomValues(rand, 33, 1), { decay: true, owner: 'test' });
-  return { store, ctx: { trainer: { params: store } } as unknown as StepContext };
-}
 
 for (const opts of [{ momentum: 0 }, { momentum: 0.9 }, { momentum: 0.9, nesterov: true }]) {
   test.serial(`optimizer:sgd ${JSON.stringify(opts)} writes in place where it can: the same numbers as where it cannot, no kernel run, memory flat`, async (t) => {
-    const run = async (hold: boolean) => {
-      const { store, ctx } = model();
-      const opt = new SgdOptimizer({ lr: 0.05, weightDecay: 0.1, ...opts });
-      const orig = store.names().map((n) => store.get(n).dataId);
-      const rand = prng(5);
-      const counts: number[] = [];
-      const kernels: number[] = [];
-      let kept = 0;
-      for (let s = 0; s < 4; s++) {
-        // A clone of every parameter held over the step forces the allocating path; it keeps its values.
-        const held = hold ? store.names().map((n) => tf.clone(store.get(n))) : [];
-        const heldBefore = held.map(read);
-        const grads: Record<string, tf.Tensor> = {};
-        for (const n of store.names()) grads[n] = tf.tensor(randomValues(rand, store.get(n).size, 0.1), store.get(n).shape);
-        const profile = await tf.profile(() => opt.step(grads, ctx));
-        kernels.push(profile.kernels.length + profile.newTensors);
-        tf.dispose(Object.values(grads));
-        held.forEach((h, i) => t.deepEqual(read(h), heldBefore[i], 'a held snapshot keeps its values'));
-        kept += store.names().filter((n, i) => store.get(n).dataId === orig[i]).length;
-        tf.dispose(held);
-        counts.push(tf.memory().numTensors);
-      }
-      const params = store.names().map((n) => read(store.get(n)));
-      const state = Object.fromEntries(Object.entries(opt.getState().tensors ?? {}).map(([k, x]) => [k, read(x)]));
-      opt.dispose();
-      store.dispose();
-      return { params, state, counts, kernels, kept };
-    };
+    const run = (hold: boolean) => optimizerSteps(t, new SgdOptimizer({ lr: 0.05, weightDecay: 0.1, ...opts }), hold);
     const inPlace = await run(false);
     const allocating = await run(true);
     t.deepEqual(inPlace.params, allocating.params, 'parameters bit-identical');
